@@ -1,0 +1,73 @@
+# evconform_add_suite(<area> SOURCES <files...> [KIND <kind>])
+#
+# Compiles the same test sources once per implementation that claims <area>
+# (binary <kind>_<area>_<impl>) and registers every GoogleTest case with CTest
+# as "<impl>.<Suite>.<Case>", run through the harness launcher
+# (harness/run_test.py): one process per case, a timeout, the result compared
+# with the implementation's expectations, and a result record written for the
+# report. Labels: impl:<impl>, area:<area>, kind:<kind>.
+
+set(EVCONFORM_RESULTS_DIR "${CMAKE_BINARY_DIR}/results" CACHE PATH
+    "Where the harness writes one result record per test and implementation")
+set(EVCONFORM_EXPECTATIONS_DIR "${CMAKE_SOURCE_DIR}/harness/expectations" CACHE PATH
+    "Folder holding <impl>.toml expectation files")
+
+function(evconform_add_suite area)
+  cmake_parse_arguments(PARSE_ARGV 1 SUITE "" "KIND" "SOURCES")
+  if(NOT SUITE_KIND)
+    set(SUITE_KIND conformance)
+  endif()
+  get_property(impls GLOBAL PROPERTY EVCONFORM_IMPLEMENTATIONS)
+  foreach(impl IN LISTS impls)
+    get_property(areas GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_AREAS)
+    if(NOT area IN_LIST areas)
+      continue()
+    endif()
+    get_property(incs GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_INCLUDE_DIRS)
+    get_property(libs GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_LIBRARIES)
+    get_property(env GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_ENVIRONMENT)
+    set(exe ${SUITE_KIND}_${area}_${impl})
+    add_executable(${exe} ${SUITE_SOURCES})
+    # The implementation's headers come first so that <event2/...> resolves
+    # to them and never to another implementation's copy.
+    target_include_directories(${exe} BEFORE PRIVATE ${incs})
+    target_link_libraries(${exe} PRIVATE ${libs} evc_common GTest::gtest)
+    target_compile_definitions(${exe} PRIVATE EVC_IMPL_NAME="${impl}")
+    evconform_register_tests(${exe} ${impl} ${area} ${SUITE_KIND} "${env}")
+  endforeach()
+endfunction()
+
+function(evconform_register_tests exe impl area kind env)
+  set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${exe}_tests.cmake")
+  set(launcher "${Python3_EXECUTABLE}" "${CMAKE_SOURCE_DIR}/harness/run_test.py"
+      --impl ${impl} --area ${area} --kind ${kind}
+      --expectations "${EVCONFORM_EXPECTATIONS_DIR}/${impl}.toml"
+      --results "${EVCONFORM_RESULTS_DIR}"
+      --timeout ${EVCONFORM_TEST_TIMEOUT})
+  if(EVCONFORM_VALGRIND)
+    list(APPEND launcher --valgrind "${VALGRIND_EXECUTABLE}")
+  endif()
+  foreach(kv IN LISTS env)
+    list(APPEND launcher --env "${kv}")
+  endforeach()
+  math(EXPR ctest_timeout "${EVCONFORM_TEST_TIMEOUT} * 3")
+  if(EVCONFORM_VALGRIND)
+    math(EXPR ctest_timeout "${ctest_timeout} * 10")
+  endif()
+  add_custom_command(TARGET ${exe} POST_BUILD
+    COMMAND "${CMAKE_COMMAND}"
+      -D "EXE=$<TARGET_FILE:${exe}>"
+      -D "OUT=${ctest_file}"
+      -D "PREFIX=${impl}."
+      -D "LABELS=impl:${impl};area:${area};kind:${kind}"
+      -D "TIMEOUT=${ctest_timeout}"
+      -D "LAUNCHER=${launcher}"
+      -P "${CMAKE_SOURCE_DIR}/cmake/DiscoverTests.cmake"
+    BYPRODUCTS "${ctest_file}"
+    VERBATIM)
+  set(include_file "${CMAKE_CURRENT_BINARY_DIR}/${exe}_include.cmake")
+  file(WRITE "${include_file}"
+    "if(EXISTS \"${ctest_file}\")\n  include(\"${ctest_file}\")\n"
+    "else()\n  add_test(${impl}.${exe}_NOT_BUILT ${exe}_NOT_BUILT)\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${include_file}")
+endfunction()

@@ -1,0 +1,41 @@
+#include "evc_test.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+
+namespace evc {
+
+std::map<int, std::string> OpenFds() {
+  std::map<int, std::string> fds;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return fds;
+  const int own = dirfd(dir);
+  while (dirent* e = readdir(dir)) {
+    char* end = nullptr;
+    long fd = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || fd == own) continue;
+    char target[512];
+    std::string path = std::string("/proc/self/fd/") + e->d_name;
+    ssize_t n = readlink(path.c_str(), target, sizeof(target) - 1);
+    fds[static_cast<int>(fd)] = n > 0 ? std::string(target, static_cast<size_t>(n)) : "?";
+  }
+  closedir(dir);
+  return fds;
+}
+
+void Test::SetUp() { fds_before_ = OpenFds(); }
+
+void Test::TearDown() {
+  std::map<int, std::string> after = OpenFds();
+  std::ostringstream leaked;
+  for (const auto& [fd, what] : after) {
+    auto it = fds_before_.find(fd);
+    if (it == fds_before_.end() || it->second != what) leaked << " " << fd << "->" << what;
+  }
+  EXPECT_TRUE(leaked.str().empty()) << "file descriptors left open by the test:" << leaked.str();
+}
+
+}  // namespace evc

@@ -1,0 +1,71 @@
+"""Expectation files: the known divergences of one implementation.
+
+harness/expectations/<impl>.toml:
+
+    [[expect]]
+    test = "EvbufferSearch.EmptyPatternReturnsStart"   # Suite.Case, or a glob
+    status = "FAIL"                                     # what it does instead of PASS
+    reason = "why: the libevent behaviour it differs from, and why that is OK"
+
+A test with no entry is expected to PASS. A missing file means no entries.
+"""
+import fnmatch
+import tomllib
+
+from . import status as st
+
+
+class ExpectationError(Exception):
+    """A malformed expectations file; the message is one line."""
+
+
+_KEYS = {"test", "status", "reason"}
+
+
+def load(path):
+    """Returns a list of entries (dicts). Raises ExpectationError."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        return []
+    except OSError as e:
+        raise ExpectationError(f"{path}: cannot read: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ExpectationError(f"{path}: not valid TOML: {e}") from None
+    unknown = set(data) - {"expect"}
+    if unknown:
+        raise ExpectationError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
+    entries = data.get("expect", [])
+    if not isinstance(entries, list):
+        raise ExpectationError(f"{path}: 'expect' must be an array of tables ([[expect]])")
+    seen = set()
+    for i, e in enumerate(entries, 1):
+        where = f"{path}: entry {i}"
+        if not isinstance(e, dict):
+            raise ExpectationError(f"{where}: must be a table")
+        extra = set(e) - _KEYS
+        if extra:
+            raise ExpectationError(f"{where}: unknown key(s): {', '.join(sorted(extra))}")
+        for key in _KEYS:
+            if not isinstance(e.get(key), str) or not e[key].strip():
+                raise ExpectationError(f"{where}: '{key}' must be a non-empty string")
+        if e["status"] not in st.RUN_STATUSES:
+            raise ExpectationError(
+                f"{where}: status '{e['status']}' is not one of {', '.join(st.RUN_STATUSES)}")
+        if e["test"] in seen:
+            raise ExpectationError(f"{where}: test '{e['test']}' is listed twice")
+        seen.add(e["test"])
+    return entries
+
+
+def lookup(entries, test):
+    """The entry that governs `test` (exact name first, then the first glob),
+    or None (expected PASS)."""
+    for e in entries:
+        if e["test"] == test:
+            return e
+    for e in entries:
+        if fnmatch.fnmatchcase(test, e["test"]):
+            return e
+    return None

@@ -1,0 +1,115 @@
+"""Runs one GoogleTest case in its own process and classifies the outcome."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+from . import status as st
+
+VALGRIND_ERROR_EXIT = 99
+_MAX_MESSAGE = 4000
+
+
+def _tail(text, limit=_MAX_MESSAGE):
+    text = text.strip()
+    return text if len(text) <= limit else "..." + text[-limit:]
+
+
+def _signal_name(num):
+    try:
+        return signal.Signals(num).name
+    except ValueError:
+        return f"signal {num}"
+
+
+def _find_case(report, test):
+    suite, _, name = test.partition(".")
+    for s in report.get("testsuites", []):
+        if s.get("name") != suite:
+            continue
+        for case in s.get("testsuite", []):
+            if case.get("name") == name:
+                return case
+    return None
+
+
+def run(binary, test, timeout, env_extra=(), valgrind=None):
+    """Returns a dict: status, message, rule, duration_s."""
+    with tempfile.TemporaryDirectory(prefix="evconform-") as tmp:
+        out_json = os.path.join(tmp, "result.json")
+        cmd = [binary, f"--gtest_filter={test}", f"--gtest_output=json:{out_json}"]
+        if valgrind:
+            cmd = [valgrind, "--tool=memcheck", "--leak-check=full",
+                   "--errors-for-leak-kinds=definite", f"--error-exitcode={VALGRIND_ERROR_EXIT}",
+                   "--track-fds=no", "-q"] + cmd
+        env = dict(os.environ)
+        for kv in env_extra:
+            k, _, v = kv.partition("=")
+            env[k] = v
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env=env, start_new_session=True, text=True,
+                                    errors="replace")
+        except OSError as e:
+            return {"status": st.ERROR, "message": f"cannot run {binary}: {e.strerror}",
+                    "rule": "", "duration_s": 0.0}
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            return {"status": st.TIMEOUT,
+                    "message": f"no result after {timeout} s; killed. Output so far:\n"
+                               + _tail(out + err, 1500),
+                    "rule": "", "duration_s": round(time.monotonic() - start, 3)}
+        duration = round(time.monotonic() - start, 3)
+        report = None
+        try:
+            with open(out_json, encoding="utf-8") as f:
+                report = json.load(f)
+        except (OSError, ValueError):
+            pass
+    return _classify(test, proc.returncode, out, err, report, duration)
+
+
+def _classify(test, rc, out, err, report, duration):
+    case = _find_case(report, test) if report else None
+    rule = case.get("rule", "") if case else ""
+    res = {"rule": rule, "duration_s": duration}
+    if rc < 0:
+        res.update(status=st.CRASH, message=f"killed by {_signal_name(-rc)}\n" + _tail(out + err))
+        return res
+    if "ERROR: AddressSanitizer" in err or "runtime error:" in err or \
+            "ERROR: LeakSanitizer" in err:
+        res.update(status=st.CRASH, message="sanitizer report:\n" + _tail(err))
+        return res
+    if rc == VALGRIND_ERROR_EXIT and "==" in err:
+        res.update(status=st.MEMERR, message="valgrind memcheck:\n" + _tail(err))
+        return res
+    if case is None:
+        if report is not None and rc == 0:
+            res.update(status=st.ERROR, message=f"no test named {test} in the binary")
+        else:
+            res.update(status=st.CRASH, message=f"exited with status {rc} before reporting\n"
+                       + _tail(out + err))
+        return res
+    failures = case.get("failures", [])
+    if failures:
+        msgs = "\n".join(f.get("failure", "") for f in failures)
+        res.update(status=st.FAIL, message=_tail(msgs))
+    elif case.get("result") == "SKIPPED":
+        res.update(status=st.SKIP, message=_tail(_skip_reason(out)))
+    elif rc != 0:
+        res.update(status=st.CRASH, message=f"exited with status {rc} after the test\n"
+                   + _tail(out + err))
+    else:
+        res.update(status=st.PASS, message="")
+    return res
+
+
+def _skip_reason(out):
+    lines = [l for l in out.splitlines() if "Skipped" in l or "needs:" in l]
+    return "\n".join(lines) or "skipped"

@@ -1,0 +1,23 @@
+"""The result vocabulary shared by the launcher, the gate and the reports."""
+
+PASS = "PASS"
+FAIL = "FAIL"
+CRASH = "CRASH"
+TIMEOUT = "TIMEOUT"
+MEMERR = "MEMERR"          # valgrind memcheck found errors or definite leaks
+SKIP = "SKIP"              # the test skipped itself (GTEST_SKIP with a reason)
+UNSUPPORTED = "UNSUPPORTED"  # the implementation does not claim the test's area
+NOTRUN = "NOTRUN"          # claimed, but no result was recorded
+ERROR = "ERROR"            # a harness problem, not a verdict on the implementation
+
+# Statuses a test can end with (and an expectation can name).
+RUN_STATUSES = (PASS, FAIL, CRASH, TIMEOUT, MEMERR, SKIP)
+ALL_STATUSES = RUN_STATUSES + (UNSUPPORTED, NOTRUN, ERROR)
+
+
+def is_expected(status, expected):
+    """A result is expected when it matches the expectation; a SKIP is
+    neutral unless an expectation says otherwise."""
+    if status == expected:
+        return True
+    return status == SKIP and expected == PASS

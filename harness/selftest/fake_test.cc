@@ -1,0 +1,30 @@
+// A fake "implementation under test" for the harness self-tests: one test per
+// outcome the harness must classify.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+
+TEST(Fake, Passes) {
+  RecordProperty("rule", "fake rule text");
+  EXPECT_EQ(1 + 1, 2);
+}
+
+TEST(Fake, Fails) { EXPECT_EQ(1 + 1, 3) << "deliberate failure"; }
+
+TEST(Fake, Crashes) { std::raise(SIGSEGV); }
+
+TEST(Fake, Aborts) { std::abort(); }
+
+TEST(Fake, Hangs) {
+  // Blocks forever without sleeping: a read on a pipe nobody writes to.
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  char c;
+  (void)read(fds[0], &c, 1);
+}
+
+TEST(Fake, Skips) { GTEST_SKIP() << "needs:nothing: deliberate skip"; }
+
+TEST(Fake, ExitsEarly) { std::_Exit(3); }

@@ -1,0 +1,659 @@
+// evref::Buffer: storage, adding, removing and moving data.
+// Searching lives in buffer_search.cc.
+#include "buffer.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "chain.h"
+
+namespace evref {
+
+namespace {
+
+constexpr size_t kMinAlloc = 1024;                       // chain header included
+constexpr size_t kMaxAutoChain = 4096;                   // growth stops doubling here
+constexpr size_t kMaxChain = static_cast<size_t>(SSIZE_MAX);
+
+}  // namespace
+
+Chain* chain_new(size_t min_cap) noexcept {
+  if (min_cap > kMaxChain - sizeof(Chain)) return nullptr;
+  size_t want = min_cap + sizeof(Chain);
+  size_t alloc = want;
+  if (want < kMaxChain / 2) {
+    alloc = kMinAlloc;
+    while (alloc < want) alloc <<= 1;
+  }
+  void* mem = std::malloc(alloc);
+  if (mem == nullptr) return nullptr;
+  Chain* c = static_cast<Chain*>(mem);
+  *c = Chain{nullptr, reinterpret_cast<unsigned char*>(c + 1), alloc - sizeof(Chain), 0, 0,
+             nullptr, nullptr, false};
+  return c;
+}
+
+Chain* chain_new_reference(const void* data, size_t len, RefCleanup cleanup, void* arg) noexcept {
+  Chain* c = static_cast<Chain*>(std::malloc(sizeof(Chain)));
+  if (c == nullptr) return nullptr;
+  // The data is the caller's and const to us; immutable chains are never
+  // written through this pointer.
+  *c = Chain{nullptr, static_cast<unsigned char*>(const_cast<void*>(data)), len, 0, len,
+             cleanup, arg, true};
+  return c;
+}
+
+void chain_free(Chain* c) noexcept {
+  if (c->cleanup != nullptr) c->cleanup(c->data, c->cap, c->cleanup_arg);
+  std::free(c);
+}
+
+void chain_free_list(Chain* c) noexcept {
+  while (c != nullptr) {
+    Chain* next = c->next;
+    chain_free(c);
+    c = next;
+  }
+}
+
+Buffer::~Buffer() {
+  chain_free_list(first_);
+  for (CbEntry* e = callbacks_; e != nullptr;) {
+    CbEntry* next = e->next;
+    delete e;
+    e = next;
+  }
+}
+
+size_t Buffer::contiguous_space() const noexcept {
+  return first_ != nullptr ? first_->off : 0;
+}
+
+// ---------------------------------------------------------------------------
+// Chain list plumbing
+
+// The first chain after the data: where reserved or expanded space lives.
+Chain* Buffer::tail_successor() const noexcept {
+  return last_data_ != nullptr ? last_data_->next : first_;
+}
+
+void Buffer::drop_trailing_empty() noexcept {
+  Chain* victims = tail_successor();
+  if (victims == nullptr) return;
+  if (last_data_ != nullptr) {
+    last_data_->next = nullptr;
+  } else {
+    first_ = nullptr;
+  }
+  last_ = last_data_;
+  chain_free_list(victims);
+}
+
+// Appends a list of data chains (each with off > 0) holding len bytes.
+void Buffer::link_back(Chain* head, Chain* tail, size_t len) noexcept {
+  drop_trailing_empty();
+  if (last_data_ != nullptr) {
+    last_data_->next = head;
+  } else {
+    first_ = head;
+  }
+  tail->next = nullptr;
+  last_ = last_data_ = tail;
+  total_ += len;
+}
+
+// Puts a list of data chains in front of the existing ones.
+void Buffer::link_front(Chain* head, Chain* tail, size_t len) noexcept {
+  tail->next = first_;
+  first_ = head;
+  if (last_data_ == nullptr) last_data_ = tail;
+  if (last_ == nullptr) last_ = tail;
+  total_ += len;
+}
+
+// Takes every data chain out of the buffer (freeing reserved space), leaving
+// it empty. Callers ensure the buffer holds data.
+Buffer::Detached Buffer::detach_all() noexcept {
+  drop_trailing_empty();
+  Detached d{first_, last_data_, total_};
+  first_ = last_ = last_data_ = nullptr;
+  total_ = 0;
+  return d;
+}
+
+// Copies bytes to the end: first into the room left in the last data chain,
+// then into a fresh chain. Updates total_ but not the callback counters.
+bool Buffer::append_bytes(const unsigned char* data, size_t len) noexcept {
+  if (len == 0) return true;
+  if (last_data_ != nullptr) {
+    size_t k = std::min(last_data_->space(), len);
+    std::memcpy(last_data_->end(), data, k);
+    last_data_->off += k;
+    total_ += k;
+    data += k;
+    len -= k;
+    if (len == 0) return true;
+  }
+  Chain* t = tail_successor();
+  if (t == nullptr || t->immutable || t->cap < len) {
+    // Like libevent: double the chain size up to 4 KiB, or fit the data.
+    size_t grow = last_data_ != nullptr ? last_data_->cap : 0;
+    if (grow <= kMaxAutoChain / 2) grow *= 2;
+    drop_trailing_empty();
+    t = chain_new(std::max(grow, len));
+    if (t == nullptr) return false;
+    if (last_data_ != nullptr) {
+      last_data_->next = t;
+    } else {
+      first_ = t;
+    }
+    last_ = t;
+  }
+  t->misalign = 0;
+  std::memcpy(t->data, data, len);
+  t->off = len;
+  last_data_ = t;
+  total_ += len;
+  return true;
+}
+
+// Contiguous writable room for at least len bytes at the end of the data,
+// or nullptr when memory runs out.
+unsigned char* Buffer::writable_tail(size_t len) noexcept {
+  if (last_data_ != nullptr && last_data_->space() >= len && last_data_->space() > 0)
+    return last_data_->end();
+  Chain* t = tail_successor();
+  if (t == nullptr || t->immutable || t->cap < len) {
+    drop_trailing_empty();
+    t = chain_new(len);
+    if (t == nullptr) return nullptr;
+    if (last_data_ != nullptr) {
+      last_data_->next = t;
+    } else {
+      first_ = t;
+    }
+    last_ = t;
+  }
+  t->misalign = 0;
+  return t->data;
+}
+
+// Drops len (<= total_) bytes from the front without running callbacks.
+void Buffer::remove_front(size_t len) noexcept {
+  if (len == 0) return;
+  if (len == total_) {
+    chain_free_list(first_);  // reserved space goes too, as in libevent
+    first_ = last_ = last_data_ = nullptr;
+    total_ = 0;
+    return;
+  }
+  total_ -= len;
+  while (len >= first_->off) {  // total_ > 0 remains, so a data chain follows
+    len -= first_->off;
+    Chain* dead = first_;
+    first_ = dead->next;
+    chain_free(dead);
+  }
+  first_->misalign += len;
+  first_->off -= len;
+}
+
+void Buffer::copy_front(unsigned char* out, size_t len) const noexcept {
+  for (Chain* c = first_; len > 0; c = c->next) {
+    size_t k = std::min(c->off, len);
+    std::memcpy(out, c->begin(), k);
+    out += k;
+    len -= k;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Callbacks (buffer.h: "invoked whenever data is added or removed")
+
+void Buffer::invoke_callbacks() noexcept {
+  if (callbacks_ == nullptr) {
+    n_added_ = n_deleted_ = 0;
+    return;
+  }
+  if (n_added_ == 0 && n_deleted_ == 0) return;
+  const CbInfo info{total_ + n_deleted_ - n_added_, n_added_, n_deleted_};
+  // Reset before calling out: a callback that changes the buffer triggers a
+  // nested run that reports only its own change.
+  n_added_ = n_deleted_ = 0;
+  for (CbEntry* e = callbacks_; e != nullptr;) {
+    CbEntry* next = e->next;  // the callback may remove itself
+    if (e->flags & kCbEnabled) invoker_(*this, *e, info);
+    e = next;
+  }
+}
+
+Buffer::CbEntry* Buffer::add_cb(void (*fn)(), void* arg) noexcept {
+  // Newest first, like libevent 2.1 (the order is documented as undefined).
+  CbEntry* e = new (std::nothrow) CbEntry{callbacks_, nullptr, fn, arg, kCbEnabled};
+  if (e == nullptr) return nullptr;
+  if (callbacks_ != nullptr) callbacks_->prev = e;
+  callbacks_ = e;
+  return e;
+}
+
+int Buffer::remove_cb_entry(CbEntry* e) noexcept {
+  if (e == nullptr) return -1;
+  if (e->prev != nullptr) {
+    e->prev->next = e->next;
+  } else {
+    callbacks_ = e->next;
+  }
+  if (e->next != nullptr) e->next->prev = e->prev;
+  delete e;
+  return 0;
+}
+
+int Buffer::remove_cb(void (*fn)(), void* arg) noexcept {
+  for (CbEntry* e = callbacks_; e != nullptr; e = e->next) {
+    if (e->fn == fn && e->arg == arg) return remove_cb_entry(e);
+  }
+  return -1;
+}
+
+void Buffer::cb_set_flags(CbEntry& e, uint32_t flags) noexcept { e.flags |= flags; }
+void Buffer::cb_clear_flags(CbEntry& e, uint32_t flags) noexcept { e.flags &= ~flags; }
+
+// ---------------------------------------------------------------------------
+// Adding
+
+int Buffer::add(const void* data, size_t len) noexcept {
+  if (frozen_end_) return -1;
+  if (len > SIZE_MAX - total_) return -1;
+  if (!append_bytes(static_cast<const unsigned char*>(data), len)) return -1;
+  n_added_ += len;
+  invoke_callbacks();
+  return 0;
+}
+
+int Buffer::add_vprintf(const char* fmt, va_list ap) noexcept {
+  if (frozen_end_ || fmt == nullptr) return -1;
+  // Format straight into the tail; if it does not fit, make room and redo.
+  size_t want = 64;
+  for (;;) {
+    unsigned char* dst = writable_tail(want);
+    if (dst == nullptr) return -1;
+    Chain* t = (last_data_ != nullptr && dst == last_data_->end()) ? last_data_ : tail_successor();
+    const size_t room = t->space();
+    va_list aq;
+    va_copy(aq, ap);
+    int n = std::vsnprintf(reinterpret_cast<char*>(dst), room, fmt, aq);
+    va_end(aq);
+    if (n < 0) return -1;
+    const size_t len = static_cast<size_t>(n);
+    if (len < room) {  // the terminating NUL stays outside the data
+      t->off += len;
+      if (len > 0) last_data_ = t;
+      total_ += len;
+      n_added_ += len;
+      invoke_callbacks();
+      return n;
+    }
+    want = len + 1;
+  }
+}
+
+int Buffer::add_reference(const void* data, size_t len, RefCleanup cleanup, void* arg) noexcept {
+  // buffer.h: on failure the cleanup function is not called.
+  if (frozen_end_ || len > SIZE_MAX - total_) return -1;
+  Chain* c = chain_new_reference(data, len, cleanup, arg);
+  if (c == nullptr) return -1;
+  if (len == 0) {
+    // No data: it waits behind the data like reserved space, and is released
+    // with it.
+    drop_trailing_empty();
+    if (last_data_ != nullptr) {
+      last_data_->next = c;
+    } else {
+      first_ = c;
+    }
+    last_ = c;
+    return 0;
+  }
+  link_back(c, c, len);
+  n_added_ += len;
+  invoke_callbacks();
+  return 0;
+}
+
+int Buffer::prepend(const void* data, size_t len) noexcept {
+  if (len == 0) return 0;  // checked before the freeze, as libevent does
+  if (frozen_front_ || len > SIZE_MAX - total_) return -1;
+  const unsigned char* src = static_cast<const unsigned char*>(data);
+  const size_t n = len;
+  Chain* c = first_;
+  if (c != nullptr && !c->immutable) {
+    if (c->off == 0) c->misalign = c->cap;  // an empty chain fills from its end
+    size_t k = std::min(c->misalign, len);
+    std::memcpy(c->begin() - k, src + len - k, k);
+    c->misalign -= k;
+    c->off += k;
+    total_ += k;
+    len -= k;
+    if (k > 0 && last_data_ == nullptr) last_data_ = c;
+  }
+  if (len > 0) {
+    Chain* t = chain_new(len);
+    if (t == nullptr) {
+      n_added_ += n - len;
+      invoke_callbacks();
+      return -1;
+    }
+    t->misalign = t->cap - len;
+    t->off = len;
+    std::memcpy(t->begin(), src, len);
+    link_front(t, t, len);
+  }
+  n_added_ += n;
+  invoke_callbacks();
+  return 0;
+}
+
+int Buffer::add_buffer(Buffer& in) noexcept {
+  if (in.total_ == 0 || &in == this) return 0;
+  if (frozen_end_ || in.frozen_front_) return -1;
+  Detached d = in.detach_all();
+  link_back(d.head, d.tail, d.len);
+  in.n_deleted_ += d.len;
+  n_added_ += d.len;
+  in.invoke_callbacks();
+  invoke_callbacks();
+  return 0;
+}
+
+int Buffer::prepend_buffer(Buffer& in) noexcept {
+  if (in.total_ == 0 || &in == this) return 0;
+  if (frozen_front_ || in.frozen_front_) return -1;
+  Detached d = in.detach_all();
+  link_front(d.head, d.tail, d.len);
+  in.n_deleted_ += d.len;
+  n_added_ += d.len;
+  in.invoke_callbacks();
+  invoke_callbacks();
+  return 0;
+}
+
+int Buffer::remove_buffer(Buffer& dst, size_t len) noexcept {
+  if (len == 0 || &dst == this) return 0;
+  if (dst.frozen_end_ || frozen_front_) return -1;
+  if (len >= total_) {
+    size_t moved = total_;
+    dst.add_buffer(*this);
+    return static_cast<int>(moved);
+  }
+  // Whole chains move without copying; the last partial one is copied.
+  size_t moved = 0;
+  Chain* head = first_;
+  Chain* prev = nullptr;
+  Chain* c = first_;
+  while (c->off <= len) {  // len < total_, so c never runs off the data
+    len -= c->off;
+    moved += c->off;
+    prev = c;
+    c = c->next;
+  }
+  if (prev != nullptr) {
+    first_ = c;
+    total_ -= moved;
+    dst.link_back(head, prev, moved);
+  }
+  if (len > 0) {
+    if (!dst.append_bytes(c->begin(), len)) len = 0;
+    c->misalign += len;
+    c->off -= len;
+    total_ -= len;
+    moved += len;
+  }
+  dst.n_added_ += moved;
+  n_deleted_ += moved;
+  dst.invoke_callbacks();
+  invoke_callbacks();
+  return static_cast<int>(moved);
+}
+
+// ---------------------------------------------------------------------------
+// Removing and reading
+
+int Buffer::drain(size_t len) noexcept {
+  if (total_ == 0) return 0;  // an empty buffer drains even when frozen
+  if (frozen_front_) return -1;
+  len = std::min(len, total_);
+  remove_front(len);
+  n_deleted_ += len;
+  invoke_callbacks();
+  return 0;
+}
+
+ssize_t Buffer::copyout_from(const Pos* from, void* out, size_t len) const noexcept {
+  const Chain* c = first_;
+  size_t in = 0;
+  if (from != nullptr) {
+    if (from->pos < 0) return -1;
+    if (len > static_cast<size_t>(SSIZE_MAX - from->pos)) return -1;
+    size_t at = static_cast<size_t>(from->pos);
+    len = at >= total_ ? 0 : std::min(len, total_ - at);
+    c = from->chain;
+    in = from->in_chain;
+  } else {
+    len = std::min(len, total_);
+  }
+  if (len == 0) return 0;
+  // libevent 2.1 refuses to copy out of a buffer frozen at the front.
+  if (frozen_front_) return -1;
+  unsigned char* dst = static_cast<unsigned char*>(out);
+  size_t left = len;
+  for (; left > 0; c = c->next, in = 0) {
+    size_t k = std::min(c->off - in, left);
+    std::memcpy(dst, c->begin() + in, k);
+    dst += k;
+    left -= k;
+  }
+  return static_cast<ssize_t>(len);
+}
+
+int Buffer::remove(void* out, size_t len) noexcept {
+  ssize_t n = copyout_from(nullptr, out, len);
+  if (n > 0 && drain(static_cast<size_t>(n)) < 0) return -1;
+  return static_cast<int>(n);
+}
+
+unsigned char* Buffer::pullup(ssize_t size) noexcept {
+  size_t want = size < 0 ? total_ : static_cast<size_t>(size);
+  if (want == 0 || want > total_) return nullptr;
+  if (first_->off >= want) return first_->begin();
+
+  // Gather into the first chain if it has the room, else into a new one.
+  Chain* target = first_;
+  Chain* src = first_->next;
+  if (target->immutable || target->cap - target->misalign < want) {
+    target = chain_new(want);
+    if (target == nullptr) return nullptr;
+    src = first_;
+  }
+  unsigned char* dst = target->end();
+  size_t need = want - (target == first_ ? target->off : 0);
+  while (need > 0) {
+    size_t k = std::min(src->off, need);
+    std::memcpy(dst, src->begin(), k);
+    dst += k;
+    need -= k;
+    target->off += k;
+    if (k < src->off) {
+      src->misalign += k;
+      src->off -= k;
+      break;
+    }
+    Chain* dead = src;
+    src = src->next;
+    if (dead == last_data_) last_data_ = target;
+    if (dead == last_) last_ = target;
+    chain_free(dead);
+  }
+  target->next = src;
+  first_ = target;
+  if (src == nullptr) last_ = target;
+  return target->begin();
+}
+
+int Buffer::peek(ssize_t len, const Pos* start, struct iovec* vec, int n_vec) const noexcept {
+  // The algorithm of libevent 2.1's evbuffer_peek, over the data chains only.
+  if (start != nullptr && start->chain == nullptr) return 0;
+  const Chain* stop = tail_successor();
+  const Chain* c = first_;
+  ssize_t so_far = 0;
+  int idx = 0;
+  if (start != nullptr) {
+    c = start->chain;
+    so_far = static_cast<ssize_t>(c->off - start->in_chain);
+    if (n_vec > 0) {
+      vec[0].iov_base = c->begin() + start->in_chain;
+      vec[0].iov_len = static_cast<size_t>(so_far);
+    }
+    idx = 1;
+    c = c->next;
+  }
+  if (n_vec == 0 && len < 0) {
+    // No room and "everything": count what "everything" needs.
+    len = static_cast<ssize_t>(total_) - (start != nullptr ? start->pos : 0);
+  }
+  for (; c != nullptr && c != stop; c = c->next) {
+    if (len >= 0 && so_far >= len) break;
+    if (idx < n_vec) {
+      vec[idx].iov_base = c->begin();
+      vec[idx].iov_len = c->off;
+    } else if (len < 0) {
+      break;
+    }
+    ++idx;
+    so_far += static_cast<ssize_t>(c->off);
+  }
+  return idx;
+}
+
+// ---------------------------------------------------------------------------
+// Reserving space
+
+int Buffer::expand(size_t len) noexcept {
+  if (len > kMaxChain - sizeof(Chain)) return -1;
+  return writable_tail(len) != nullptr ? 0 : -1;
+}
+
+int Buffer::reserve_space(ssize_t size, struct iovec* vec, int n_vec) noexcept {
+  if (frozen_end_ || n_vec < 1 || size < 0) return -1;
+  const size_t want = static_cast<size_t>(size);
+  const size_t room = last_data_ != nullptr ? last_data_->space() : 0;
+  if (room > 0 && room >= want) {
+    vec[0].iov_base = last_data_->end();
+    vec[0].iov_len = room;
+    return 1;
+  }
+  if (n_vec == 1 || room == 0) {
+    // One extent: a chain after the data that holds the whole size.
+    if (writable_tail(std::max<size_t>(want, 1)) == nullptr) return -1;
+    Chain* t = tail_successor();
+    vec[0].iov_base = t->data;
+    vec[0].iov_len = t->cap;
+    return 1;
+  }
+  // Two extents: the room left in the last data chain, then a chain after it.
+  Chain* t = tail_successor();
+  if (t == nullptr || t->immutable || t->cap < want - room) {
+    drop_trailing_empty();
+    t = chain_new(want - room);
+    if (t == nullptr) return -1;
+    last_data_->next = t;
+    last_ = t;
+  }
+  t->misalign = 0;
+  vec[0].iov_base = last_data_->end();
+  vec[0].iov_len = room;
+  vec[1].iov_base = t->data;
+  vec[1].iov_len = t->cap;
+  return 2;
+}
+
+int Buffer::commit_space(const struct iovec* vec, int n_vec) noexcept {
+  if (frozen_end_) return -1;
+  if (n_vec == 0) return 0;
+  if (n_vec < 0 || vec == nullptr) return -1;
+  // The extents must be, in order, the room after the data and the chains
+  // that follow it, none longer than its room. Check all before changing any.
+  // The first extent is the room in the last data chain, or (when that
+  // room was too small for a single-extent reservation) the chain after it.
+  auto fits_from = [vec, n_vec](Chain* c) {
+    for (int i = 0; i < n_vec; ++i, c = c->next) {
+      if (c == nullptr || vec[i].iov_base != c->end() || vec[i].iov_len > c->space()) return false;
+    }
+    return true;
+  };
+  Chain* c0 = (last_data_ != nullptr && last_data_->space() > 0) ? last_data_ : tail_successor();
+  if (!fits_from(c0)) {
+    if (c0 != last_data_ || !fits_from(tail_successor())) return -1;
+    c0 = tail_successor();
+  }
+  Chain* c = c0;
+  size_t added = 0;
+  Chain* keep = last_data_;  // the last chain known to hold data
+  c = c0;
+  for (int i = 0; i < n_vec; ++i) {
+    Chain* next = c->next;
+    c->off += vec[i].iov_len;
+    added += vec[i].iov_len;
+    if (c->off > 0 && c != keep) {
+      // Free the chains left empty between the data and c.
+      for (Chain* gap = keep != nullptr ? keep->next : first_; gap != c;) {
+        Chain* g = gap->next;
+        chain_free(gap);
+        gap = g;
+      }
+      if (keep != nullptr) {
+        keep->next = c;
+      } else {
+        first_ = c;
+      }
+      keep = c;
+    }
+    c = next;
+  }
+  last_data_ = keep;
+  total_ += added;
+  n_added_ += added;
+  invoke_callbacks();
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// White-box support
+
+size_t Buffer::data_chain_count() const noexcept {
+  size_t n = 0;
+  for (const Chain* c = first_; c != nullptr && c->off > 0; c = c->next) ++n;
+  return n;
+}
+
+const char* Buffer::check_invariants() const noexcept {
+  size_t sum = 0;
+  bool in_tail = last_data_ == nullptr;
+  const Chain* last = nullptr;
+  for (const Chain* c = first_; c != nullptr; c = c->next) {
+    if (!in_tail && c->off == 0) return "empty chain before the last data chain";
+    if (in_tail && c->off != 0) return "data after last_data_";
+    if (c->misalign + c->off > c->cap) return "chain data past its storage";
+    sum += c->off;
+    if (c == last_data_) in_tail = true;
+    last = c;
+  }
+  if (!in_tail) return "last_data_ not in the list";
+  if (last != last_) return "last_ is not the last chain";
+  if (sum != total_) return "total_ differs from the sum of the chains";
+  return nullptr;
+}
+
+}  // namespace evref

@@ -1,0 +1,135 @@
+// evref::Buffer — the reference evbuffer core.
+//
+// A queue of bytes stored in a singly linked list of chains (chunks). It uses
+// no libevent name, so it can be linked into the same process as real
+// libevent (the differential fuzzers do that); reference/src/buffer.cc puts
+// the C API of <event2/buffer.h> in front of it.
+//
+// Invariants (checked by check_invariants() in the white-box tests):
+//   - every chain from first_ up to last_data_ holds data (off > 0);
+//   - chains after last_data_ are empty: reserved or expanded space only;
+//   - total_ is the sum of off over all chains.
+// Keeping empty chains out of the middle makes positions simple: a position
+// on a chain boundary always names the start of the next chain.
+#ifndef EVREF_CORE_BUFFER_H
+#define EVREF_CORE_BUFFER_H
+
+#include <cstdarg>
+#include <cstddef>
+#include <climits>
+#include <cstdint>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+namespace evref {
+
+struct Chain;
+
+// A position in a buffer; the same three fields as struct evbuffer_ptr.
+struct Pos {
+  ssize_t pos = -1;
+  Chain* chain = nullptr;
+  size_t in_chain = 0;
+};
+
+// What buffer callbacks are told; the fields of struct evbuffer_cb_info.
+struct CbInfo {
+  size_t orig_size;
+  size_t n_added;
+  size_t n_deleted;
+};
+
+// Same numbering as enum evbuffer_eol_style.
+enum EolStyle : int { kEolAny = 0, kEolCrlf, kEolCrlfStrict, kEolLf, kEolNul };
+
+using RefCleanup = void (*)(const void* data, size_t len, void* arg);
+
+class Buffer {
+ public:
+  static constexpr uint32_t kCbEnabled = 1;  // EVBUFFER_CB_ENABLED
+
+  // One registered callback. The function is kept type-erased; the owner's
+  // invoker casts it back to its real type, so the core never calls through
+  // a mismatched function-pointer type.
+  struct CbEntry {
+    CbEntry* next;
+    CbEntry* prev;
+    void (*fn)();
+    void* arg;
+    uint32_t flags;
+  };
+  using CbInvoker = void (*)(Buffer& buf, const CbEntry& entry, const CbInfo& info);
+
+  explicit Buffer(CbInvoker invoker) noexcept : invoker_(invoker) {}
+  ~Buffer();
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  size_t length() const noexcept { return total_; }
+  size_t contiguous_space() const noexcept;
+
+  int add(const void* data, size_t len) noexcept;
+  int add_vprintf(const char* fmt, va_list ap) noexcept;
+  int add_reference(const void* data, size_t len, RefCleanup cleanup, void* arg) noexcept;
+  int prepend(const void* data, size_t len) noexcept;
+  int add_buffer(Buffer& in) noexcept;
+  int prepend_buffer(Buffer& in) noexcept;
+  int remove_buffer(Buffer& dst, size_t len) noexcept;
+
+  int drain(size_t len) noexcept;
+  int remove(void* out, size_t len) noexcept;
+  ssize_t copyout_from(const Pos* from, void* out, size_t len) const noexcept;
+  unsigned char* pullup(ssize_t size) noexcept;
+  int peek(ssize_t len, const Pos* start, struct iovec* vec, int n_vec) const noexcept;
+
+  int expand(size_t len) noexcept;
+  int reserve_space(ssize_t size, struct iovec* vec, int n_vec) noexcept;
+  int commit_space(const struct iovec* vec, int n_vec) noexcept;
+
+  Pos search_range(const char* what, size_t len, const Pos* start, const Pos* end) const noexcept;
+  int ptr_set(Pos& p, size_t position, bool advance) const noexcept;
+  Pos search_eol(const Pos* start, size_t* eol_len, int style) const noexcept;
+  char* readln(size_t* n_read, int style) noexcept;
+
+  CbEntry* add_cb(void (*fn)(), void* arg) noexcept;
+  int remove_cb_entry(CbEntry* entry) noexcept;
+  int remove_cb(void (*fn)(), void* arg) noexcept;
+  static void cb_set_flags(CbEntry& entry, uint32_t flags) noexcept;
+  static void cb_clear_flags(CbEntry& entry, uint32_t flags) noexcept;
+
+  void freeze(bool front) noexcept { (front ? frozen_front_ : frozen_end_) = true; }
+  void unfreeze(bool front) noexcept { (front ? frozen_front_ : frozen_end_) = false; }
+
+  // White-box support: number of chains holding data, and an invariant check
+  // that returns nullptr or a description of the first violation.
+  size_t data_chain_count() const noexcept;
+  const char* check_invariants() const noexcept;
+
+ private:
+  Chain* tail_successor() const noexcept;
+  void drop_trailing_empty() noexcept;
+  void link_back(Chain* head, Chain* tail, size_t len) noexcept;
+  void link_front(Chain* head, Chain* tail, size_t len) noexcept;
+  struct Detached { Chain* head; Chain* tail; size_t len; };
+  Detached detach_all() noexcept;
+  bool append_bytes(const unsigned char* data, size_t len) noexcept;
+  unsigned char* writable_tail(size_t len) noexcept;
+  void remove_front(size_t len) noexcept;
+  void copy_front(unsigned char* out, size_t len) const noexcept;
+  void invoke_callbacks() noexcept;
+
+  Chain* first_ = nullptr;
+  Chain* last_ = nullptr;
+  Chain* last_data_ = nullptr;
+  size_t total_ = 0;
+  size_t n_added_ = 0;    // since the callbacks last ran
+  size_t n_deleted_ = 0;
+  bool frozen_front_ = false;
+  bool frozen_end_ = false;
+  CbEntry* callbacks_ = nullptr;
+  CbInvoker invoker_;
+};
+
+}  // namespace evref
+
+#endif  // EVREF_CORE_BUFFER_H

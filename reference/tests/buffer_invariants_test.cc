@@ -1,0 +1,170 @@
+// White-box tests of evref::Buffer: random operation sequences (fixed seeds)
+// checked against a std::string model, with the chain invariants checked
+// after every step. They exercise the core directly, so they run on the
+// reference only.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "buffer.h"
+
+namespace {
+
+using evref::Buffer;
+
+void no_invoker(Buffer&, const Buffer::CbEntry&, const evref::CbInfo&) {}
+
+std::string contents(const Buffer& b) {
+  std::string s(b.length(), '\0');
+  if (!s.empty()) b.copyout_from(nullptr, s.data(), s.size());
+  return s;
+}
+
+// Bytes biased towards the EOL characters so that lines and EOLs straddle
+// chain boundaries often.
+std::string random_bytes(std::mt19937& rng, size_t max_len) {
+  static const char kAlphabet[] = {'a', 'b', '\r', '\n', '\0', 'x'};
+  std::uniform_int_distribution<size_t> len(0, max_len);
+  std::uniform_int_distribution<size_t> pick(0, sizeof(kAlphabet) - 1);
+  std::string s(len(rng), 'a');
+  for (char& c : s) c = kAlphabet[pick(rng)];
+  return s;
+}
+
+class BufferModel : public ::testing::TestWithParam<unsigned> {
+ protected:
+  void Check(const char* op) {
+    const char* bad = buf_.check_invariants();
+    ASSERT_EQ(bad, nullptr) << "after " << op << ": " << bad;
+    ASSERT_EQ(contents(buf_), model_) << "after " << op;
+  }
+  Buffer buf_{&no_invoker};
+  Buffer other_{&no_invoker};
+  std::string model_;
+  std::vector<std::string> refs_;  // storage for add_reference, kept alive
+};
+
+TEST_P(BufferModel, RandomOperationsKeepInvariantsAndContents) {
+  std::mt19937 rng(GetParam());
+  refs_.reserve(4000);
+  for (int step = 0; step < 3000; ++step) {
+    std::string s = random_bytes(rng, 300);
+    switch (rng() % 11) {
+      case 0:
+        ASSERT_EQ(buf_.add(s.data(), s.size()), 0);
+        model_ += s;
+        Check("add");
+        break;
+      case 1:
+        ASSERT_EQ(buf_.prepend(s.data(), s.size()), 0);
+        model_ = s + model_;
+        Check("prepend");
+        break;
+      case 2: {
+        refs_.push_back(s);
+        const std::string& r = refs_.back();
+        ASSERT_EQ(buf_.add_reference(r.data(), r.size(), nullptr, nullptr), 0);
+        model_ += r;
+        Check("add_reference");
+        break;
+      }
+      case 3: {
+        size_t n = rng() % (model_.size() + 2);
+        ASSERT_EQ(buf_.drain(n), 0);
+        model_.erase(0, std::min(n, model_.size()));
+        Check("drain");
+        break;
+      }
+      case 4: {
+        size_t n = rng() % (model_.size() + 2);
+        ASSERT_EQ(other_.add(s.data(), s.size()), 0);
+        int moved = buf_.remove_buffer(other_, n);
+        ASSERT_EQ(static_cast<size_t>(moved), std::min(n, model_.size()));
+        std::string taken = model_.substr(0, moved);
+        model_.erase(0, moved);
+        Check("remove_buffer");
+        ASSERT_EQ(buf_.add_buffer(other_), 0);
+        model_ += s + taken;  // other_ held s, then the moved bytes
+        Check("add_buffer");
+        break;
+      }
+      case 5: {
+        ssize_t n = static_cast<ssize_t>(rng() % (model_.size() + 1));
+        unsigned char* p = buf_.pullup(n == 0 ? -1 : n);
+        if (!model_.empty()) {
+          ASSERT_NE(p, nullptr);
+          ASSERT_EQ(std::memcmp(p, model_.data(), n == 0 ? model_.size() : n), 0);
+        }
+        Check("pullup");
+        break;
+      }
+      case 6: {
+        struct iovec v[2];
+        int n = buf_.reserve_space(static_cast<ssize_t>(s.size()), v, 1 + rng() % 2);
+        ASSERT_GE(n, 1);
+        size_t left = s.size();
+        const char* src = s.data();
+        for (int i = 0; i < n; ++i) {
+          size_t k = std::min(left, v[i].iov_len);
+          std::memcpy(v[i].iov_base, src, k);
+          v[i].iov_len = k;
+          src += k;
+          left -= k;
+        }
+        ASSERT_EQ(left, 0u);
+        ASSERT_EQ(buf_.commit_space(v, n), 0);
+        model_ += s;
+        Check("reserve/commit");
+        break;
+      }
+      case 7: {
+        size_t n = 0;
+        int style = static_cast<int>(rng() % 5);
+        char* line = buf_.readln(&n, style);
+        if (line != nullptr) {
+          ASSERT_LE(n, model_.size());
+          ASSERT_EQ(std::string(line, n), model_.substr(0, n));
+          std::free(line);
+        }
+        // The model for readln lives in the conformance suite; here we only
+        // resynchronise and check structure.
+        model_ = contents(buf_);
+        Check("readln");
+        break;
+      }
+      case 8:
+        ASSERT_EQ(buf_.expand(rng() % 5000), 0);
+        Check("expand");
+        break;
+      case 9: {
+        ASSERT_EQ(other_.add(s.data(), s.size()), 0);
+        ASSERT_EQ(buf_.prepend_buffer(other_), 0);
+        model_ = s + model_;
+        Check("prepend_buffer");
+        break;
+      }
+      default: {
+        std::string fmt = "%s";
+        va_list ap;
+        auto call = [&](const char* f, ...) {
+          va_start(ap, f);
+          int r = buf_.add_vprintf(f, ap);
+          va_end(ap);
+          return r;
+        };
+        std::string printable = "line-" + std::to_string(step);
+        ASSERT_EQ(call(fmt.c_str(), printable.c_str()), static_cast<int>(printable.size()));
+        model_ += printable;
+        Check("add_vprintf");
+        break;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, BufferModel, ::testing::Values(1u, 2u, 3u, 4u, 5u));
+
+}  // namespace
