@@ -194,6 +194,9 @@ def write_markdown(matrix, path):
     for r, i in unexpected:
         cell = r["results"][i]
         out.append(f"- {i} `{r['test']}`: {cell['status']} (expected {cell['expected']})")
+        if cell["message"]:
+            msg = cell["message"].strip().replace("\n", "\n    ")
+            out.append(f"  ```\n    {msg}\n    ```")
 
     out += ["", "## Full matrix", "", "| test | " + " | ".join(impls) + " | rule |",
             "|---|" + "---|" * len(impls) + "---|"]

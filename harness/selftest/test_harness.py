@@ -1,0 +1,186 @@
+"""Self-tests of the harness launcher and the report generator.
+
+They run the real launcher (harness/run_test.py) on a fake implementation
+whose tests pass, fail, crash, hang, skip and exit early, and check that each
+outcome gets its status, that expectations flip the exit code, that bad input
+gets a one-line error and a non-zero exit, and that the report and the gate
+reflect the records.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+SRC = os.environ.get("EVCONFORM_SOURCE_DIR",
+                     os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+FAKE = os.environ.get("EVCONFORM_FAKE_TEST", "")
+LAUNCHER = os.path.join(SRC, "harness", "run_test.py")
+GENERATOR = os.path.join(SRC, "reports", "generate.py")
+
+
+def run(cmd):
+    return subprocess.run([sys.executable] + cmd, capture_output=True, text=True, timeout=60)
+
+
+@unittest.skipUnless(FAKE and os.access(FAKE, os.X_OK), "EVCONFORM_FAKE_TEST not set")
+class LauncherTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.results = os.path.join(self.tmp.name, "results")
+        self.expect = os.path.join(self.tmp.name, "fake.toml")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def launch(self, test, timeout="3", expect_text=None, results=None):
+        if expect_text is not None:
+            with open(self.expect, "w") as f:
+                f.write(expect_text)
+        return run([LAUNCHER, "--impl", "fake", "--area", "selftest", "--expectations",
+                    self.expect, "--results", results or self.results, "--timeout", timeout,
+                    FAKE, test])
+
+    def record(self, test):
+        with open(os.path.join(self.results, "fake", f"{test}.json")) as f:
+            return json.load(f)
+
+    def assertOutcome(self, test, status, code, **kw):
+        p = self.launch(test, **kw)
+        self.assertEqual(p.returncode, code, p.stdout + p.stderr)
+        rec = self.record(test)
+        self.assertEqual(rec["status"], status, rec["message"])
+        return rec
+
+    def test_pass(self):
+        rec = self.assertOutcome("Fake.Passes", "PASS", 0)
+        self.assertEqual(rec["rule"], "fake rule text")
+
+    def test_fail_is_unexpected(self):
+        rec = self.assertOutcome("Fake.Fails", "FAIL", 1)
+        self.assertIn("deliberate failure", rec["message"])
+
+    def test_segfault_is_crash(self):
+        rec = self.assertOutcome("Fake.Crashes", "CRASH", 1)
+        self.assertIn("SIGSEGV", rec["message"])
+
+    def test_abort_is_crash(self):
+        self.assertOutcome("Fake.Aborts", "CRASH", 1)
+
+    def test_hang_is_timeout(self):
+        rec = self.assertOutcome("Fake.Hangs", "TIMEOUT", 1, timeout="1")
+        self.assertLess(rec["duration_s"], 10)
+
+    def test_early_exit_is_crash(self):
+        rec = self.assertOutcome("Fake.ExitsEarly", "CRASH", 1)
+        self.assertIn("status 3", rec["message"])
+
+    def test_skip_is_neutral(self):
+        rec = self.assertOutcome("Fake.Skips", "SKIP", 77)
+        self.assertIn("needs:nothing", rec["message"])
+
+    def test_expected_failure_passes_the_gate(self):
+        text = '[[expect]]\ntest = "Fake.Fails"\nstatus = "FAIL"\nreason = "known"\n'
+        rec = self.assertOutcome("Fake.Fails", "FAIL", 0, expect_text=text)
+        self.assertEqual(rec["expected"], "FAIL")
+        self.assertEqual(rec["expectation_reason"], "known")
+
+    def test_unexpected_pass_fails_the_gate(self):
+        text = '[[expect]]\ntest = "Fake.Pass*"\nstatus = "FAIL"\nreason = "stale"\n'
+        self.assertOutcome("Fake.Passes", "PASS", 1, expect_text=text)
+
+    def test_unknown_test_is_harness_error(self):
+        p = self.launch("Fake.NoSuchTest")
+        self.assertEqual(p.returncode, 2, p.stdout)
+
+    def assertOneLineError(self, p, needle):
+        self.assertEqual(p.returncode, 2)
+        err = p.stderr.strip()
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn(needle, err)
+
+    def test_malformed_expectations(self):
+        self.assertOneLineError(self.launch("Fake.Passes", expect_text="[[expect]\n"),
+                                "not valid TOML")
+        self.assertOneLineError(
+            self.launch("Fake.Passes",
+                        expect_text='[[expect]]\ntest = "X"\nstatus = "MAYBE"\nreason = "r"\n'),
+            "status 'MAYBE'")
+        self.assertOneLineError(
+            self.launch("Fake.Passes", expect_text='[[expect]]\ntest = "X"\nstatus = "FAIL"\n'),
+            "'reason' must be")
+
+    def test_missing_binary(self):
+        p = run([LAUNCHER, "--impl", "fake", "--area", "a", "--expectations", self.expect,
+                 "--results", self.results, "/nonexistent/binary", "Fake.Passes"])
+        self.assertOneLineError(p, "not found")
+
+    def test_unwritable_results(self):
+        blocker = os.path.join(self.tmp.name, "file")
+        open(blocker, "w").close()
+        p = self.launch("Fake.Passes", results=os.path.join(blocker, "sub"))
+        self.assertOneLineError(p, "cannot write results")
+
+    def test_report_and_gate(self):
+        for t in ("Fake.Passes", "Fake.Fails", "Fake.Skips"):
+            self.launch(t)
+        registry = os.path.join(self.tmp.name, "registry.json")
+        with open(registry, "w") as f:
+            json.dump({"implementations": [{"name": "fake", "areas": ["selftest"]},
+                                           {"name": "other", "areas": ["elsewhere"]}]}, f)
+        out = os.path.join(self.tmp.name, "report")
+        p = run([GENERATOR, "--results", self.results, "--registry", registry, "--out", out])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(out, "matrix.json")) as f:
+            matrix = json.load(f)
+        cells = {r["test"]: r["results"] for r in matrix["tests"]}
+        self.assertEqual(cells["Fake.Passes"]["fake"]["status"], "PASS")
+        self.assertEqual(cells["Fake.Fails"]["fake"]["status"], "FAIL")
+        self.assertTrue(cells["Fake.Fails"]["fake"]["unexpected"])
+        self.assertEqual(cells["Fake.Skips"]["fake"]["status"], "SKIP")
+        self.assertEqual(cells["Fake.Passes"]["other"]["status"], "UNSUPPORTED")
+        self.assertEqual(matrix["summary"]["fake"]["unexpected"], 1)
+        with open(os.path.join(out, "report.md")) as f:
+            md = f.read()
+        self.assertIn("Fake.Fails", md)
+        self.assertIn("deliberate failure", md)
+        with open(os.path.join(out, "junit.xml")) as f:
+            self.assertIn('failures="1"', f.read())
+        gate = run([GENERATOR, "--results", self.results, "--registry", registry,
+                    "--out", out, "--gate"])
+        self.assertEqual(gate.returncode, 1)
+        # Record the failure as expected: the gate goes green.
+        self.launch("Fake.Fails",
+                    expect_text='[[expect]]\ntest = "Fake.Fails"\nstatus = "FAIL"\nreason = "k"\n')
+        gate = run([GENERATOR, "--results", self.results, "--registry", registry,
+                    "--out", out, "--gate"])
+        self.assertEqual(gate.returncode, 0, gate.stdout + gate.stderr)
+
+
+class GeneratorInputTest(unittest.TestCase):
+    def test_missing_results_folder(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            registry = os.path.join(tmp, "r.json")
+            with open(registry, "w") as f:
+                f.write('{"implementations": []}')
+            p = run([GENERATOR, "--results", os.path.join(tmp, "none"), "--registry", registry,
+                     "--out", os.path.join(tmp, "out")])
+            self.assertEqual(p.returncode, 2)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+            self.assertIn("results folder not found", p.stderr)
+
+    def test_malformed_registry(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            registry = os.path.join(tmp, "r.json")
+            with open(registry, "w") as f:
+                f.write("{not json")
+            os.makedirs(os.path.join(tmp, "res"))
+            p = run([GENERATOR, "--results", os.path.join(tmp, "res"), "--registry", registry,
+                     "--out", os.path.join(tmp, "out")])
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("malformed", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
