@@ -28,3 +28,10 @@ TEST(Fake, Hangs) {
 TEST(Fake, Skips) { GTEST_SKIP() << "needs:nothing: deliberate skip"; }
 
 TEST(Fake, ExitsEarly) { std::_Exit(3); }
+
+TEST(Fake, LeaksMemory) {
+  // A definite leak: passes natively, MEMERR under the harness's valgrind mode.
+  volatile int* lost = new int[16];
+  lost[0] = 1;
+  lost = nullptr;
+}

@@ -8,6 +8,7 @@ reflect the records.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,19 @@ class LauncherTest(unittest.TestCase):
     def test_skip_is_neutral(self):
         rec = self.assertOutcome("Fake.Skips", "SKIP", 77)
         self.assertIn("needs:nothing", rec["message"])
+
+    @unittest.skipUnless(shutil.which("valgrind"), "valgrind not installed")
+    def test_valgrind_leak_is_memerr(self):
+        p = run([LAUNCHER, "--impl", "fake", "--area", "selftest", "--expectations",
+                 self.expect, "--results", self.results, "--timeout", "5",
+                 "--valgrind", shutil.which("valgrind"), FAKE, "Fake.LeaksMemory"])
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        rec = self.record("Fake.LeaksMemory")
+        self.assertEqual(rec["status"], "MEMERR", rec["message"])
+        self.assertIn("definitely lost", rec["message"])
+
+    def test_leak_passes_without_valgrind(self):
+        self.assertOutcome("Fake.LeaksMemory", "PASS", 0)
 
     def test_expected_failure_passes_the_gate(self):
         text = '[[expect]]\ntest = "Fake.Fails"\nstatus = "FAIL"\nreason = "known"\n'

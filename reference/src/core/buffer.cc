@@ -356,23 +356,18 @@ int Buffer::prepend(const void* data, size_t len) noexcept {
   return 0;
 }
 
-int Buffer::add_buffer(Buffer& in) noexcept {
+// add_buffer and prepend_buffer: all of `in` moves, chains and all, to one
+// end of this buffer. Both check the source's front; the destination's end
+// (append) or front (prepend) must not be frozen either.
+int Buffer::move_all_from(Buffer& in, bool to_front) noexcept {
   if (in.total_ == 0 || &in == this) return 0;
-  if (frozen_end_ || in.frozen_front_) return -1;
+  if ((to_front ? frozen_front_ : frozen_end_) || in.frozen_front_) return -1;
   Detached d = in.detach_all();
-  link_back(d.head, d.tail, d.len);
-  in.n_deleted_ += d.len;
-  n_added_ += d.len;
-  in.invoke_callbacks();
-  invoke_callbacks();
-  return 0;
-}
-
-int Buffer::prepend_buffer(Buffer& in) noexcept {
-  if (in.total_ == 0 || &in == this) return 0;
-  if (frozen_front_ || in.frozen_front_) return -1;
-  Detached d = in.detach_all();
-  link_front(d.head, d.tail, d.len);
+  if (to_front) {
+    link_front(d.head, d.tail, d.len);
+  } else {
+    link_back(d.head, d.tail, d.len);
+  }
   in.n_deleted_ += d.len;
   n_added_ += d.len;
   in.invoke_callbacks();

@@ -72,8 +72,8 @@ class Buffer {
   int add_vprintf(const char* fmt, va_list ap) noexcept;
   int add_reference(const void* data, size_t len, RefCleanup cleanup, void* arg) noexcept;
   int prepend(const void* data, size_t len) noexcept;
-  int add_buffer(Buffer& in) noexcept;
-  int prepend_buffer(Buffer& in) noexcept;
+  int add_buffer(Buffer& in) noexcept { return move_all_from(in, false); }
+  int prepend_buffer(Buffer& in) noexcept { return move_all_from(in, true); }
   int remove_buffer(Buffer& dst, size_t len) noexcept;
 
   int drain(size_t len) noexcept;
@@ -106,6 +106,7 @@ class Buffer {
   const char* check_invariants() const noexcept;
 
  private:
+  int move_all_from(Buffer& in, bool to_front) noexcept;
   Chain* tail_successor() const noexcept;
   void drop_trailing_empty() noexcept;
   void link_back(Chain* head, Chain* tail, size_t len) noexcept;
