@@ -137,22 +137,11 @@ bool Buffer::append_bytes(const unsigned char* data, size_t len) noexcept {
     len -= k;
     if (len == 0) return true;
   }
-  Chain* t = tail_successor();
-  if (t == nullptr || t->immutable || t->cap < len) {
-    // Like libevent: double the chain size up to 4 KiB, or fit the data.
-    size_t grow = last_data_ != nullptr ? last_data_->cap : 0;
-    if (grow <= kMaxAutoChain / 2) grow *= 2;
-    drop_trailing_empty();
-    t = chain_new(std::max(grow, len));
-    if (t == nullptr) return false;
-    if (last_data_ != nullptr) {
-      last_data_->next = t;
-    } else {
-      first_ = t;
-    }
-    last_ = t;
-  }
-  t->misalign = 0;
+  // Like libevent: a new chain doubles the size up to 4 KiB, or fits the data.
+  size_t grow = last_data_ != nullptr ? last_data_->cap : 0;
+  if (grow <= kMaxAutoChain / 2) grow *= 2;
+  Chain* t = spare_chain(len, grow);
+  if (t == nullptr) return false;
   std::memcpy(t->data, data, len);
   t->off = len;
   last_data_ = t;
@@ -165,20 +154,33 @@ bool Buffer::append_bytes(const unsigned char* data, size_t len) noexcept {
 unsigned char* Buffer::writable_tail(size_t len) noexcept {
   if (last_data_ != nullptr && last_data_->space() >= len && last_data_->space() > 0)
     return last_data_->end();
+  Chain* t = spare_chain(len, 0);
+  return t != nullptr ? t->data : nullptr;
+}
+
+// The empty chain after the data, emptied and with room for at least `need`
+// bytes. When there is none, the trailing chains are replaced by a new one
+// of max(need, alloc) bytes. nullptr when memory runs out.
+Chain* Buffer::spare_chain(size_t need, size_t alloc) noexcept {
   Chain* t = tail_successor();
-  if (t == nullptr || t->immutable || t->cap < len) {
+  if (t == nullptr || t->immutable || t->cap < need) {
     drop_trailing_empty();
-    t = chain_new(len);
+    t = chain_new(std::max(need, alloc));
     if (t == nullptr) return nullptr;
-    if (last_data_ != nullptr) {
-      last_data_->next = t;
-    } else {
-      first_ = t;
-    }
-    last_ = t;
+    link_after_data(t);
   }
   t->misalign = 0;
-  return t->data;
+  return t;
+}
+
+// Puts a chain right after the data (the caller dropped any trailing ones).
+void Buffer::link_after_data(Chain* c) noexcept {
+  if (last_data_ != nullptr) {
+    last_data_->next = c;
+  } else {
+    first_ = c;
+  }
+  last_ = c;
 }
 
 // Drops len (<= total_) bytes from the front without running callbacks.
@@ -309,12 +311,7 @@ int Buffer::add_reference(const void* data, size_t len, RefCleanup cleanup, void
     // No data: it waits behind the data like reserved space, and is released
     // with it.
     drop_trailing_empty();
-    if (last_data_ != nullptr) {
-      last_data_->next = c;
-    } else {
-      first_ = c;
-    }
-    last_ = c;
+    link_after_data(c);
     return 0;
   }
   link_back(c, c, len);
@@ -558,15 +555,8 @@ int Buffer::reserve_space(ssize_t size, struct iovec* vec, int n_vec) noexcept {
     return 1;
   }
   // Two extents: the room left in the last data chain, then a chain after it.
-  Chain* t = tail_successor();
-  if (t == nullptr || t->immutable || t->cap < want - room) {
-    drop_trailing_empty();
-    t = chain_new(want - room);
-    if (t == nullptr) return -1;
-    last_data_->next = t;
-    last_ = t;
-  }
-  t->misalign = 0;
+  Chain* t = spare_chain(want - room, 0);
+  if (t == nullptr) return -1;
   vec[0].iov_base = last_data_->end();
   vec[0].iov_len = room;
   vec[1].iov_base = t->data;

@@ -109,6 +109,8 @@ class Buffer {
   int move_all_from(Buffer& in, bool to_front) noexcept;
   Chain* tail_successor() const noexcept;
   void drop_trailing_empty() noexcept;
+  Chain* spare_chain(size_t need, size_t alloc) noexcept;
+  void link_after_data(Chain* c) noexcept;
   void link_back(Chain* head, Chain* tail, size_t len) noexcept;
   void link_front(Chain* head, Chain* tail, size_t len) noexcept;
   struct Detached { Chain* head; Chain* tail; size_t len; };
