@@ -1,11 +1,14 @@
-# evconform_add_suite(<area> SOURCES <files...> [KIND <kind>])
+# evconform_add_suite(<area> SOURCES <files...> [KIND <kind>] [PER_BACKEND])
 #
 # Compiles the same test sources once per implementation that claims <area>
 # (binary <kind>_<area>_<impl>) and registers every GoogleTest case with CTest
-# as "<impl>.<Suite>.<Case>", run through the harness launcher
+# as "<column>.<Suite>.<Case>", run through the harness launcher
 # (harness/run_test.py): one process per case, a timeout, the result compared
 # with the implementation's expectations, and a result record written for the
-# report. Labels: impl:<impl>, area:<area>, kind:<kind>.
+# report. The column is the implementation's name or, for a PER_BACKEND suite,
+# "<impl>/<backend>" for each backend the implementation declares (the same
+# binary, run with that method selected). Labels: impl:<impl>, area:<area>,
+# kind:<kind>, column:<column>.
 
 set(EVCONFORM_RESULTS_DIR "${CMAKE_BINARY_DIR}/results" CACHE PATH
     "Where the harness writes one result record per test and implementation")
@@ -13,9 +16,12 @@ set(EVCONFORM_EXPECTATIONS_DIR "${CMAKE_SOURCE_DIR}/harness/expectations" CACHE 
     "Folder holding <impl>.toml expectation files")
 
 function(evconform_add_suite area)
-  cmake_parse_arguments(PARSE_ARGV 1 SUITE "" "KIND" "SOURCES")
+  cmake_parse_arguments(PARSE_ARGV 1 SUITE "PER_BACKEND" "KIND" "SOURCES")
   if(NOT SUITE_KIND)
     set(SUITE_KIND conformance)
+  endif()
+  if(SUITE_PER_BACKEND)
+    set_property(GLOBAL APPEND PROPERTY EVCONFORM_PER_BACKEND_AREAS ${area})
   endif()
   get_property(impls GLOBAL PROPERTY EVCONFORM_IMPLEMENTATIONS)
   foreach(impl IN LISTS impls)
@@ -33,12 +39,25 @@ function(evconform_add_suite area)
     target_include_directories(${exe} BEFORE PRIVATE ${incs})
     target_link_libraries(${exe} PRIVATE ${libs} evc_common GTest::gtest)
     target_compile_definitions(${exe} PRIVATE EVC_IMPL_NAME="${impl}")
-    evconform_register_tests(${exe} ${impl} ${area} ${SUITE_KIND} "${env}")
+    get_property(backends GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_BACKENDS)
+    if(SUITE_PER_BACKEND AND backends)
+      foreach(backend IN LISTS backends)
+        evconform_register_tests(${exe} ${impl} "${backend}" ${area} ${SUITE_KIND} "${env}")
+      endforeach()
+    else()
+      evconform_register_tests(${exe} ${impl} "" ${area} ${SUITE_KIND} "${env}")
+    endif()
   endforeach()
 endfunction()
 
-function(evconform_register_tests exe impl area kind env)
-  set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${exe}_tests.cmake")
+function(evconform_register_tests exe impl backend area kind env)
+  if(backend)
+    set(column "${impl}/${backend}")
+    set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${exe}_${backend}_tests.cmake")
+  else()
+    set(column "${impl}")
+    set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${exe}_tests.cmake")
+  endif()
   set(launcher "${Python3_EXECUTABLE}" "${CMAKE_SOURCE_DIR}/harness/run_test.py"
       --impl ${impl} --area ${area} --kind ${kind}
       --expectations "${EVCONFORM_EXPECTATIONS_DIR}/${impl}.toml"
@@ -46,6 +65,9 @@ function(evconform_register_tests exe impl area kind env)
       --timeout ${EVCONFORM_TEST_TIMEOUT})
   if(EVCONFORM_VALGRIND)
     list(APPEND launcher --valgrind "${VALGRIND_EXECUTABLE}")
+  endif()
+  if(backend)
+    list(APPEND launcher --backend ${backend})
   endif()
   foreach(kv IN LISTS env)
     list(APPEND launcher --env "${kv}")
@@ -58,16 +80,16 @@ function(evconform_register_tests exe impl area kind env)
     COMMAND "${CMAKE_COMMAND}"
       -D "EXE=$<TARGET_FILE:${exe}>"
       -D "OUT=${ctest_file}"
-      -D "PREFIX=${impl}."
-      -D "LABELS=impl:${impl};area:${area};kind:${kind}"
+      -D "PREFIX=${column}."
+      -D "LABELS=impl:${impl};area:${area};kind:${kind};column:${column}"
       -D "TIMEOUT=${ctest_timeout}"
       -D "LAUNCHER=${launcher}"
       -P "${CMAKE_SOURCE_DIR}/cmake/DiscoverTests.cmake"
     BYPRODUCTS "${ctest_file}"
     VERBATIM)
-  set(include_file "${CMAKE_CURRENT_BINARY_DIR}/${exe}_include.cmake")
+  string(REPLACE ".cmake" "_include.cmake" include_file "${ctest_file}")
   file(WRITE "${include_file}"
     "if(EXISTS \"${ctest_file}\")\n  include(\"${ctest_file}\")\n"
-    "else()\n  add_test(${impl}.${exe}_NOT_BUILT ${exe}_NOT_BUILT)\nendif()\n")
+    "else()\n  add_test(${column}.${exe}_NOT_BUILT ${exe}_NOT_BUILT)\nendif()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${include_file}")
 endfunction()

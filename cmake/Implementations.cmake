@@ -4,11 +4,16 @@
 # <event2/...> headers, the libraries to link, and the feature areas it
 # claims. Every conformance suite is compiled once per implementation that
 # claims its area; unclaimed areas are reported UNSUPPORTED by the harness.
+#
+# BACKENDS names the kernel methods (epoll, poll, select, ...) to run the
+# backend-dependent suites on, each as its own column "<impl>/<backend>",
+# selected through libevent's EVENT_NO<METHOD> environment variables. Without
+# BACKENDS those suites run once, on the implementation's default method.
 
 set_property(GLOBAL PROPERTY EVCONFORM_IMPLEMENTATIONS "")
 
 function(evconform_add_implementation name)
-  cmake_parse_arguments(PARSE_ARGV 1 IMPL "" "" "INCLUDE_DIRS;LIBRARIES;AREAS;ENVIRONMENT")
+  cmake_parse_arguments(PARSE_ARGV 1 IMPL "" "" "INCLUDE_DIRS;LIBRARIES;AREAS;ENVIRONMENT;BACKENDS")
   if(NOT name MATCHES "^[A-Za-z][A-Za-z0-9_-]*$")
     message(FATAL_ERROR "evconform: implementation name '${name}' must match [A-Za-z][A-Za-z0-9_-]*")
   endif()
@@ -24,18 +29,38 @@ function(evconform_add_implementation name)
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_LIBRARIES "${IMPL_LIBRARIES}")
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_AREAS "${IMPL_AREAS}")
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_ENVIRONMENT "${IMPL_ENVIRONMENT}")
+  foreach(b IN LISTS IMPL_BACKENDS)
+    if(NOT b MATCHES "^[a-z][a-z0-9]*$")
+      message(FATAL_ERROR "evconform: implementation '${name}': backend '${b}' must match [a-z][a-z0-9]*")
+    endif()
+  endforeach()
+  set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_BACKENDS "${IMPL_BACKENDS}")
 endfunction()
 
-# Writes the registry (names and claimed areas, in definition order) as JSON
-# for the report generator, which marks unclaimed areas UNSUPPORTED.
+function(_evconform_json_list out)
+  if(ARGN)
+    list(JOIN ARGN "\", \"" joined)
+    set(${out} "[\"${joined}\"]" PARENT_SCOPE)
+  else()
+    set(${out} "[]" PARENT_SCOPE)
+  endif()
+endfunction()
+
+# Writes the registry as JSON for the report generator: implementations in
+# definition order with their claimed areas and backends, and the areas that
+# run per backend. Call it after every suite has been added.
 function(evconform_write_registry path)
   get_property(impls GLOBAL PROPERTY EVCONFORM_IMPLEMENTATIONS)
+  get_property(per_backend GLOBAL PROPERTY EVCONFORM_PER_BACKEND_AREAS)
   set(items "")
   foreach(impl IN LISTS impls)
     get_property(areas GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_AREAS)
-    list(JOIN areas "\", \"" joined)
-    list(APPEND items "  {\"name\": \"${impl}\", \"areas\": [\"${joined}\"]}")
+    get_property(backends GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_BACKENDS)
+    _evconform_json_list(a ${areas})
+    _evconform_json_list(b ${backends})
+    list(APPEND items "  {\"name\": \"${impl}\", \"areas\": ${a}, \"backends\": ${b}}")
   endforeach()
   list(JOIN items ",\n" body)
-  file(WRITE "${path}" "{\"implementations\": [\n${body}\n]}\n")
+  _evconform_json_list(pb ${per_backend})
+  file(WRITE "${path}" "{\"implementations\": [\n${body}\n],\n\"per_backend_areas\": ${pb}}\n")
 endfunction()

@@ -29,6 +29,8 @@ def main(argv):
     p.add_argument("--timeout", type=float, default=20.0)
     p.add_argument("--valgrind", help="run under this valgrind executable")
     p.add_argument("--env", action="append", default=[], help="KEY=VALUE for the test")
+    p.add_argument("--backend", help="run in this backend's column: selects the kernel method "
+                   "through libevent's EVENT_NO<METHOD> variables")
     p.add_argument("binary")
     p.add_argument("test", help="GoogleTest name, Suite.Case")
     args = p.parse_args(argv)
@@ -44,11 +46,14 @@ def main(argv):
         return 2
 
     timeout = args.timeout * (20 if args.valgrind else 1)
-    res = gtest_run.run(args.binary, args.test, timeout, args.env, args.valgrind)
-    entry = expectations.lookup(entries, args.test)
+    env = args.env + (backend_environment(args.backend) if args.backend else [])
+    res = gtest_run.run(args.binary, args.test, timeout, env, args.valgrind)
+    entry = expectations.lookup(entries, args.test, args.backend)
     expected = entry["status"] if entry else st.PASS
+    column = f"{args.impl}/{args.backend}" if args.backend else args.impl
     record = {
-        "impl": args.impl, "area": args.area, "kind": args.kind, "test": args.test,
+        "impl": args.impl, "backend": args.backend or "", "column": column,
+        "area": args.area, "kind": args.kind, "test": args.test,
         "status": res["status"], "expected": expected,
         "expectation_reason": entry["reason"] if entry else "",
         "message": res["message"], "rule": res["rule"], "duration_s": res["duration_s"],
@@ -62,7 +67,7 @@ def main(argv):
 
     ok = st.is_expected(res["status"], expected)
     verdict = "expected" if ok else "UNEXPECTED"
-    print(f"{args.impl} {args.test}: {res['status']} ({verdict}; expected {expected})")
+    print(f"{column} {args.test}: {res['status']} ({verdict}; expected {expected})")
     if res["message"]:
         print(res["message"])
     if entry:
@@ -74,8 +79,20 @@ def main(argv):
     return 77 if res["status"] == st.SKIP else 0
 
 
+# libevent's kernel methods; EVENT_NO<NAME> in the environment disables one
+# (event.c, event_base_new_with_config). The reference honours the same names.
+METHODS = ("epoll", "poll", "select", "devpoll", "kqueue", "evport", "win32")
+
+
+def backend_environment(backend):
+    """Environment that leaves `backend` as the only method allowed, and
+    tells the suite which method the column is for (EVC_BACKEND)."""
+    env = [f"EVENT_NO{m.upper()}=1" for m in METHODS if m != backend]
+    return env + [f"EVC_BACKEND={backend}"]
+
+
 def write_record(results_dir, record):
-    folder = os.path.join(results_dir, record["impl"])
+    folder = os.path.join(results_dir, record["column"].replace("/", "+"))
     os.makedirs(folder, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", record["test"])
     path = os.path.join(folder, f"{safe}.json")

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Builds the conformance matrix from the harness's result records.
 
-Reads <results>/<impl>/*.json (one record per test and implementation, written
-by harness/run_test.py) and the implementation registry, and writes:
-  matrix.json   tests x implementations, with status, expectation and message
-  junit.xml     one <testsuite> per implementation, for CI viewers
+Reads <results>/<column>/*.json (one record per test and column, written by
+harness/run_test.py; a column is an implementation, or an implementation with
+one backend selected, e.g. reference/poll) and the implementation registry,
+and writes:
+  matrix.json   tests x columns, with status, expectation and message
+  junit.xml     one <testsuite> per column, for CI viewers
   report.md     summary, differences between implementations, full matrix
 With --gate it exits 1 when any result differs from its expectation.
 """
@@ -23,14 +25,38 @@ class InputError(Exception):
 
 
 def load_registry(path):
+    """The matrix's columns, in registry order. Each column is a dict: name,
+    impl, backend ("" for the implementation's plain column), claimed (the
+    implementation's areas) and per_backend (whether it is a backend column).
+    Returns (columns, per_backend_areas)."""
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
-        return [(i["name"], list(i["areas"])) for i in data["implementations"]]
+        per_backend = set(data.get("per_backend_areas", []))
+        columns = []
+        for i in data["implementations"]:
+            claimed = list(i["areas"])
+            backends = list(i.get("backends", []))
+            columns.append({"name": i["name"], "impl": i["name"], "backend": "",
+                            "claimed": claimed, "per_backend": False,
+                            "has_backends": bool(backends and per_backend)})
+            for b in backends if per_backend else []:
+                columns.append({"name": f"{i['name']}/{b}", "impl": i["name"], "backend": b,
+                                "claimed": claimed, "per_backend": True, "has_backends": True})
+        return columns, per_backend
     except FileNotFoundError:
         raise InputError(f"implementation registry not found: {path} (configure the build first)")
     except (ValueError, KeyError, TypeError) as e:
         raise InputError(f"implementation registry {path} is malformed: {e}")
+
+
+def applies(column, area, per_backend):
+    """Whether `column` has a cell for tests of `area`: backend columns hold
+    the per-backend areas, the plain column holds the rest (or everything,
+    for an implementation that declares no backends)."""
+    if column["per_backend"]:
+        return area in per_backend
+    return area not in per_backend or not column["has_backends"]
 
 
 def load_results(results_dir):
@@ -54,27 +80,29 @@ def load_results(results_dir):
 
 
 def build_matrix(registry, records):
-    impls = [name for name, _ in registry]
-    areas_of = dict(registry)
+    columns, per_backend = registry
+    names = [c["name"] for c in columns]
+    by_name = {c["name"]: c for c in columns}
     tests = {}
     for r in records:
-        if r["impl"] not in areas_of:
-            continue  # a stale record of an implementation no longer configured
+        col = r.get("column") or r["impl"]
+        if col not in by_name:
+            continue  # a stale record of a column no longer configured
         row = tests.setdefault(r["test"], {"test": r["test"], "area": r["area"],
                                            "kind": r.get("kind", "conformance"),
                                            "rule": "", "results": {}})
         row["rule"] = row["rule"] or r.get("rule", "")
-        row["results"][r["impl"]] = {
+        row["results"][col] = {
             "status": r["status"], "expected": r["expected"],
             "unexpected": not st.is_expected(r["status"], r["expected"]),
             "message": r.get("message", ""), "expectation_reason": r.get("expectation_reason", ""),
         }
     for row in tests.values():
-        for impl in impls:
-            if impl in row["results"]:
+        for c in columns:
+            if c["name"] in row["results"] or not applies(c, row["area"], per_backend):
                 continue
-            claimed = row["area"] in areas_of[impl]
-            row["results"][impl] = {
+            claimed = row["area"] in c["claimed"]
+            row["results"][c["name"]] = {
                 "status": st.NOTRUN if claimed else st.UNSUPPORTED,
                 "expected": st.PASS if claimed else st.UNSUPPORTED,
                 "unexpected": claimed, "message": "" if not claimed else "no result recorded",
@@ -82,17 +110,22 @@ def build_matrix(registry, records):
             }
     rows = sorted(tests.values(), key=lambda r: (r["area"], r["test"]))
     summary = {}
-    for impl in impls:
+    for name in names:
         counts = {s: 0 for s in st.ALL_STATUSES}
         counts["unexpected"] = 0
         for row in rows:
-            cell = row["results"][impl]
+            cell = row["results"].get(name)
+            if cell is None:
+                continue
             counts[cell["status"]] += 1
             counts["unexpected"] += cell["unexpected"]
-        summary[impl] = {k: v for k, v in counts.items() if v or k in ("PASS", "unexpected")}
+        summary[name] = {k: v for k, v in counts.items() if v or k in ("PASS", "unexpected")}
     return {
-        "format": "evconform-matrix-1",
-        "implementations": [{"name": n, "areas": a} for n, a in registry],
+        "format": "evconform-matrix-2",
+        "columns": [{"name": c["name"], "impl": c["impl"], "backend": c["backend"],
+                     "areas": sorted({r["area"] for r in rows if c["name"] in r["results"]})}
+                    for c in columns],
+        "per_backend_areas": sorted(per_backend),
         "summary": summary,
         "tests": rows,
     }
@@ -106,11 +139,13 @@ def write_json(matrix, path):
 
 def write_junit(matrix, path):
     root = ET.Element("testsuites", name="evconform")
-    for impl in [i["name"] for i in matrix["implementations"]]:
+    for impl in [c["name"] for c in matrix["columns"]]:
         suite = ET.SubElement(root, "testsuite", name=impl)
         n = failures = skipped = 0
         for row in matrix["tests"]:
-            cell = row["results"][impl]
+            cell = row["results"].get(impl)
+            if cell is None:
+                continue
             case = ET.SubElement(suite, "testcase", name=row["test"],
                                  classname=f"{impl}.{row['area']}")
             n += 1
@@ -143,43 +178,59 @@ def _md_escape(text):
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _columns_of(matrix, rows):
+    names = [c["name"] for c in matrix["columns"]]
+    return [n for n in names if any(n in r["results"] for r in rows)]
+
+
 def write_markdown(matrix, path):
-    impls = [i["name"] for i in matrix["implementations"]]
+    cols = [c["name"] for c in matrix["columns"]]
     out = ["# evconform conformance matrix", ""]
     out.append("Generated by `reports/generate.py` from the harness's result records. "
                "Statuses: PASS, FAIL, CRASH, TIMEOUT, MEMERR (valgrind), SKIP, "
                "UNSUPPORTED (area not claimed), NOTRUN. ❗ marks a result that differs from "
-               "the implementation's expectations file (the gate fails on those).")
-    out += ["", "## Summary", "", "| implementation | areas | tests | " +
+               "the implementation's expectations file (the gate fails on those). "
+               "Columns named `<implementation>/<backend>` run the backend-dependent areas (" +
+               (", ".join(matrix["per_backend_areas"]) or "none") +
+               ") with that kernel method selected; the plain column runs the other areas.")
+    out += ["", "## Summary", "", "| column | areas | tests | " +
             " | ".join(s for s in st.ALL_STATUSES) + " | unexpected |",
             "|---|---|---|" + "---|" * (len(st.ALL_STATUSES) + 1)]
-    for i in matrix["implementations"]:
-        c = matrix["summary"][i["name"]]
-        total = sum(v for k, v in c.items() if k != "unexpected")
-        out.append(f"| {i['name']} | {', '.join(i['areas'])} | {total} | " +
-                   " | ".join(str(c.get(s, 0)) for s in st.ALL_STATUSES) +
-                   f" | {c['unexpected']} |")
+    for c in matrix["columns"]:
+        n = matrix["summary"][c["name"]]
+        total = sum(v for k, v in n.items() if k != "unexpected")
+        out.append(f"| {c['name']} | {', '.join(c['areas'])} | {total} | " +
+                   " | ".join(str(n.get(s, 0)) for s in st.ALL_STATUSES) +
+                   f" | {n['unexpected']} |")
     areas = sorted({r["area"] for r in matrix["tests"]})
-    out += ["", "### By area", "", "| area | tests | " + " | ".join(f"{i} pass" for i in impls) + " |",
-            "|---|---|" + "---|" * len(impls)]
+    out += ["", "### By area (passes per column; · = the column does not run the area)", "",
+            "| area | tests | " + " | ".join(cols) + " |", "|---|---|" + "---|" * len(cols)]
     for a in areas:
         rows = [r for r in matrix["tests"] if r["area"] == a]
-        passes = [sum(r["results"][i]["status"] == st.PASS for r in rows) for i in impls]
-        out.append(f"| {a} | {len(rows)} | " + " | ".join(str(p) for p in passes) + " |")
+        cells = []
+        for c in cols:
+            if not any(c in r["results"] for r in rows):
+                cells.append("·")
+            else:
+                cells.append(str(sum(r["results"].get(c, {}).get("status") == st.PASS
+                                     for r in rows)))
+        out.append(f"| {a} | {len(rows)} | " + " | ".join(cells) + " |")
 
     diff = [r for r in matrix["tests"]
-            if len({r["results"][i]["status"] for i in impls} - {st.UNSUPPORTED}) > 1]
-    out += ["", "## Differences between implementations", ""]
+            if len({cell["status"] for cell in r["results"].values()} - {st.UNSUPPORTED}) > 1]
+    out += ["", "## Differences between columns", ""]
     if not diff:
-        out.append("None: every implementation that claims a test's area gives the same result.")
+        out.append("None: every column that runs a test gives the same result.")
     for r in diff:
         out.append(f"### `{r['test']}`")
         if r["rule"]:
             out.append(f"Rule: {r['rule']}")
         out.append("")
-        for i in impls:
-            cell = r["results"][i]
-            out.append(f"- **{i}**: {_md_cell(cell)}")
+        for c in cols:
+            cell = r["results"].get(c)
+            if cell is None:
+                continue
+            out.append(f"- **{c}**: {_md_cell(cell)}")
             if cell["expectation_reason"] and cell["status"] != st.UNSUPPORTED:
                 out.append(f"  - expectation: {cell['expectation_reason']}")
             if cell["message"] and cell["status"] != st.PASS:
@@ -187,22 +238,27 @@ def write_markdown(matrix, path):
                 out.append(f"  - message:\n    ```\n    {msg}\n    ```")
         out.append("")
 
-    unexpected = [(r, i) for r in matrix["tests"] for i in impls if r["results"][i]["unexpected"]]
+    unexpected = [(r, c) for r in matrix["tests"] for c in cols
+                  if r["results"].get(c, {}).get("unexpected")]
     out += ["", "## Unexpected results", ""]
     if not unexpected:
         out.append("None: every result matches its expectation.")
-    for r, i in unexpected:
-        cell = r["results"][i]
-        out.append(f"- {i} `{r['test']}`: {cell['status']} (expected {cell['expected']})")
+    for r, c in unexpected:
+        cell = r["results"][c]
+        out.append(f"- {c} `{r['test']}`: {cell['status']} (expected {cell['expected']})")
         if cell["message"]:
             msg = cell["message"].strip().replace("\n", "\n    ")
             out.append(f"  ```\n    {msg}\n    ```")
 
-    out += ["", "## Full matrix", "", "| test | " + " | ".join(impls) + " | rule |",
-            "|---|" + "---|" * len(impls) + "---|"]
-    for r in matrix["tests"]:
-        out.append(f"| `{r['test']}` | " + " | ".join(_md_cell(r["results"][i]) for i in impls) +
-                   f" | {_md_escape(r['rule'])} |")
+    out += ["", "## Full matrix"]
+    for a in areas:
+        rows = [r for r in matrix["tests"] if r["area"] == a]
+        acols = _columns_of(matrix, rows)
+        out += ["", f"### {a}", "", "| test | " + " | ".join(acols) + " | rule |",
+                "|---|" + "---|" * len(acols) + "---|"]
+        for r in rows:
+            cells = [_md_cell(r["results"][c]) if c in r["results"] else "·" for c in acols]
+            out.append(f"| `{r['test']}` | " + " | ".join(cells) + f" | {_md_escape(r['rule'])} |")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")
 

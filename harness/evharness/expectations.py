@@ -6,8 +6,12 @@ harness/expectations/<impl>.toml:
     test = "EvbufferSearch.EmptyPatternReturnsStart"   # Suite.Case, or a glob
     status = "FAIL"                                     # what it does instead of PASS
     reason = "why: the libevent behaviour it differs from, and why that is OK"
+    backend = "poll"                                    # optional: only in that column
 
 A test with no entry is expected to PASS. A missing file means no entries.
+An entry with `backend` applies only to that backend's column (for example
+libevent/select); entries without it apply to every column of the
+implementation.
 """
 import fnmatch
 import tomllib
@@ -20,6 +24,7 @@ class ExpectationError(Exception):
 
 
 _KEYS = {"test", "status", "reason"}
+_OPTIONAL = {"backend"}
 
 
 def load(path):
@@ -44,7 +49,7 @@ def load(path):
         where = f"{path}: entry {i}"
         if not isinstance(e, dict):
             raise ExpectationError(f"{where}: must be a table")
-        extra = set(e) - _KEYS
+        extra = set(e) - _KEYS - _OPTIONAL
         if extra:
             raise ExpectationError(f"{where}: unknown key(s): {', '.join(sorted(extra))}")
         for key in _KEYS:
@@ -53,19 +58,27 @@ def load(path):
         if e["status"] not in st.RUN_STATUSES:
             raise ExpectationError(
                 f"{where}: status '{e['status']}' is not one of {', '.join(st.RUN_STATUSES)}")
-        if e["test"] in seen:
+        if "backend" in e and (not isinstance(e["backend"], str) or not e["backend"].strip()):
+            raise ExpectationError(f"{where}: 'backend' must be a non-empty string")
+        key = (e["test"], e.get("backend"))
+        if key in seen:
             raise ExpectationError(f"{where}: test '{e['test']}' is listed twice")
-        seen.add(e["test"])
+        seen.add(key)
     return entries
 
 
-def lookup(entries, test):
-    """The entry that governs `test` (exact name first, then the first glob),
-    or None (expected PASS)."""
-    for e in entries:
-        if e["test"] == test:
-            return e
-    for e in entries:
-        if fnmatch.fnmatchcase(test, e["test"]):
-            return e
+def lookup(entries, test, backend=None):
+    """The entry that governs `test` in the column of `backend` (None: the
+    implementation's only column), or None (expected PASS). Backend-specific
+    entries win over general ones; within each, an exact name wins over the
+    first matching glob."""
+    specific = [e for e in entries if backend is not None and e.get("backend") == backend]
+    general = [e for e in entries if "backend" not in e]
+    for group in (specific, general):
+        for e in group:
+            if e["test"] == test:
+                return e
+        for e in group:
+            if fnmatch.fnmatchcase(test, e["test"]):
+                return e
     return None

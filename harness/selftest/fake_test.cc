@@ -35,3 +35,14 @@ TEST(Fake, LeaksMemory) {
   lost[0] = 1;
   lost = nullptr;
 }
+
+// Passes only in a backend column set up like libevent's: EVC_BACKEND names
+// the method and every other method is disabled by EVENT_NO<METHOD>.
+TEST(Fake, SeesItsBackendColumn) {
+  const char* b = std::getenv("EVC_BACKEND");
+  ASSERT_NE(b, nullptr);
+  EXPECT_STREQ(b, "poll");
+  EXPECT_NE(std::getenv("EVENT_NOEPOLL"), nullptr);
+  EXPECT_NE(std::getenv("EVENT_NOSELECT"), nullptr);
+  EXPECT_EQ(std::getenv("EVENT_NOPOLL"), nullptr);
+}

@@ -35,22 +35,24 @@ class LauncherTest(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
-    def launch(self, test, timeout="3", expect_text=None, results=None):
+    def launch(self, test, timeout="3", expect_text=None, results=None, backend=None):
         if expect_text is not None:
             with open(self.expect, "w") as f:
                 f.write(expect_text)
+        extra = ["--backend", backend] if backend else []
         return run([LAUNCHER, "--impl", "fake", "--area", "selftest", "--expectations",
-                    self.expect, "--results", results or self.results, "--timeout", timeout,
-                    FAKE, test])
+                    self.expect, "--results", results or self.results, "--timeout", timeout] +
+                   extra + [FAKE, test])
 
-    def record(self, test):
-        with open(os.path.join(self.results, "fake", f"{test}.json")) as f:
+    def record(self, test, column="fake"):
+        with open(os.path.join(self.results, column.replace("/", "+"), f"{test}.json")) as f:
             return json.load(f)
 
     def assertOutcome(self, test, status, code, **kw):
         p = self.launch(test, **kw)
         self.assertEqual(p.returncode, code, p.stdout + p.stderr)
-        rec = self.record(test)
+        backend = kw.get("backend")
+        rec = self.record(test, f"fake/{backend}" if backend else "fake")
         self.assertEqual(rec["status"], status, rec["message"])
         return rec
 
@@ -103,6 +105,42 @@ class LauncherTest(unittest.TestCase):
     def test_unexpected_pass_fails_the_gate(self):
         text = '[[expect]]\ntest = "Fake.Pass*"\nstatus = "FAIL"\nreason = "stale"\n'
         self.assertOutcome("Fake.Passes", "PASS", 1, expect_text=text)
+
+    def test_backend_column_selects_the_method_by_environment(self):
+        p = self.launch("Fake.SeesItsBackendColumn", backend="poll")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        rec = self.record("Fake.SeesItsBackendColumn", "fake/poll")
+        self.assertEqual((rec["status"], rec["column"], rec["backend"]), ("PASS", "fake/poll", "poll"))
+        p = self.launch("Fake.SeesItsBackendColumn")
+        self.assertEqual(p.returncode, 1, "outside a backend column the fake test fails")
+
+    def test_backend_scoped_expectation_applies_to_its_column_only(self):
+        text = ('[[expect]]\ntest = "Fake.Fails"\nstatus = "FAIL"\nreason = "poll only"\n'
+                'backend = "poll"\n')
+        self.assertOutcome("Fake.Fails", "FAIL", 0, expect_text=text, backend="poll")
+        self.assertEqual(self.launch("Fake.Fails", backend="epoll").returncode, 1)
+        self.assertEqual(self.launch("Fake.Fails").returncode, 1)
+
+    def test_report_has_one_column_per_backend(self):
+        for b in ("epoll", "poll"):
+            self.launch("Fake.Passes", backend=b)
+        registry = os.path.join(self.tmp.name, "registry.json")
+        with open(registry, "w") as f:
+            json.dump({"implementations": [{"name": "fake", "areas": ["selftest"],
+                                            "backends": ["epoll", "poll", "select"]}],
+                       "per_backend_areas": ["selftest"]}, f)
+        out = os.path.join(self.tmp.name, "report")
+        p = run([GENERATOR, "--results", self.results, "--registry", registry, "--out", out])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(out, "matrix.json")) as f:
+            matrix = json.load(f)
+        self.assertEqual([c["name"] for c in matrix["columns"]],
+                         ["fake", "fake/epoll", "fake/poll", "fake/select"])
+        cells = matrix["tests"][0]["results"]
+        self.assertNotIn("fake", cells, "the plain column does not run a per-backend area")
+        self.assertEqual(cells["fake/poll"]["status"], "PASS")
+        self.assertEqual(cells["fake/select"]["status"], "NOTRUN")
+        self.assertEqual(matrix["summary"]["fake/select"]["unexpected"], 1)
 
     def test_unknown_test_is_harness_error(self):
         p = self.launch("Fake.NoSuchTest")

@@ -1,0 +1,107 @@
+// event_active and priorities.
+#include "event_fixture.h"
+
+namespace evc {
+namespace {
+
+using EventActive = EventTest;
+
+TEST_F(EventActive, ActiveRunsTheCallbackWithTheChosenFlags) {
+  EVC_RULE("event.h: event_active makes the event active with the given flags; the callback "
+           "receives them, even for an event that is not pending");
+  Probe& p = NewProbe("p");
+  SocketPair& sp = NewPair();
+  event* ev = NewEvent(p, sp.fd[0], EV_READ);
+  event_active(ev, EV_WRITE | EV_TIMEOUT, 1);
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  EXPECT_EQ(p.calls, 1);
+  EXPECT_EQ(p.what, EV_WRITE | EV_TIMEOUT);
+}
+
+TEST_F(EventActive, ActivatingTwiceBeforeItRunsMergesFlagsIntoOneCall) {
+  EVC_RULE("observed libevent 2.1.12: event_active on an already active event ORs the flags; "
+           "the callback runs once");
+  Probe& p = NewProbe("p");
+  event* ev = NewTimer(p);
+  event_active(ev, EV_READ, 1);
+  event_active(ev, EV_WRITE, 1);
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  EXPECT_EQ(p.calls, 1);
+  EXPECT_EQ(p.what, EV_READ | EV_WRITE);
+}
+
+TEST_F(EventActive, PendingReportsTheActiveFlags) {
+  EVC_RULE("event.c (event_pending): an active event reports the flags it was activated with");
+  Probe& p = NewProbe("p");
+  event* ev = NewTimer(p);
+  event_active(ev, EV_WRITE, 1);
+  EXPECT_EQ(event_pending(ev, EV_WRITE | EV_READ, nullptr), EV_WRITE);
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  EXPECT_EQ(event_pending(ev, EV_WRITE, nullptr), 0);
+}
+
+TEST_F(EventActive, ActiveCallbacksRunInActivationOrder) {
+  EVC_RULE("event.c: events of one priority run in the order they were activated");
+  std::vector<event*> evs;
+  for (const char* n : {"a", "b", "c", "d"}) evs.push_back(NewTimer(NewProbe(n)));
+  for (int i : {2, 0, 3, 1}) event_active(evs[i], EV_TIMEOUT, 1);
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  EXPECT_EQ(log_, (std::vector<std::string>{"c", "a", "d", "b"}));
+}
+
+TEST_F(EventActive, PrioritiesOrderCallbacks) {
+  EVC_RULE("event.h: events of a higher priority (lower number) run before lower ones");
+  ASSERT_EQ(event_base_priority_init(base_, 3), 0);
+  const struct {
+    const char* name;
+    int pri;
+  } spec[] = {{"low", 2}, {"mid", 1}, {"high", 0}, {"low2", 2}};
+  for (const auto& s : spec) {
+    event* ev = NewTimer(NewProbe(s.name));
+    ASSERT_EQ(event_priority_set(ev, s.pri), 0);
+    event_active(ev, EV_TIMEOUT, 1);
+  }
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  EXPECT_EQ(log_, (std::vector<std::string>{"high", "mid", "low", "low2"}));
+}
+
+TEST_F(EventActive, HigherPriorityActivatedInACallbackRunsNext) {
+  EVC_RULE("event.c (event_continue): a higher-priority event activated by a lower-priority "
+           "callback runs before the rest of the lower-priority queue");
+  ASSERT_EQ(event_base_priority_init(base_, 2), 0);
+  Probe& urgent = NewProbe("urgent");
+  event* eu = NewTimer(urgent);
+  ASSERT_EQ(event_priority_set(eu, 0), 0);
+  Probe& l1 = NewProbe("low1");
+  Probe& l2 = NewProbe("low2");
+  l1.action = [eu](Probe&) { event_active(eu, EV_TIMEOUT, 1); };
+  for (Probe* p : {&l1, &l2}) {
+    event* ev = NewTimer(*p);
+    ASSERT_EQ(event_priority_set(ev, 1), 0);
+    event_active(ev, EV_TIMEOUT, 1);
+  }
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  EXPECT_EQ(log_, (std::vector<std::string>{"low1", "urgent", "low2"}));
+}
+
+TEST_F(EventActive, LowerPriorityWaitsWhileHigherKeepsFiring) {
+  EVC_RULE("event.h: only the highest-priority active events run in an iteration; lower "
+           "priorities wait while higher ones stay active");
+  ASSERT_EQ(event_base_priority_init(base_, 2), 0);
+  Probe& busy = NewProbe("busy");
+  Probe& low = NewProbe("low");
+  event* eb = NewTimer(busy);
+  event* el = NewTimer(low);
+  ASSERT_EQ(event_priority_set(eb, 0), 0);
+  ASSERT_EQ(event_priority_set(el, 1), 0);
+  busy.action = [](Probe& self) {
+    if (self.calls < 3) event_active(self.ev, EV_TIMEOUT, 1);
+  };
+  event_active(el, EV_TIMEOUT, 1);
+  event_active(eb, EV_TIMEOUT, 1);
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  EXPECT_EQ(log_, (std::vector<std::string>{"busy", "busy", "busy", "low"}));
+}
+
+}  // namespace
+}  // namespace evc

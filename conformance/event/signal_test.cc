@@ -1,0 +1,114 @@
+// Signal events: a signal raised in the process runs the callback with
+// EV_SIGNAL; none is lost between iterations; the old disposition returns.
+#include <csignal>
+
+#include "event_fixture.h"
+
+namespace evc {
+namespace {
+
+using EventSignal = EventTest;
+
+TEST_F(EventSignal, RaisedSignalRunsTheCallback) {
+  EVC_RULE("event.h: evsignal_new: the callback runs with EV_SIGNAL when the signal arrives");
+  Probe& p = NewProbe("usr1");
+  event* ev = NewSignal(p, SIGUSR1);
+  ASSERT_NE(ev, nullptr);
+  p.action = DelSelf;
+  ASSERT_EQ(evsignal_add(ev, nullptr), 0);
+  EXPECT_NE(evsignal_pending(ev, nullptr), 0);
+  ASSERT_EQ(raise(SIGUSR1), 0);
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  EXPECT_EQ(p.calls, 1);
+  EXPECT_EQ(p.what, EV_SIGNAL);
+  EXPECT_EQ(p.fd, SIGUSR1);
+}
+
+TEST_F(EventSignal, SignalRaisedInsideACallbackIsNotLost) {
+  EVC_RULE("event.h: a signal that arrives while callbacks run (between two waits) is "
+           "delivered on a later iteration, not lost");
+  Probe& sig = NewProbe("usr2");
+  event* ev = NewSignal(sig, SIGUSR2);
+  ASSERT_NE(ev, nullptr);
+  sig.action = DelSelf;
+  ASSERT_EQ(evsignal_add(ev, nullptr), 0);
+  Probe& raiser = NewProbe("raiser");
+  raiser.action = [](Probe&) { raise(SIGUSR2); };
+  event_active(NewTimer(raiser), EV_TIMEOUT, 1);
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  EXPECT_EQ(log_, (std::vector<std::string>{"raiser", "usr2"}));
+}
+
+TEST_F(EventSignal, PersistentSignalEventCountsEachDelivery) {
+  EVC_RULE("event.h: a persistent signal event runs once per delivered signal");
+  Probe& p = NewProbe("usr1");
+  event* ev = NewSignal(p, SIGUSR1);
+  ASSERT_NE(ev, nullptr);
+  p.action = [](Probe& self) {
+    if (self.calls < 3) raise(SIGUSR1);
+    else event_del(self.ev);
+  };
+  ASSERT_EQ(evsignal_add(ev, nullptr), 0);
+  ASSERT_EQ(raise(SIGUSR1), 0);
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  EXPECT_EQ(p.calls, 3);
+}
+
+TEST_F(EventSignal, FreeSelfInsideASignalCallbackStopsRepeatedCalls) {
+  EVC_RULE("observed libevent 2.1.12: a signal delivered twice before dispatch, whose event "
+           "frees itself in its callback, runs once and does not crash");
+  Probe& p = NewProbe("usr1");
+  event* ev = NewSignal(p, SIGUSR1);
+  ASSERT_NE(ev, nullptr);
+  p.action = FreeSelf();
+  ASSERT_EQ(evsignal_add(ev, nullptr), 0);
+  ASSERT_EQ(raise(SIGUSR1), 0);
+  ASSERT_EQ(raise(SIGUSR1), 0);
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  EXPECT_EQ(p.calls, 1);
+}
+
+TEST_F(EventSignal, SignalDeliveredTwiceBeforeDispatchRunsTwice) {
+  EVC_RULE("event.c (event_signal_closure): a signal caught n times before the loop looks runs "
+           "the callback n times in one iteration");
+  Probe& p = NewProbe("usr1");
+  event* ev = NewSignal(p, SIGUSR1);
+  ASSERT_NE(ev, nullptr);
+  ASSERT_EQ(evsignal_add(ev, nullptr), 0);
+  ASSERT_EQ(raise(SIGUSR1), 0);
+  ASSERT_EQ(raise(SIGUSR1), 0);
+  EXPECT_EQ(event_base_loop(base_, EVLOOP_ONCE), 0);
+  EXPECT_EQ(p.calls, 2);
+}
+
+TEST_F(EventSignal, DeletingTheLastSignalEventRestoresTheOldHandler) {
+  EVC_RULE("event.h/signal.c: while a signal event is added the library catches the signal; "
+           "after event_del the previous disposition is back");
+  struct sigaction ignore = {}, old = {}, now = {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(sigaction(SIGUSR1, &ignore, &old), 0);
+  Probe& p = NewProbe("usr1");
+  event* ev = NewSignal(p, SIGUSR1);
+  ASSERT_NE(ev, nullptr);
+  ASSERT_EQ(evsignal_add(ev, nullptr), 0);
+  ASSERT_EQ(sigaction(SIGUSR1, nullptr, &now), 0);
+  EXPECT_NE(now.sa_handler, SIG_IGN) << "the library's handler is installed";
+  ASSERT_EQ(evsignal_del(ev), 0);
+  ASSERT_EQ(sigaction(SIGUSR1, nullptr, &now), 0);
+  EXPECT_EQ(now.sa_handler, SIG_IGN) << "the previous handler is restored";
+  sigaction(SIGUSR1, &old, nullptr);
+}
+
+TEST_F(EventSignal, InvalidSignalNumberCannotBeAdded) {
+  EVC_RULE("event.c (evsig_add): a signal number outside 1..NSIG-1 cannot be added");
+  Probe& p = NewProbe("bad");
+  event* ev = evsignal_new(base_, NSIG + 5, Probe::Callback, &p);
+  if (ev == nullptr) SUCCEED() << "rejected at creation";
+  else {
+    events_.push_back(ev);
+    EXPECT_EQ(evsignal_add(ev, nullptr), -1);
+  }
+}
+
+}  // namespace
+}  // namespace evc

@@ -1,0 +1,74 @@
+// The poll backend: the interest set is an array of pollfd handed to poll(2)
+// on every wait; slot_[fd] finds an fd's entry in constant time.
+#include <poll.h>
+
+#include <cerrno>
+
+#include "backend.h"
+
+namespace evref {
+namespace {
+
+class Poll final : public Backend {
+ public:
+  int change(int fd, short, short after) noexcept override {
+    if (fd < 0) {
+      errno = EBADF;
+      return -1;
+    }
+    if (static_cast<size_t>(fd) >= slot_.size()) slot_.resize(fd + 1, -1);
+    int& slot = slot_[fd];
+    if (after == 0) {
+      if (slot >= 0) remove(slot);
+      return 0;
+    }
+    short events = 0;
+    if (after & kIoRead) events |= POLLIN;
+    if (after & kIoWrite) events |= POLLOUT;
+    // EV_CLOSED is not asked for: like libevent's poll.c, this backend has
+    // no EV_FEATURE_EARLY_CLOSE, and a closed peer shows up as readable.
+    if (slot < 0) {
+      slot = static_cast<int>(fds_.size());
+      fds_.push_back(pollfd{fd, events, 0});
+    } else {
+      fds_[slot].events = events;
+    }
+    return 0;
+  }
+
+  int wait(Micros timeout, std::vector<Ready>& out) noexcept override {
+    const int n = poll(fds_.data(), fds_.size(), timeout_millis(timeout));
+    if (n < 0) return errno == EINTR ? 0 : -1;
+    for (const pollfd& p : fds_) {
+      if (p.revents == 0) continue;
+      short what = 0;
+      // Errors, hang-ups and closed fds wake both directions (libevent's
+      // poll.c does the same).
+      if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) what |= kIoRead | kIoWrite;
+      if (p.revents & POLLIN) what |= kIoRead;
+      if (p.revents & POLLOUT) what |= kIoWrite;
+      out.push_back(Ready{p.fd, what});
+    }
+    return 0;
+  }
+
+ private:
+  // Moves the last entry into the hole so the array stays dense.
+  void remove(int index) {
+    slot_[fds_[index].fd] = -1;
+    if (static_cast<size_t>(index) + 1 != fds_.size()) {
+      fds_[index] = fds_.back();
+      slot_[fds_[index].fd] = index;
+    }
+    fds_.pop_back();
+  }
+
+  std::vector<pollfd> fds_;
+  std::vector<int> slot_;  // fd -> index in fds_, -1 when absent
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_poll_backend() { return std::make_unique<Poll>(); }
+
+}  // namespace evref

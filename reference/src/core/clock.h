@@ -1,0 +1,42 @@
+// Time for the event loop: microseconds on the monotonic clock, so that
+// timeouts do not jump when the wall clock is set. libevent 2.1 keeps the
+// same split: monotonic internally, wall-clock time only where the API hands
+// a struct timeval back (event_pending, event_base_gettimeofday_cached).
+#ifndef EVREF_CORE_CLOCK_H
+#define EVREF_CORE_CLOCK_H
+
+#include <cstdint>
+#include <ctime>
+#include <sys/time.h>
+
+namespace evref {
+
+using Micros = int64_t;
+
+inline Micros clock_micros(clockid_t id) noexcept {
+  timespec ts;
+  clock_gettime(id, &ts);
+  return static_cast<Micros>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+inline Micros monotonic_now() noexcept { return clock_micros(CLOCK_MONOTONIC); }
+inline Micros realtime_now() noexcept { return clock_micros(CLOCK_REALTIME); }
+
+inline Micros to_micros(const timeval& tv) noexcept {
+  return static_cast<Micros>(tv.tv_sec) * 1000000 + tv.tv_usec;
+}
+
+inline timeval to_timeval(Micros us) noexcept {
+  timeval tv;
+  tv.tv_sec = static_cast<time_t>(us / 1000000);
+  tv.tv_usec = static_cast<suseconds_t>(us % 1000000);
+  if (tv.tv_usec < 0) {
+    tv.tv_usec += 1000000;
+    tv.tv_sec -= 1;
+  }
+  return tv;
+}
+
+}  // namespace evref
+
+#endif  // EVREF_CORE_CLOCK_H

@@ -1,0 +1,249 @@
+// The C face of <event2/event.h>: argument checks the way libevent answers
+// them (-1 / NULL / 0, never a crash on NULL), then evref::Base. No loop
+// logic lives here.
+#include <event2/event.h>
+
+#include <sys/time.h>
+
+#include <new>
+#include <type_traits>
+
+#include "core/event_base.h"
+
+struct event final : evref::Event {};
+struct event_base final : evref::Base {
+  using evref::Base::Base;
+};
+struct event_config {
+  evref::Base::Options options;
+};
+
+namespace {
+
+static_assert(EV_TIMEOUT == evref::kTimeout && EV_READ == evref::kRead &&
+                  EV_WRITE == evref::kWrite && EV_SIGNAL == evref::kSignal &&
+                  EV_PERSIST == evref::kPersist && EV_ET == evref::kEdge &&
+                  EV_CLOSED == evref::kClosed,
+              "EV_* values");
+static_assert(EVLOOP_ONCE == evref::kLoopOnce && EVLOOP_NONBLOCK == evref::kLoopNonblock &&
+                  EVLOOP_NO_EXIT_ON_EMPTY == evref::kLoopNoExitOnEmpty,
+              "EVLOOP_* values");
+static_assert(int{EVENT_BASE_FLAG_IGNORE_ENV} == int{evref::kFlagIgnoreEnv} &&
+                  int{EVENT_BASE_FLAG_NO_CACHE_TIME} == int{evref::kFlagNoCacheTime},
+              "event_base_config_flag values");
+// event_assign works on caller storage and event_free on event_new's: the
+// event must need no destructor.
+static_assert(std::is_trivially_destructible<event>::value, "event is plain data");
+
+// event_self_cbarg's answer: an address no user can pass by accident.
+char self_cbarg_marker;
+
+evref::Callback to_core(event_callback_fn cb) { return cb; }
+
+evref::Micros* opt_micros(const timeval* tv, evref::Micros& slot) {
+  if (tv == nullptr) return nullptr;
+  slot = evref::to_micros(*tv);
+  return &slot;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* event_get_version(void) { return LIBEVENT_VERSION; }
+ev_uint32_t event_get_version_number(void) { return LIBEVENT_VERSION_NUMBER; }
+
+// ------------------------------------------------------------------ config
+
+event_config* event_config_new(void) { return new (std::nothrow) event_config(); }
+void event_config_free(event_config* cfg) { delete cfg; }
+
+int event_config_avoid_method(event_config* cfg, const char* method) {
+  if (cfg == nullptr || method == nullptr) return -1;
+  cfg->options.avoid.emplace_back(method);
+  return 0;
+}
+
+int event_config_require_features(event_config* cfg, int feature) {
+  if (cfg == nullptr) return -1;
+  cfg->options.required_features = feature;
+  return 0;
+}
+
+int event_config_set_flag(event_config* cfg, int flag) {
+  if (cfg == nullptr) return -1;
+  cfg->options.flags |= flag;
+  return 0;
+}
+
+// ------------------------------------------------------------------- base
+
+event_base* event_base_new_with_config(const event_config* cfg) {
+  const evref::Base::Options none;
+  event_base* base = new (std::nothrow) event_base(cfg ? cfg->options : none);
+  if (base != nullptr && !base->ok()) {
+    delete base;
+    return nullptr;
+  }
+  return base;
+}
+
+event_base* event_base_new(void) { return event_base_new_with_config(nullptr); }
+void event_base_free(event_base* base) { delete base; }
+void event_base_free_nofinalize(event_base* base) { delete base; }
+
+const char* event_base_get_method(const event_base* base) {
+  return base ? base->method() : nullptr;
+}
+
+const char** event_get_supported_methods(void) {
+  static const char* names[] = {nullptr, nullptr, nullptr};
+  if (names[0] == nullptr) {
+    size_t i = 0;
+    for (const evref::BackendInfo& b : evref::backends())
+      if (i + 1 < sizeof names / sizeof names[0]) names[i++] = b.name;
+  }
+  return names;
+}
+
+int event_base_get_features(const event_base* base) { return base ? base->features() : 0; }
+
+int event_base_dispatch(event_base* base) { return event_base_loop(base, 0); }
+int event_base_loop(event_base* base, int flags) { return base ? base->loop(flags) : -1; }
+
+int event_base_loopexit(event_base* base, const timeval* tv) {
+  evref::Micros delay;
+  return base ? base->loopexit(opt_micros(tv, delay)) : -1;
+}
+
+int event_base_loopbreak(event_base* base) {
+  if (base == nullptr) return -1;
+  base->loopbreak();
+  return 0;
+}
+
+int event_base_loopcontinue(event_base* base) {
+  if (base == nullptr) return -1;
+  base->loopcontinue();
+  return 0;
+}
+
+int event_base_got_exit(event_base* base) { return base && base->got_exit() ? 1 : 0; }
+int event_base_got_break(event_base* base) { return base && base->got_break() ? 1 : 0; }
+
+event* event_base_get_running_event(event_base* base) {
+  return base ? static_cast<event*>(base->running_event()) : nullptr;
+}
+
+int event_base_gettimeofday_cached(event_base* base, timeval* tv) {
+  if (tv == nullptr) return -1;
+  if (base == nullptr) return gettimeofday(tv, nullptr);
+  *tv = evref::to_timeval(base->now() + base->wall_offset());
+  return 0;
+}
+
+int event_gettime_monotonic(event_base* base, timeval* tp) {
+  if (base == nullptr || tp == nullptr) return -1;
+  *tp = evref::to_timeval(evref::monotonic_now());
+  return 0;
+}
+
+int event_base_priority_init(event_base* base, int n) { return base ? base->priority_init(n) : -1; }
+int event_base_get_npriorities(event_base* base) { return base ? base->npriorities() : 0; }
+
+int event_priority_set(event* ev, int pri) {
+  return ev && ev->base ? ev->base->set_priority(*ev, pri) : -1;
+}
+
+// ------------------------------------------------------------------ events
+
+void* event_self_cbarg(void) { return &self_cbarg_marker; }
+
+int event_assign(event* ev, event_base* base, evutil_socket_t fd, short events,
+                 event_callback_fn cb, void* arg) {
+  if (ev == nullptr) return -1;
+  if (arg == &self_cbarg_marker) arg = ev;
+  return evref::Base::assign(*ev, base, fd, events, to_core(cb), arg);
+}
+
+event* event_new(event_base* base, evutil_socket_t fd, short events, event_callback_fn cb,
+                 void* arg) {
+  event* ev = new (std::nothrow) event();
+  if (ev != nullptr && event_assign(ev, base, fd, events, cb, arg) != 0) {
+    delete ev;
+    return nullptr;
+  }
+  return ev;
+}
+
+size_t event_get_struct_event_size(void) { return sizeof(event); }
+
+// Binds an event assigned without a base; only before it was ever added.
+int event_base_set(event_base* base, event* ev) {
+  if (base == nullptr || ev == nullptr || ev->state != evref::Event::kInit) return -1;
+  ev->base = base;
+  ev->priority = base->default_priority();
+  return 0;
+}
+
+void event_free(event* ev) {
+  if (ev == nullptr) return;
+  if (ev->base) ev->base->del(*ev);
+  delete ev;
+}
+
+int event_add(event* ev, const timeval* tv) {
+  evref::Micros timeout;
+  return ev && ev->base ? ev->base->add(*ev, opt_micros(tv, timeout), false) : -1;
+}
+
+int event_remove_timer(event* ev) { return ev && ev->base ? ev->base->remove_timer(*ev) : -1; }
+int event_del(event* ev) { return ev && ev->base ? ev->base->del(*ev) : -1; }
+int event_del_noblock(event* ev) { return event_del(ev); }
+int event_del_block(event* ev) { return event_del(ev); }
+
+void event_active(event* ev, int res, short ncalls) {
+  if (ev && ev->base) ev->base->activate(*ev, static_cast<short>(res), ncalls);
+}
+
+int event_pending(const event* ev, short what, timeval* tv) {
+  if (ev == nullptr || ev->base == nullptr) return 0;
+  evref::Micros deadline = 0;
+  const short flags = ev->base->pending(*ev, what, tv ? &deadline : nullptr);
+  if (tv && (flags & EV_TIMEOUT)) *tv = evref::to_timeval(deadline);
+  return flags;
+}
+
+int event_initialized(const event* ev) {
+  return ev && (ev->state & evref::Event::kInit) ? 1 : 0;
+}
+
+evutil_socket_t event_get_fd(const event* ev) { return ev ? ev->fd : -1; }
+event_base* event_get_base(const event* ev) {
+  return ev ? static_cast<event_base*>(ev->base) : nullptr;
+}
+short event_get_events(const event* ev) { return ev ? ev->events : 0; }
+event_callback_fn event_get_callback(const event* ev) { return ev ? ev->cb : nullptr; }
+void* event_get_callback_arg(const event* ev) { return ev ? ev->arg : nullptr; }
+int event_get_priority(const event* ev) { return ev ? ev->priority : -1; }
+
+void event_get_assignment(const event* ev, event_base** base_out, evutil_socket_t* fd_out,
+                          short* events_out, event_callback_fn* callback_out, void** arg_out) {
+  if (ev == nullptr) return;
+  if (base_out) *base_out = static_cast<event_base*>(ev->base);
+  if (fd_out) *fd_out = ev->fd;
+  if (events_out) *events_out = ev->events;
+  if (callback_out) *callback_out = ev->cb;
+  if (arg_out) *arg_out = ev->arg;
+}
+
+int event_base_once(event_base* base, evutil_socket_t fd, short events, event_callback_fn cb,
+                    void* arg, const timeval* tv) {
+  evref::Micros timeout;
+  return base ? base->once(fd, events, to_core(cb), arg, opt_micros(tv, timeout)) : -1;
+}
+
+void event_set_log_callback(event_log_cb) {}
+void event_enable_debug_mode(void) {}
+
+}  // extern "C"
