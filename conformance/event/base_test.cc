@@ -18,6 +18,14 @@ bool Supported(const char* method) {
 void* g_arg = nullptr;
 void RecordArg(evutil_socket_t, short, void* arg) { g_arg = arg; }
 
+// Whether EVENT_NO<METHOD> variables (as the backend columns set them)
+// narrow the methods a plain event_base_new may choose from.
+bool EnvironmentLimitsMethods() {
+  for (const char* v : {"EVENT_NOEPOLL", "EVENT_NOPOLL", "EVENT_NOSELECT"})
+    if (std::getenv(v) != nullptr) return true;
+  return false;
+}
+
 using EventBase = EventTest;
 
 TEST_F(EventBase, MethodIsTheColumnsBackend) {
@@ -44,8 +52,8 @@ TEST_F(EventBase, AvoidMethodChoosesAnother) {
   ASSERT_EQ(event_config_avoid_method(cfg, first.c_str()), 0);
   event_base* other = event_base_new_with_config(cfg);
   event_config_free(cfg);
-  if (std::getenv("EVC_BACKEND") != nullptr) {
-    // A backend column allows one method only: avoiding it leaves none.
+  if (EnvironmentLimitsMethods()) {
+    // A backend column allows one method only: avoiding it may leave none.
     if (other != nullptr) EXPECT_STRNE(event_base_get_method(other), first.c_str());
   } else {
     ASSERT_NE(other, nullptr) << "a second method should be available (epoll and poll)";

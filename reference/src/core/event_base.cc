@@ -50,6 +50,7 @@ bool Base::choose_backend(const Options& options) {
 
 Base::Base(const Options& options) : flags_(options.flags), queues_(1) {
   choose_backend(options);
+  sync_wall_offset(monotonic_now());
 }
 
 // The once-only events of event_base_once live here until they have run.
@@ -88,6 +89,12 @@ Base::~Base() {
 Micros Base::now() noexcept {
   if (cached_now_ != 0) return cached_now_;
   return monotonic_now();
+}
+
+void Base::sync_wall_offset(Micros mono) noexcept {
+  if (wall_synced_at_ != 0 && mono - wall_synced_at_ < 5 * 1000000) return;
+  wall_offset_ = realtime_now() - mono;
+  wall_synced_at_ = mono;
 }
 
 // ------------------------------------------------------- event lifecycle
@@ -284,7 +291,9 @@ int Base::loop(int flags) noexcept {
       result = -1;
       break;
     }
-    if (!(flags_ & kFlagNoCacheTime)) cached_now_ = monotonic_now();
+    const Micros mono = monotonic_now();
+    sync_wall_offset(mono);
+    if (!(flags_ & kFlagNoCacheTime)) cached_now_ = mono;
     activate_ready();
     expire_timers();
     if (n_active_ != 0) {

@@ -113,7 +113,10 @@ class Base {
 
   // Loop time: cached between a wait and the next one, like libevent.
   Micros now() noexcept;
-  Micros wall_offset() const noexcept { return realtime_now() - monotonic_now(); }
+  // Wall-clock time minus monotonic time, resynchronised at most every 5 s
+  // (libevent's CLOCK_SYNC_INTERVAL) so that deadlines reported together
+  // are consistent with each other.
+  Micros wall_offset() const noexcept { return wall_offset_; }
 
  private:
   struct FdSlot {
@@ -128,6 +131,7 @@ class Base {
   struct Once;
 
   bool choose_backend(const Options& options);
+  void sync_wall_offset(Micros mono) noexcept;
 
   // Loop phases.
   Micros wait_time(int flags) noexcept;
@@ -175,6 +179,8 @@ class Base {
   size_t n_active_ = 0;  // events in the active queues
   uint64_t next_seq_ = 0;
   Micros cached_now_ = 0;  // 0: not cached
+  Micros wall_offset_ = 0;
+  Micros wall_synced_at_ = 0;  // monotonic time of the last resync
   Event* current_ = nullptr;
   int running_priority_ = -1;
   bool running_ = false;
