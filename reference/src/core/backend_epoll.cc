@@ -51,9 +51,11 @@ class Epoll final : public Backend {
     for (int i = 0; i < n; ++i) {
       const uint32_t e = events_[i].events;
       short what = 0;
-      // An error or hang-up wakes both directions: the next read or write
-      // reports it to the user (libevent's epoll.c does the same).
-      if (e & (EPOLLERR | EPOLLHUP)) {
+      // An error, or a hang-up that is not a peer's orderly close, wakes
+      // both directions: the next read or write reports it to the user.
+      // A close with EPOLLRDHUP is reported as what it is (EV_CLOSED with
+      // EV_READ), as libevent 2.1.12's epoll.c does.
+      if ((e & EPOLLERR) || ((e & EPOLLHUP) && !(e & EPOLLRDHUP))) {
         what = kIoRead | kIoWrite;
       } else {
         if (e & EPOLLIN) what |= kIoRead;

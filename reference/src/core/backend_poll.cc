@@ -25,8 +25,7 @@ class Poll final : public Backend {
     short events = 0;
     if (after & kIoRead) events |= POLLIN;
     if (after & kIoWrite) events |= POLLOUT;
-    // EV_CLOSED is not asked for: like libevent's poll.c, this backend has
-    // no EV_FEATURE_EARLY_CLOSE, and a closed peer shows up as readable.
+    if (after & kIoClosed) events |= POLLRDHUP;
     if (slot < 0) {
       slot = static_cast<int>(fds_.size());
       fds_.push_back(pollfd{fd, events, 0});
@@ -47,6 +46,7 @@ class Poll final : public Backend {
       if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) what |= kIoRead | kIoWrite;
       if (p.revents & POLLIN) what |= kIoRead;
       if (p.revents & POLLOUT) what |= kIoWrite;
+      if (p.revents & POLLRDHUP) what |= kIoClosed;
       out.push_back(Ready{p.fd, what});
     }
     return 0;

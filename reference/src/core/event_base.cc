@@ -13,7 +13,7 @@ const std::vector<BackendInfo>& backends() {
   // enum event_method_feature: ET 0x01, O1 0x02, FDS 0x04, EARLY_CLOSE 0x08.
   static const std::vector<BackendInfo> list = {
       {"epoll", 0x01 | 0x02 | 0x08, make_epoll_backend},
-      {"poll", 0x04, make_poll_backend},
+      {"poll", 0x04 | 0x08, make_poll_backend},  // POLLRDHUP: early close on Linux
   };
   return list;
 }
