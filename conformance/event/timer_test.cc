@@ -109,6 +109,25 @@ TEST_F(EventTimer, PersistentTimerRearmsItsTimeout) {
   EXPECT_GE(NowMs() - start, 20.0 - kClockSlackMs) << "four 5 ms periods";
 }
 
+TEST_F(EventTimer, PersistentTimerFiresOncePerIntervalBeforeALaterTimer) {
+  EVC_RULE("event.h: EV_PERSIST with a timeout re-arms the same timeout: a 10 ms persistent "
+           "timer fires about 4 times before a one-shot 45 ms timer (at least 3 allowed)");
+  Probe& tick = NewProbe("tick");
+  Probe& marker = NewProbe("marker");
+  event* ev = NewEvent(tick, -1, EV_PERSIST);
+  int ticks_before_marker = -1;
+  marker.action = [&](Probe&) {
+    ticks_before_marker = tick.calls;
+    event_del(ev);
+  };
+  timeval every = Ms(10), later = Ms(45);
+  ASSERT_EQ(event_add(ev, &every), 0);
+  ASSERT_EQ(evtimer_add(NewTimer(marker), &later), 0);
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  EXPECT_GE(ticks_before_marker, 3);
+  EXPECT_LE(ticks_before_marker, 4);
+}
+
 TEST_F(EventTimer, PersistentIoEventTimeoutRestartsOnActivity) {
   EVC_RULE("event.h: EV_PERSIST: the timeout restarts whenever the event's callback runs, so "
            "a busy fd does not time out");
