@@ -8,12 +8,8 @@
 #include <new>
 #include <type_traits>
 
-#include "core/event_base.h"
+#include "facade.h"
 
-struct event final : evref::Event {};
-struct event_base final : evref::Base {
-  using evref::Base::Base;
-};
 struct event_config {
   evref::Base::Options options;
 };

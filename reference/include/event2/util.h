@@ -8,8 +8,10 @@
 #ifndef EVENT2_UTIL_H_INCLUDED_
 #define EVENT2_UTIL_H_INCLUDED_
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 
@@ -49,6 +51,24 @@ extern "C" {
 
 /* A socket on Unix is a file descriptor. */
 #define evutil_socket_t int
+#define EVUTIL_INVALID_SOCKET -1
+
+/* Socket errors are errno on Unix (libevent 2.1's definitions). */
+#define EVUTIL_SOCKET_ERROR() (errno)
+#define EVUTIL_SET_SOCKET_ERROR(errcode) \
+  do {                                   \
+    errno = (errcode);                   \
+  } while (0)
+#define evutil_socket_geterror(sock) (errno)
+#define evutil_socket_error_to_string(errcode) (strerror(errcode))
+
+/* Socket helpers: 0 on success, -1 with errno set on failure. */
+int evutil_make_socket_nonblocking(evutil_socket_t sock);
+int evutil_make_socket_closeonexec(evutil_socket_t sock);
+int evutil_make_listen_socket_reuseable(evutil_socket_t sock);
+int evutil_make_listen_socket_reuseable_port(evutil_socket_t sock);
+int evutil_closesocket(evutil_socket_t sock);
+#define EVUTIL_CLOSESOCKET(s) evutil_closesocket(s)
 
 #ifdef __cplusplus
 }

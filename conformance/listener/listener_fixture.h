@@ -1,0 +1,129 @@
+// Fixture for the evconnlistener suite: real loopback sockets (127.0.0.1
+// and ::1, port 0 only), driven by plain blocking client sockets.
+#ifndef EVC_LISTENER_FIXTURE_H
+#define EVC_LISTENER_FIXTURE_H
+
+#include <arpa/inet.h>
+#include <event2/listener.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <functional>
+#include <vector>
+
+#include "../event/event_fixture.h"
+
+namespace evc {
+
+inline sockaddr_in Loopback4(uint16_t port = 0) {
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(port);
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return sin;
+}
+
+inline sockaddr_in6 Loopback6(uint16_t port = 0) {
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(port);
+  sin6.sin6_addr = in6addr_loopback;
+  return sin6;
+}
+
+inline uint16_t LocalPort(int fd) {
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+inline bool IsOpen(int fd) { return fcntl(fd, F_GETFD) != -1; }
+inline bool HasCloexec(int fd) { return (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0; }
+inline bool IsNonblocking(int fd) { return (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
+
+// What the accept callback saw, and what it does from inside.
+struct Accepts {
+  int calls = 0;
+  std::vector<int> fds;
+  int family = -1;
+  int socklen = -1;
+  uint16_t peer_port = 0;
+  int errors = 0;
+  int error_errno = 0;
+  std::function<void(evconnlistener*, int fd)> action;
+  std::function<void(evconnlistener*)> on_error;
+
+  static void Cb(evconnlistener* lev, evutil_socket_t fd, sockaddr* sa, int socklen, void* arg) {
+    Accepts* a = static_cast<Accepts*>(arg);
+    ++a->calls;
+    a->fds.push_back(fd);
+    a->family = sa->sa_family;
+    a->socklen = socklen;
+    a->peer_port = sa->sa_family == AF_INET6
+                       ? ntohs(reinterpret_cast<sockaddr_in6*>(sa)->sin6_port)
+                       : ntohs(reinterpret_cast<sockaddr_in*>(sa)->sin_port);
+    if (a->action) a->action(lev, fd);
+  }
+  static void ErrorCb(evconnlistener* lev, void* arg) {
+    Accepts* a = static_cast<Accepts*>(arg);
+    a->error_errno = EVUTIL_SOCKET_ERROR();
+    ++a->errors;
+    if (a->on_error) a->on_error(lev);
+  }
+};
+
+class ListenerTest : public EventTest {
+ protected:
+  void TearDown() override {
+    if (lev_ != nullptr) evconnlistener_free(lev_);
+    for (int fd : accepted_.fds)
+      if (IsOpen(fd)) close(fd);
+    for (int fd : clients_) close(fd);
+    EventTest::TearDown();
+  }
+
+  // A listener on 127.0.0.1, port 0, closing its socket when freed.
+  evconnlistener* Bind4(unsigned flags = LEV_OPT_CLOSE_ON_FREE, int backlog = -1,
+                        evconnlistener_cb cb = Accepts::Cb) {
+    sockaddr_in sin = Loopback4();
+    lev_ = evconnlistener_new_bind(base_, cb, &accepted_, flags, backlog,
+                                   reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+    return lev_;
+  }
+  uint16_t Port() { return LocalPort(evconnlistener_get_fd(lev_)); }
+
+  // A blocking client connected to 127.0.0.1:port (the kernel completes the
+  // handshake before accept, so this returns at once).
+  int Connect(uint16_t port, int family = AF_INET) {
+    const int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    EXPECT_GE(fd, 0);
+    int rc;
+    if (family == AF_INET6) {
+      sockaddr_in6 sin6 = Loopback6(port);
+      rc = connect(fd, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6);
+    } else {
+      sockaddr_in sin = Loopback4(port);
+      rc = connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+    }
+    EXPECT_EQ(rc, 0) << "connect: " << strerror(errno);
+    clients_.push_back(fd);
+    return fd;
+  }
+
+  // Frees the listener from a test (or marks it freed by a callback).
+  void FreeListener() {
+    if (lev_) evconnlistener_free(lev_);
+    lev_ = nullptr;
+  }
+
+  evconnlistener* lev_ = nullptr;
+  Accepts accepted_;
+  std::vector<int> clients_;
+};
+
+}  // namespace evc
+
+#endif  // EVC_LISTENER_FIXTURE_H
