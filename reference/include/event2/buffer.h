@@ -200,6 +200,15 @@ int evbuffer_prepend(struct evbuffer *buf, const void *data, size_t size);
 /** Moves all of src to the front of dst. 0 or -1. */
 int evbuffer_prepend_buffer(struct evbuffer *dst, struct evbuffer *src);
 
+/* Socket I/O. evbuffer_read appends what one read() returns (at most
+ * howmuch bytes; a negative howmuch means "what is there", up to 4096);
+ * evbuffer_write_atmost writes at most howmuch bytes from the front (all
+ * with a negative howmuch) and drains them. Bytes moved, 0 on EOF (read),
+ * or -1 with errno set; -1 also when the buffer end they touch is frozen. */
+int evbuffer_read(struct evbuffer *buffer, evutil_socket_t fd, int howmuch);
+int evbuffer_write(struct evbuffer *buffer, evutil_socket_t fd);
+int evbuffer_write_atmost(struct evbuffer *buffer, evutil_socket_t fd, ev_ssize_t howmuch);
+
 /** Forbids changes at the front (at_front != 0) or at the end; the calls
     that would make them fail. 0 on success. */
 int evbuffer_freeze(struct evbuffer *buf, int at_front);

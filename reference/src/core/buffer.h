@@ -99,6 +99,7 @@ class Buffer {
 
   void freeze(bool front) noexcept { (front ? frozen_front_ : frozen_end_) = true; }
   void unfreeze(bool front) noexcept { (front ? frozen_front_ : frozen_end_) = false; }
+  bool frozen(bool front) const noexcept { return front ? frozen_front_ : frozen_end_; }
 
   // White-box support: number of chains holding data, and an invariant check
   // that returns nullptr or a description of the first violation.

@@ -1,0 +1,108 @@
+/*
+ * evconform reference implementation: <event2/bufferevent.h>, socket
+ * bufferevents.
+ *
+ * A bufferevent is a socket with an input and an output evbuffer: it reads
+ * into input and calls the read callback, writes output out and calls the
+ * write callback when output drains, and reports EOF, errors, timeouts and
+ * connects to the event callback. Names, signatures and values are libevent
+ * 2.1's; the comments state the rules the reference follows.
+ */
+#ifndef EVENT2_BUFFEREVENT_H_INCLUDED_
+#define EVENT2_BUFFEREVENT_H_INCLUDED_
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bufferevent;
+struct sockaddr;
+
+#define BEV_EVENT_READING 0x01   /* error encountered while reading */
+#define BEV_EVENT_WRITING 0x02   /* error encountered while writing */
+#define BEV_EVENT_EOF 0x10       /* eof file reached */
+#define BEV_EVENT_ERROR 0x20     /* unrecoverable error; errno says which */
+#define BEV_EVENT_TIMEOUT 0x40   /* user-specified timeout reached */
+#define BEV_EVENT_CONNECTED 0x80 /* connect operation finished */
+
+typedef void (*bufferevent_data_cb)(struct bufferevent *bev, void *ctx);
+typedef void (*bufferevent_event_cb)(struct bufferevent *bev, short what, void *ctx);
+
+enum bufferevent_options {
+  BEV_OPT_CLOSE_ON_FREE = (1 << 0),    /* free closes the socket */
+  BEV_OPT_THREADSAFE = (1 << 1),       /* accepted; no threads here */
+  BEV_OPT_DEFER_CALLBACKS = (1 << 2),  /* callbacks run from the loop */
+  BEV_OPT_UNLOCK_CALLBACKS = (1 << 3)  /* needs DEFER_CALLBACKS */
+};
+
+enum bufferevent_flush_mode { BEV_NORMAL = 0, BEV_FLUSH = 1, BEV_FINISHED = 2 };
+
+enum bufferevent_trigger_options {
+  BEV_TRIG_IGNORE_WATERMARKS = (1 << 16),
+  BEV_TRIG_DEFER_CALLBACKS = BEV_OPT_DEFER_CALLBACKS
+};
+
+/* fd may be -1 (set later, or by bufferevent_socket_connect). Starts with
+ * EV_WRITE enabled and EV_READ disabled. */
+struct bufferevent *bufferevent_socket_new(struct event_base *base, evutil_socket_t fd,
+                                           int options);
+/* 0 when the connect is under way (BEV_EVENT_CONNECTED or BEV_EVENT_ERROR
+ * follows), -1 when it could not start. sa NULL: the fd is connecting. */
+int bufferevent_socket_connect(struct bufferevent *, const struct sockaddr *, int);
+
+/* Drops the user's reference: no user callback runs afterwards; the socket
+ * is closed (BEV_OPT_CLOSE_ON_FREE) once the last reference is gone. Safe
+ * inside the bufferevent's own callbacks. */
+void bufferevent_free(struct bufferevent *bufev);
+void bufferevent_incref(struct bufferevent *bufev);
+int bufferevent_decref(struct bufferevent *bufev); /* 1 if it freed it */
+
+void bufferevent_setcb(struct bufferevent *bufev, bufferevent_data_cb readcb,
+                       bufferevent_data_cb writecb, bufferevent_event_cb eventcb, void *cbarg);
+void bufferevent_getcb(struct bufferevent *bufev, bufferevent_data_cb *readcb_ptr,
+                       bufferevent_data_cb *writecb_ptr, bufferevent_event_cb *eventcb_ptr,
+                       void **cbarg_ptr);
+int bufferevent_setfd(struct bufferevent *bufev, evutil_socket_t fd);
+evutil_socket_t bufferevent_getfd(struct bufferevent *bufev);
+struct event_base *bufferevent_get_base(struct bufferevent *bev);
+int bufferevent_base_set(struct event_base *base, struct bufferevent *bufev);
+int bufferevent_priority_set(struct bufferevent *bufev, int pri);
+int bufferevent_get_priority(const struct bufferevent *bufev);
+struct bufferevent *bufferevent_get_underlying(struct bufferevent *bufev);
+
+int bufferevent_write(struct bufferevent *bufev, const void *data, size_t size);
+int bufferevent_write_buffer(struct bufferevent *bufev, struct evbuffer *buf);
+size_t bufferevent_read(struct bufferevent *bufev, void *data, size_t size);
+int bufferevent_read_buffer(struct bufferevent *bufev, struct evbuffer *buf);
+struct evbuffer *bufferevent_get_input(struct bufferevent *bufev);
+struct evbuffer *bufferevent_get_output(struct bufferevent *bufev);
+
+int bufferevent_enable(struct bufferevent *bufev, short event);
+int bufferevent_disable(struct bufferevent *bufev, short event);
+short bufferevent_get_enabled(struct bufferevent *bufev);
+
+/* A timeout disables its direction and reports BEV_EVENT_TIMEOUT with
+ * BEV_EVENT_READING or BEV_EVENT_WRITING. NULL: no timeout. */
+int bufferevent_set_timeouts(struct bufferevent *bufev, const struct timeval *timeout_read,
+                             const struct timeval *timeout_write);
+/* Read: the read callback waits for `low` bytes; reading stops at `high`.
+ * Write: the write callback runs when output is at or below `low`. */
+void bufferevent_setwatermark(struct bufferevent *bufev, short events, size_t lowmark,
+                              size_t highmark);
+int bufferevent_getwatermark(struct bufferevent *bufev, short events, size_t *lowmark,
+                             size_t *highmark);
+int bufferevent_flush(struct bufferevent *bufev, short iotype, enum bufferevent_flush_mode mode);
+void bufferevent_trigger(struct bufferevent *bufev, short iotype, int options);
+void bufferevent_trigger_event(struct bufferevent *bufev, short what, int options);
+void bufferevent_lock(struct bufferevent *bufev);
+void bufferevent_unlock(struct bufferevent *bufev);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EVENT2_BUFFEREVENT_H_INCLUDED_ */
