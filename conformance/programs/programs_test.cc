@@ -1,0 +1,276 @@
+// The seed programs end to end: the book's echo server and the hello-world
+// server, built as ordinary libevent programs against this implementation
+// (conformance/programs/*.c), run as child processes and checked by real
+// clients on 127.0.0.1. They inherit the environment, so a backend column
+// runs them on that backend.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "evc_test.h"
+
+namespace evc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// A program under test: started with its stdout on a pipe; killed if still
+// running when the test ends.
+class Program {
+ public:
+  explicit Program(const std::string& name) {
+    path_ = std::string(EVC_PROGRAM_DIR) + "/" + name + "_" + EVC_IMPL_NAME;
+    int out[2];
+    if (access(path_.c_str(), X_OK) != 0 || pipe2(out, O_CLOEXEC) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      execl(path_.c_str(), path_.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    out_ = out[0];
+  }
+  ~Program() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) close(out_);
+  }
+  bool started() const { return pid_ > 0; }
+  const std::string& path() const { return path_; }
+  pid_t pid() const { return pid_; }
+
+  // Reads stdout until `needle` appears or the deadline passes.
+  bool WaitFor(const std::string& needle, double seconds) {
+    const auto start = Clock::now();
+    while (text_.find(needle) == std::string::npos) {
+      const double left = seconds - SecondsSince(start);
+      if (left <= 0) return false;
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left * 1000) + 1) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = read(out_, buf, sizeof buf);
+      if (n <= 0) return text_.find(needle) != std::string::npos;
+      text_.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  }
+  int Port() {
+    if (!WaitFor("\n", 10)) return -1;
+    return text_.rfind("port ", 0) == 0 ? std::stoi(text_.substr(5)) : -1;
+  }
+  // Waits for the exit (bounded); returns the wait status or -1.
+  int Wait(double seconds) {
+    const auto start = Clock::now();
+    int status = 0;
+    while (SecondsSince(start) < seconds) {
+      const pid_t r = waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        return status;
+      }
+      pollfd p{out_, POLLIN, 0};  // wait on its output meanwhile (bounded)
+      if (poll(&p, 1, 20) > 0) WaitFor("\x01", 0.001);
+    }
+    return -1;
+  }
+  const std::string& output() const { return text_; }
+  int OpenFds() const {
+    int n = 0;
+    for (const auto& [fd, what] : OpenFdsOf(pid_)) ++n;
+    return n;
+  }
+
+ private:
+  static std::map<int, std::string> OpenFdsOf(pid_t pid) {
+    std::map<int, std::string> fds;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+    for (int fd = 0; fd < 4096; ++fd)
+      if (access((dir + "/" + std::to_string(fd)).c_str(), F_OK) == 0) fds[fd] = "";
+    return fds;
+  }
+  std::string path_;
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::string text_;
+};
+
+int ConnectTo(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(static_cast<uint16_t>(port));
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::string ReadToEof(int fd, double seconds) {
+  std::string out;
+  const auto start = Clock::now();
+  char buf[4096];
+  while (SecondsSince(start) < seconds) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+// One client's traffic: sends `data`, reads back as much.
+struct Session {
+  int fd = -1;
+  std::string data, got;
+  size_t sent = 0;
+};
+
+// Drives every session with poll until each got its bytes back or the
+// deadline passes. Returns false on a socket error.
+bool Pump(std::vector<Session>& ss, double seconds) {
+  const auto start = Clock::now();
+  for (;;) {
+    std::vector<pollfd> ps;
+    for (auto& s : ss) {
+      short ev = 0;
+      if (s.got.size() < s.data.size()) ev |= POLLIN;
+      if (s.sent < s.data.size()) ev |= POLLOUT;
+      if (ev) ps.push_back(pollfd{s.fd, ev, 0});
+    }
+    if (ps.empty()) return true;
+    if (SecondsSince(start) > seconds) return false;
+    if (poll(ps.data(), ps.size(), 100) < 0) return false;
+    size_t k = 0;
+    for (auto& s : ss) {
+      if (k == ps.size() || ps[k].fd != s.fd) continue;
+      const pollfd& p = ps[k++];
+      if (p.revents & POLLOUT) {
+        const size_t chunk = std::min<size_t>(16384, s.data.size() - s.sent);
+        const ssize_t n = send(s.fd, s.data.data() + s.sent, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) s.sent += static_cast<size_t>(n);
+      }
+      if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+        char buf[65536];
+        const ssize_t n = recv(s.fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN)) return false;
+        if (n > 0) s.got.append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+}
+
+TEST(EchoServer, EchoesEveryByteOnManyConcurrentConnections) {
+  EVC_RULE("seed 001 (libevent book, echo server): every byte sent on each of 32 concurrent "
+           "connections (256 KiB each) comes back, in order");
+  Program server("echo_server");
+  ASSERT_TRUE(server.started()) << "program not built: " << server.path();
+  const int port = server.Port();
+  ASSERT_GT(port, 0) << server.output();
+  std::vector<Session> ss(32);
+  for (size_t i = 0; i < ss.size(); ++i) {
+    ss[i].fd = ConnectTo(port);
+    ASSERT_GE(ss[i].fd, 0);
+    ss[i].data.resize(256 * 1024);
+    for (size_t j = 0; j < ss[i].data.size(); ++j)
+      ss[i].data[j] = static_cast<char>('a' + (i * 7 + j * 13) % 26);
+  }
+  EXPECT_TRUE(Pump(ss, 30));
+  for (auto& s : ss) {
+    EXPECT_TRUE(s.got == s.data) << "echoed " << s.got.size() << " of " << s.data.size();
+    close(s.fd);
+  }
+}
+
+TEST(EchoServer, ClosedConnectionsReleaseTheirSockets) {
+  EVC_RULE("seed 001: the event callback frees the bufferevent on EOF (BEV_OPT_CLOSE_ON_FREE), "
+           "so closed connections leave no socket open in the server");
+  Program server("echo_server");
+  ASSERT_TRUE(server.started()) << "program not built: " << server.path();
+  const int port = server.Port();
+  ASSERT_GT(port, 0) << server.output();
+  // A ping answered on a connection that stays open: once it is echoed, the
+  // server has been through every event that was ready before it.
+  auto ping = [](Session& s) {
+    std::vector<Session> one(1);
+    one[0].fd = s.fd;
+    one[0].data = "ping";
+    const bool ok = Pump(one, 10) && one[0].got == "ping";
+    return ok;
+  };
+  Session a, b;
+  a.fd = ConnectTo(port);
+  ASSERT_GE(a.fd, 0);
+  ASSERT_TRUE(ping(a));
+  const int baseline = server.OpenFds();  // listener, base, a's socket, ...
+  std::vector<Session> ss(10);
+  for (auto& s : ss) {
+    s.fd = ConnectTo(port);
+    s.data = "x";
+  }
+  ASSERT_TRUE(Pump(ss, 10));
+  for (auto& s : ss) close(s.fd);
+  b.fd = ConnectTo(port);
+  ASSERT_GE(b.fd, 0);
+  // Several pings: libevent finishes a free on a later loop turn.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ping(b));
+  EXPECT_EQ(server.OpenFds(), baseline + 1) << "only b's socket was added";
+  close(a.fd);
+  close(b.fd);
+}
+
+TEST(HelloWorld, SendsTheMessageThenCloses) {
+  EVC_RULE("seed 002 (hello-world): each client receives \"Hello, World!\\n\", then the "
+           "connection is closed once the answer is flushed");
+  Program server("hello_world");
+  ASSERT_TRUE(server.started()) << "program not built: " << server.path();
+  const int port = server.Port();
+  ASSERT_GT(port, 0) << server.output();
+  for (int i = 0; i < 3; ++i) {
+    const int fd = ConnectTo(port);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(ReadToEof(fd, 10), "Hello, World!\n");
+    close(fd);
+  }
+  EXPECT_TRUE(server.WaitFor("flushed answer\nflushed answer\nflushed answer\n", 10))
+      << server.output();
+}
+
+TEST(HelloWorld, SigintExitsCleanlyAfterTwoSeconds) {
+  EVC_RULE("seed 002: SIGINT runs the signal event, whose callback asks for loopexit in two "
+           "seconds; the program then frees everything and exits 0");
+  Program server("hello_world");
+  ASSERT_TRUE(server.started()) << "program not built: " << server.path();
+  ASSERT_GT(server.Port(), 0) << server.output();
+  const auto start = Clock::now();
+  ASSERT_EQ(kill(server.pid(), SIGINT), 0);
+  const int status = server.Wait(10);
+  const double took = SecondsSince(start);
+  ASSERT_NE(status, -1) << "still running 10 s after SIGINT";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  EXPECT_GE(took, 1.9);
+  EXPECT_LT(took, 6.0);
+  server.WaitFor("done\n", 1);
+  EXPECT_NE(server.output().find("Caught an interrupt signal"), std::string::npos);
+  EXPECT_NE(server.output().find("done\n"), std::string::npos) << server.output();
+}
+
+}  // namespace
+}  // namespace evc
