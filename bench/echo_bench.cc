@@ -1,0 +1,173 @@
+// Loopback echo throughput: a child process runs an echo server on the
+// implementation under test (evconnlistener + one socket bufferevent per
+// connection, evbuffer_add_buffer from input to output, as in the book's
+// echo server); the parent, the same plain epoll client for every
+// implementation, keeps C connections busy, each sending S-byte messages
+// and waiting for the echo, N times. Prints the elapsed time and MiB/s.
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace {
+
+void echo_read(bufferevent* bev, void*) {
+  evbuffer_add_buffer(bufferevent_get_output(bev), bufferevent_get_input(bev));
+}
+
+void echo_event(bufferevent* bev, short what, void*) {
+  if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) bufferevent_free(bev);
+}
+
+// Without TCP_NODELAY a ping-pong of partial writes waits on delayed ACKs
+// (40 ms a round) and the benchmark would measure the kernel's timers.
+void no_delay(int fd) {
+  const int on = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
+void on_accept(evconnlistener* lev, evutil_socket_t fd, sockaddr*, int, void*) {
+  no_delay(fd);
+  bufferevent* bev =
+      bufferevent_socket_new(evconnlistener_get_base(lev), fd, BEV_OPT_CLOSE_ON_FREE);
+  bufferevent_setcb(bev, echo_read, nullptr, echo_event, nullptr);
+  bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+// The server: reports "port method" on `report`, then serves until killed.
+[[noreturn]] void serve(int report) {
+  event_base* base = event_base_new();
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  evconnlistener* lev = evconnlistener_new_bind(base, on_accept, nullptr, LEV_OPT_CLOSE_ON_FREE,
+                                                -1, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+  if (lev == nullptr) _exit(1);
+  socklen_t len = sizeof sin;
+  getsockname(evconnlistener_get_fd(lev), reinterpret_cast<sockaddr*>(&sin), &len);
+  const std::string line =
+      std::to_string(ntohs(sin.sin_port)) + " " + event_base_get_method(base) + "\n";
+  if (write(report, line.data(), line.size()) < 0) _exit(1);
+  close(report);
+  event_base_dispatch(base);
+  _exit(0);
+}
+
+struct Conn {
+  int fd;
+  size_t sent = 0, got = 0;
+  int rounds = 0;
+};
+
+int usage(const char* why) {
+  std::fprintf(stderr, "echo_bench: %s (usage: echo_bench [-c conns] [-s bytes] [-n rounds])\n",
+               why);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int conns = 64, size = 16384, rounds = 200, c;
+  while ((c = getopt(argc, argv, "c:s:n:")) != -1) {
+    const int v = std::atoi(optarg);
+    if (c == 'c') conns = v;
+    else if (c == 's') size = v;
+    else if (c == 'n') rounds = v;
+    else return usage("unknown option");
+  }
+  if (conns < 1 || conns > 4096 || size < 1 || size > (1 << 24) || rounds < 1 || rounds > 1000000)
+    return usage("need 1 <= conns <= 4096, 1 <= bytes <= 16 MiB, 1 <= rounds <= 1000000");
+  signal(SIGPIPE, SIG_IGN);
+  int rep[2];
+  if (pipe(rep) != 0) return usage("pipe failed");
+  const pid_t child = fork();
+  if (child == 0) {
+    close(rep[0]);
+    serve(rep[1]);
+  }
+  close(rep[1]);
+  char line[128] = {};
+  const ssize_t n = read(rep[0], line, sizeof line - 1);
+  close(rep[0]);
+  int port = 0;
+  char method[64] = {};
+  if (n <= 0 || std::sscanf(line, "%d %63s", &port, method) != 2) {
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    return usage("the server did not start");
+  }
+  const std::string msg(static_cast<size_t>(size), 'e');
+  std::vector<char> sink(static_cast<size_t>(size));
+  std::vector<Conn> cs(static_cast<size_t>(conns));
+  const int ep = epoll_create1(0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(static_cast<uint16_t>(port));
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (size_t i = 0; i < cs.size(); ++i) {
+    cs[i].fd = socket(AF_INET, SOCK_STREAM, 0);
+    no_delay(cs[i].fd);
+    if (connect(cs[i].fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0)
+      return usage("connect failed");
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT;
+    ev.data.u64 = i;
+    epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  int done = 0;
+  std::vector<epoll_event> evs(static_cast<size_t>(conns));
+  // Bounded: stops after 120 s even if bytes went missing.
+  while (done < conns &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(120)) {
+    const int k = epoll_wait(ep, evs.data(), conns, 1000);
+    for (int i = 0; i < k; ++i) {
+      Conn& cn = cs[evs[i].data.u64];
+      if (cn.rounds == rounds) continue;
+      if ((evs[i].events & EPOLLOUT) && cn.sent < msg.size()) {
+        const ssize_t w = send(cn.fd, msg.data() + cn.sent, msg.size() - cn.sent, MSG_DONTWAIT);
+        if (w > 0) cn.sent += static_cast<size_t>(w);
+      }
+      if (evs[i].events & EPOLLIN) {
+        const ssize_t r = recv(cn.fd, sink.data(), sink.size(), MSG_DONTWAIT);
+        if (r > 0) cn.got += static_cast<size_t>(r);
+      }
+      if (cn.got == msg.size()) {
+        cn.sent = cn.got = 0;
+        if (++cn.rounds == rounds) {
+          ++done;
+          epoll_ctl(ep, EPOLL_CTL_DEL, cn.fd, nullptr);
+        }
+      }
+    }
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (Conn& cn : cs) close(cn.fd);
+  close(ep);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  if (done < conns) {
+    std::fprintf(stderr, "echo_bench: only %d of %d connections finished\n", done, conns);
+    return 1;
+  }
+  const double mib = 2.0 * conns * rounds * static_cast<double>(size) / (1 << 20);
+  std::printf("{\"bench\": \"echo\", \"method\": \"%s\", \"conns\": %d, \"size\": %d, "
+              "\"rounds\": %d, \"elapsed_ms\": %.1f, \"mib_per_s\": %.1f}\n",
+              method, conns, size, rounds, secs * 1e3, mib / secs);
+  return 0;
+}
