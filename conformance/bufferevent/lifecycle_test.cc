@@ -206,6 +206,29 @@ TEST_F(BufferEventLife, ConnectReportsConnected) {
   close(lfd);
 }
 
+TEST_F(BufferEventLife, ConnectOverIpv6Loopback) {
+  EVC_RULE("bufferevent.h: bufferevent_socket_connect works for any address family (::1 here)");
+  const int lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_addr = in6addr_loopback;
+  if (lfd < 0 || bind(lfd, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6) != 0 ||
+      listen(lfd, 8) != 0) {
+    if (lfd >= 0) close(lfd);
+    GTEST_SKIP() << "needs:ipv6: cannot listen on ::1 here";
+  }
+  socklen_t len = sizeof sin6;
+  getsockname(lfd, reinterpret_cast<sockaddr*>(&sin6), &len);
+  bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
+  ASSERT_NE(bev_, nullptr);
+  bufferevent_setcb(bev_, nullptr, nullptr, BevLog::Event, &log_bev_);
+  log_bev_.on_event = [this](bufferevent*, short) { event_base_loopbreak(base_); };
+  ASSERT_EQ(bufferevent_socket_connect(bev_, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6), 0);
+  EXPECT_EQ(event_base_dispatch(base_), 0);
+  EXPECT_EQ(log_bev_.events, (std::vector<short>{BEV_EVENT_CONNECTED}));
+  close(lfd);
+}
+
 TEST_F(BufferEventLife, QueuedDataIsSentOnceConnected) {
   EVC_RULE("bufferevent.h: data written before the connect completes is sent after it");
   uint16_t port = 0;
@@ -304,6 +327,13 @@ TEST_F(BufferEventLife, FreeWithDeferredCallbacksPendingRunsNone) {
   EXPECT_EQ(event_base_loop(base_, EVLOOP_NONBLOCK), 1);
   EXPECT_TRUE(log_bev_.events.empty());
   EXPECT_FALSE(FdIsOpen(fd));
+}
+
+TEST_F(BufferEventLife, ThreadsafeWithoutThreadSupportGivesNoBufferevent) {
+  EVC_RULE("observed libevent 2.1.12 (bufferevent_enable_locking_): BEV_OPT_THREADSAFE needs "
+           "a lock; without evthread_use_pthreads() none can be made and "
+           "bufferevent_socket_new returns NULL");
+  EXPECT_EQ(bufferevent_socket_new(base_, -1, BEV_OPT_THREADSAFE), nullptr);
 }
 
 TEST_F(BufferEventLife, UnlockCallbacksWithoutDeferIsRejected) {

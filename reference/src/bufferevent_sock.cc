@@ -340,6 +340,9 @@ bufferevent* bufferevent_socket_new(event_base* base, evutil_socket_t fd, int op
   // UNLOCK_CALLBACKS only makes sense with DEFER_CALLBACKS (libevent).
   if ((options & (BEV_OPT_DEFER_CALLBACKS | BEV_OPT_UNLOCK_CALLBACKS)) == BEV_OPT_UNLOCK_CALLBACKS)
     return nullptr;
+  // The reference has no thread support (no evthread_use_pthreads), and
+  // libevent without it cannot make the lock BEV_OPT_THREADSAFE needs.
+  if (options & BEV_OPT_THREADSAFE) return nullptr;
   bufferevent* bev = new (std::nothrow) bufferevent{};
   if (bev == nullptr) return nullptr;
   bev->input = evbuffer_new();
