@@ -37,6 +37,25 @@ function(evconform_add_implementation name)
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_BACKENDS "${IMPL_BACKENDS}")
 endfunction()
 
+# Points a target at an implementation: its <event2/...> headers first (so
+# they win over any other copy) and its libraries.
+function(evconform_use_implementation target impl)
+  get_property(incs GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_INCLUDE_DIRS)
+  get_property(libs GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_LIBRARIES)
+  target_include_directories(${target} BEFORE PRIVATE ${incs})
+  target_link_libraries(${target} PRIVATE ${libs})
+endfunction()
+
+# Whether impl claims area (result in out).
+function(evconform_claims out impl area)
+  get_property(areas GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_AREAS)
+  if(area IN_LIST areas)
+    set(${out} TRUE PARENT_SCOPE)
+  else()
+    set(${out} FALSE PARENT_SCOPE)
+  endif()
+endfunction()
+
 function(_evconform_json_list out)
   if(ARGN)
     list(JOIN ARGN "\", \"" joined)

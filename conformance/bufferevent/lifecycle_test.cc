@@ -253,10 +253,15 @@ TEST_F(BufferEventLife, QueuedDataIsSentOnceConnected) {
   close(lfd);
 }
 
-TEST_F(BufferEventLife, RefusedConnectReportsError) {
+// A connect to a closed 127.0.0.1 port with the given options: one event
+// callback, BEV_EVENT_ERROR alone, errno ECONNREFUSED.
+class RefusedConnect : public BufferEventTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(RefusedConnect, ReportsOneErrorWithErrno) {
   EVC_RULE("observed libevent 2.1.12: a refused connect to 127.0.0.1 returns 0, then one event "
-           "callback with BEV_EVENT_ERROR (no READING/WRITING) and errno ECONNREFUSED");
-  bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
+           "callback with BEV_EVENT_ERROR (no READING/WRITING) and errno ECONNREFUSED; deferred "
+           "callbacks (bufferevent.c) see the errno of the event that caused them");
+  bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE | GetParam());
   ASSERT_NE(bev_, nullptr);
   bufferevent_setcb(bev_, BevLog::Read, BevLog::Write, BevLog::Event, &log_bev_);
   sockaddr_in sin = Loopback(ClosedPort());
@@ -266,17 +271,10 @@ TEST_F(BufferEventLife, RefusedConnectReportsError) {
   EXPECT_EQ(log_bev_.event_errno, ECONNREFUSED);
 }
 
-TEST_F(BufferEventLife, RefusedConnectWithDeferredCallbacksKeepsErrno) {
-  EVC_RULE("bufferevent.c: deferred event callbacks see the errno of the event that caused them");
-  bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-  ASSERT_NE(bev_, nullptr);
-  bufferevent_setcb(bev_, BevLog::Read, BevLog::Write, BevLog::Event, &log_bev_);
-  sockaddr_in sin = Loopback(ClosedPort());
-  ASSERT_EQ(bufferevent_socket_connect(bev_, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
-  EXPECT_EQ(event_base_dispatch(base_), 1);
-  EXPECT_EQ(log_bev_.events, (std::vector<short>{BEV_EVENT_ERROR}));
-  EXPECT_EQ(log_bev_.event_errno, ECONNREFUSED);
-}
+INSTANTIATE_TEST_SUITE_P(Options, RefusedConnect, ::testing::Values(0, BEV_OPT_DEFER_CALLBACKS),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return std::string(info.param ? "Deferred" : "Direct");
+                         });
 
 TEST_F(BufferEventLife, ConnectedIsNotReportedForAnAlreadyConnectedSocket) {
   EVC_RULE("bufferevent.h: BEV_EVENT_CONNECTED is reported only for a connect made with "
