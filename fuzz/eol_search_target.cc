@@ -2,11 +2,7 @@
 // evbuffer_search on a buffer whose bytes are split across chains as the
 // input says, every result checked against the oracle (eol_oracle.h).
 // Built once per implementation, like the conformance suite.
-//
-// Input: [style][start][n][len_1 .. len_n][payload]. style % 5 is the EOL
-// style; start % (size+1) the start pointer; each len (1 + len % 8) cuts the
-// next chain from the payload, the rest is one last chain. So chains of one
-// byte and CR/LF pairs split across chains are common.
+// The input format is in eol_input.h.
 #include <event2/buffer.h>
 
 #include <cstdio>
@@ -15,52 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "eol_input.h"
 #include "eol_oracle.h"
 
 namespace {
 
-struct Decoded {
-  int style = 0;
-  size_t start = 0;
-  std::vector<std::string> chains;
-  std::string flat;
-};
-
-Decoded Decode(const uint8_t* data, size_t size) {
-  Decoded d;
-  if (size < 3) return d;
-  d.style = data[0] % 5;
-  const size_t start_byte = data[1];
-  const size_t n = data[2] % 16;
-  size_t at = 3;
-  std::vector<size_t> lens;
-  for (size_t i = 0; i < n && at < size; ++i) lens.push_back(1 + data[at++] % 8);
-  for (size_t len : lens) {
-    if (at >= size) break;
-    const size_t take = std::min(len, size - at);
-    d.chains.emplace_back(reinterpret_cast<const char*>(data + at), take);
-    at += take;
-  }
-  if (at < size) d.chains.emplace_back(reinterpret_cast<const char*>(data + at), size - at);
-  for (const std::string& c : d.chains) d.flat += c;
-  d.start = start_byte % (d.flat.size() + 1);
-  return d;
-}
-
-std::string Show(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c == '\r') out += "\\r";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\0') out += "\\0";
-    else if (c < 32 || c > 126) {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\x%02x", c);
-      out += b;
-    } else out += static_cast<char>(c);
-  }
-  return out;
-}
+using evc::Decoded;
+using evc::Decode;
+using evc::Show;
 
 [[noreturn]] void Fail(const Decoded& d, const char* what, long got, long want) {
   std::fprintf(stderr, "eol_search: %s: got %ld, oracle %ld\n  style %d, start %zu, chains:",
