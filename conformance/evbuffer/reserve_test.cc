@@ -119,3 +119,35 @@ TEST_F(EvbufferReserve, FrozenEndRefusesReserveAndCommit) {
 
 }  // namespace
 }  // namespace evc
+
+namespace evc {
+namespace {
+
+// Found by fuzz/evbuffer_ops (libevent column): a zero-size reservation on
+// a buffer whose data was prepended to it while empty.
+TEST_F(EvbufferReserve, ZeroSizeAfterPrependToAnEmptyBufferUsesNoExtent) {
+  EVC_RULE("buffer.h: evbuffer_reserve_space returns the number of extents used; a size of 0 "
+           "uses none (observed 0 after evbuffer_add). Observed libevent 2.1.12 aborts here "
+           "instead (buffer.c:2252 assertion in evbuffer_read_setup_vecs_), when the data came "
+           "from evbuffer_prepend on an empty buffer");
+  ASSERT_EQ(evbuffer_prepend(buf_, "abcdef", 6), 0);
+  evbuffer_iovec vec[2];
+  EXPECT_EQ(evbuffer_reserve_space(buf_, 0, vec, 2), 0);
+  EXPECT_EQ(evbuffer_commit_space(buf_, vec, 0), 0);
+  EXPECT_EQ(Contents(buf_), "abcdef");
+}
+
+TEST_F(EvbufferReserve, ZeroSizeWithTwoVectorsUsesNoExtent) {
+  EVC_RULE("observed libevent 2.1.12: evbuffer_reserve_space with size 0 and more than one "
+           "vector fills none (returns 0); with one vector it returns the tail chain (1)");
+  evbuffer_iovec vec[2];
+  EXPECT_EQ(evbuffer_reserve_space(buf_, 0, vec, 2), 0) << "empty buffer";
+  ASSERT_EQ(evbuffer_add(buf_, "abcdef", 6), 0);
+  EXPECT_EQ(evbuffer_reserve_space(buf_, 0, vec, 2), 0);
+  EXPECT_EQ(evbuffer_reserve_space(buf_, 0, vec, 1), 1);
+  EXPECT_EQ(evbuffer_commit_space(buf_, vec, 0), 0);
+  EXPECT_EQ(Contents(buf_), "abcdef");
+}
+
+}  // namespace
+}  // namespace evc

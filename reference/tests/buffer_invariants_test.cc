@@ -104,7 +104,7 @@ TEST_P(BufferModel, RandomOperationsKeepInvariantsAndContents) {
       case 6: {
         struct iovec v[2];
         int n = buf_.reserve_space(static_cast<ssize_t>(s.size()), v, 1 + rng() % 2);
-        ASSERT_GE(n, 1);
+        ASSERT_GE(n, s.empty() ? 0 : 1);  // size 0 over two vectors uses none (libevent)
         size_t left = s.size();
         const char* src = s.data();
         for (int i = 0; i < n; ++i) {

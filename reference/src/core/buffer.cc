@@ -540,6 +540,9 @@ int Buffer::expand(size_t len) noexcept {
 int Buffer::reserve_space(ssize_t size, struct iovec* vec, int n_vec) noexcept {
   if (frozen_end_ || n_vec < 1 || size < 0) return -1;
   const size_t want = static_cast<size_t>(size);
+  // libevent 2.1.12 fills extents only up to the size when it may use more
+  // than one (evbuffer_read_setup_vecs_): a size of 0 then uses none.
+  if (want == 0 && n_vec >= 2) return 0;
   const size_t room = last_data_ != nullptr ? last_data_->space() : 0;
   if (room > 0 && room >= want) {
     vec[0].iov_base = last_data_->end();
