@@ -18,6 +18,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
+from evharness import backends  # noqa: E402
+
 # name -> (arguments, the figures to compare, what one unit of work is)
 BENCHES = {
     "dispatch": {
@@ -39,7 +42,6 @@ BENCHES = {
     },
 }
 IMPLS = ("reference", "libevent")
-METHODS = ("epoll", "poll", "select", "devpoll", "kqueue", "evport", "win32")
 
 
 class BenchError(Exception):
@@ -47,11 +49,7 @@ class BenchError(Exception):
 
 
 def run_one(binary, args, method):
-    env = dict(os.environ)
-    for m in METHODS:
-        env.pop(f"EVENT_NO{m.upper()}", None)
-        if method and m != method:
-            env[f"EVENT_NO{m.upper()}"] = "1"
+    env = backends.only(os.environ, method)
     try:
         p = subprocess.run([binary] + args, capture_output=True, text=True, env=env, timeout=600)
     except subprocess.TimeoutExpired:
@@ -77,8 +75,8 @@ def main(argv):
     if args.trials < 1:
         print("bench: --trials must be at least 1", file=sys.stderr)
         return 2
-    if args.method not in METHODS:
-        print(f"bench: unknown method '{args.method}' (one of {', '.join(METHODS)})", file=sys.stderr)
+    if args.method not in backends.METHODS:
+        print(f"bench: unknown method '{args.method}' (one of {', '.join(backends.METHODS)})", file=sys.stderr)
         return 2
     results = []
     try:

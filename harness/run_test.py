@@ -15,7 +15,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from evharness import expectations, gtest_run  # noqa: E402
+from evharness import backends, expectations, gtest_run  # noqa: E402
 from evharness import status as st  # noqa: E402
 
 
@@ -79,15 +79,10 @@ def main(argv):
     return 77 if res["status"] == st.SKIP else 0
 
 
-# libevent's kernel methods; EVENT_NO<NAME> in the environment disables one
-# (event.c, event_base_new_with_config). The reference honours the same names.
-METHODS = ("epoll", "poll", "select", "devpoll", "kqueue", "evport", "win32")
-
-
 def backend_environment(backend):
-    """Environment that leaves `backend` as the only method allowed, and
-    tells the suite which method the column is for (EVC_BACKEND)."""
-    env = [f"EVENT_NO{m.upper()}=1" for m in METHODS if m != backend]
+    """Environment (KEY=VALUE) that leaves `backend` as the only method
+    allowed, and tells the suite which method the column is for."""
+    env = [f"{k}={v}" for k, v in backends.disabling_others(backend).items()]
     return env + [f"EVC_BACKEND={backend}"]
 
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../event/event_fixture.h"
+#include "evc_net.h"
 
 namespace evc {
 
@@ -99,8 +100,6 @@ class BufferEventTest : public EventTest {
   int peer_ = -1;
   BevLog log_bev_;
 };
-
-inline bool FdIsOpen(int fd) { return fcntl(fd, F_GETFD) != -1; }
 
 }  // namespace evc
 

@@ -10,25 +10,15 @@ namespace {
 
 using BufferEventLife = BufferEventTest;
 
-sockaddr_in Loopback(uint16_t port) {
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(port);
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return sin;
-}
-
 // A listening socket on 127.0.0.1, port 0; returns its port.
 int ListenOn(uint16_t& port) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sin = Loopback(0);
+  sockaddr_in sin = Loopback4(0);
   if (bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 || listen(fd, 8) != 0) {
     close(fd);
     return -1;
   }
-  socklen_t len = sizeof sin;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
-  port = ntohs(sin.sin_port);
+  port = LocalPort(fd);
   return fd;
 }
 
@@ -149,7 +139,7 @@ std::vector<int> FillAcceptQueue(uint16_t port) {
   std::vector<int> in;
   for (int i = 0; i < 64; ++i) {
     const int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_in sin = Loopback(port);
+    sockaddr_in sin = Loopback4(port);
     connect(c, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
     pollfd p{c, POLLOUT, 0};
     if (poll(&p, 1, 200) == 0) {  // still connecting: the queue is full
@@ -175,7 +165,7 @@ TEST_F(BufferEventLife, WriteTimeoutDuringAConnectFiresOnceAndDisablesWrite) {
   bufferevent_setcb(bev_, nullptr, nullptr, BevLog::Event, &log_bev_);
   timeval tv = Ms(50), window = Ms(400);
   ASSERT_EQ(bufferevent_set_timeouts(bev_, nullptr, &tv), 0);
-  sockaddr_in sin = Loopback(port);
+  sockaddr_in sin = Loopback4(port);
   ASSERT_EQ(bufferevent_socket_connect(bev_, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
   ASSERT_EQ(event_base_loopexit(base_, &window), 0);
   event_base_dispatch(base_);
@@ -196,7 +186,7 @@ TEST_F(BufferEventLife, ConnectReportsConnected) {
   bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
   ASSERT_NE(bev_, nullptr);
   bufferevent_setcb(bev_, BevLog::Read, BevLog::Write, BevLog::Event, &log_bev_);
-  sockaddr_in sin = Loopback(port);
+  sockaddr_in sin = Loopback4(port);
   ASSERT_EQ(bufferevent_socket_connect(bev_, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
   EXPECT_GE(bufferevent_getfd(bev_), 0);
   log_bev_.on_event = [this](bufferevent*, short) { event_base_loopbreak(base_); };
@@ -237,7 +227,7 @@ TEST_F(BufferEventLife, QueuedDataIsSentOnceConnected) {
   bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
   ASSERT_NE(bev_, nullptr);
   bufferevent_setcb(bev_, nullptr, BevLog::Write, BevLog::Event, &log_bev_);
-  sockaddr_in sin = Loopback(port);
+  sockaddr_in sin = Loopback4(port);
   ASSERT_EQ(bufferevent_socket_connect(bev_, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
   ASSERT_EQ(bufferevent_write(bev_, "early", 5), 0);
   log_bev_.on_write = [this](bufferevent*) { event_base_loopbreak(base_); };
@@ -264,7 +254,7 @@ TEST_P(RefusedConnect, ReportsOneErrorWithErrno) {
   bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE | GetParam());
   ASSERT_NE(bev_, nullptr);
   bufferevent_setcb(bev_, BevLog::Read, BevLog::Write, BevLog::Event, &log_bev_);
-  sockaddr_in sin = Loopback(ClosedPort());
+  sockaddr_in sin = Loopback4(ClosedPort());
   ASSERT_EQ(bufferevent_socket_connect(bev_, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
   EXPECT_EQ(event_base_dispatch(base_), 1);
   EXPECT_EQ(log_bev_.events, (std::vector<short>{BEV_EVENT_ERROR}));

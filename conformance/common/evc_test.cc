@@ -8,17 +8,18 @@
 
 namespace evc {
 
-std::map<int, std::string> OpenFds() {
+std::map<int, std::string> OpenFds(pid_t pid) {
   std::map<int, std::string> fds;
-  DIR* dir = opendir("/proc/self/fd");
+  const std::string dir_path = pid == 0 ? "/proc/self/fd" : "/proc/" + std::to_string(pid) + "/fd";
+  DIR* dir = opendir(dir_path.c_str());
   if (dir == nullptr) return fds;
-  const int own = dirfd(dir);
+  const int own = pid == 0 ? dirfd(dir) : -1;  // the listing's own fd is not the test's
   while (dirent* e = readdir(dir)) {
     char* end = nullptr;
     long fd = std::strtol(e->d_name, &end, 10);
     if (end == e->d_name || *end != '\0' || fd == own) continue;
     char target[512];
-    std::string path = std::string("/proc/self/fd/") + e->d_name;
+    std::string path = dir_path + "/" + e->d_name;
     ssize_t n = readlink(path.c_str(), target, sizeof(target) - 1);
     fds[static_cast<int>(fd)] = n > 0 ? std::string(target, static_cast<size_t>(n)) : "?";
   }

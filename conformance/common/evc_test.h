@@ -6,13 +6,16 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/types.h>
+
 #include <map>
 #include <string>
 
 namespace evc {
 
-// The process's open file descriptors: fd number -> what it points at.
-std::map<int, std::string> OpenFds();
+// The open file descriptors of this process (pid 0) or of another one:
+// fd number -> what it points at.
+std::map<int, std::string> OpenFds(pid_t pid = 0);
 
 // Base fixture: proves the world is clean after each test. Any file
 // descriptor opened during the test and still open at the end (a leaked

@@ -13,34 +13,10 @@
 #include <vector>
 
 #include "../event/event_fixture.h"
+#include "evc_net.h"
 
 namespace evc {
 
-inline sockaddr_in Loopback4(uint16_t port = 0) {
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(port);
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return sin;
-}
-
-inline sockaddr_in6 Loopback6(uint16_t port = 0) {
-  sockaddr_in6 sin6{};
-  sin6.sin6_family = AF_INET6;
-  sin6.sin6_port = htons(port);
-  sin6.sin6_addr = in6addr_loopback;
-  return sin6;
-}
-
-inline uint16_t LocalPort(int fd) {
-  sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
-  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-}
-
-inline bool IsOpen(int fd) { return fcntl(fd, F_GETFD) != -1; }
 inline bool HasCloexec(int fd) { return (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0; }
 inline bool IsNonblocking(int fd) { return (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
 
@@ -80,7 +56,7 @@ class ListenerTest : public EventTest {
   void TearDown() override {
     if (lev_ != nullptr) evconnlistener_free(lev_);
     for (int fd : accepted_.fds)
-      if (IsOpen(fd)) close(fd);
+      if (FdIsOpen(fd)) close(fd);
     for (int fd : clients_) close(fd);
     EventTest::TearDown();
   }
@@ -95,21 +71,11 @@ class ListenerTest : public EventTest {
   }
   uint16_t Port() { return LocalPort(evconnlistener_get_fd(lev_)); }
 
-  // A blocking client connected to 127.0.0.1:port (the kernel completes the
-  // handshake before accept, so this returns at once).
+  // A blocking client connected to the loopback address, closed by TearDown.
   int Connect(uint16_t port, int family = AF_INET) {
-    const int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    EXPECT_GE(fd, 0);
-    int rc;
-    if (family == AF_INET6) {
-      sockaddr_in6 sin6 = Loopback6(port);
-      rc = connect(fd, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6);
-    } else {
-      sockaddr_in sin = Loopback4(port);
-      rc = connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
-    }
-    EXPECT_EQ(rc, 0) << "connect: " << strerror(errno);
-    clients_.push_back(fd);
+    const int fd = ConnectLoopback(port, family);
+    EXPECT_GE(fd, 0) << "connect: " << strerror(errno);
+    if (fd >= 0) clients_.push_back(fd);
     return fd;
   }
 

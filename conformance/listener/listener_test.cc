@@ -70,7 +70,7 @@ TEST_F(Listener, CloseOnFreeClosesTheSocketAndReleasesThePort) {
   const int fd = evconnlistener_get_fd(lev_);
   const uint16_t port = Port();
   FreeListener();
-  EXPECT_FALSE(IsOpen(fd));
+  EXPECT_FALSE(FdIsOpen(fd));
   sockaddr_in sin = Loopback4(port);
   lev_ = evconnlistener_new_bind(base_, Accepts::Cb, &accepted_,
                                  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, -1,
@@ -85,7 +85,7 @@ TEST_F(Listener, WithoutCloseOnFreeTheSocketStaysOpen) {
   const int fd = evconnlistener_get_fd(lev_);
   const uint16_t port = Port();
   FreeListener();
-  ASSERT_TRUE(IsOpen(fd));
+  ASSERT_TRUE(FdIsOpen(fd));
   sockaddr_in sin = Loopback4(port);
   const int other = socket(AF_INET, SOCK_STREAM, 0);
   EXPECT_NE(bind(other, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0) << "the port is kept";
@@ -152,8 +152,8 @@ TEST_F(Listener, FreeInsideTheAcceptCallbackIsSafe) {
   accepted_.action = [this](evconnlistener*, int) { FreeListener(); };
   EXPECT_EQ(event_base_dispatch(base_), 1);
   ASSERT_EQ(accepted_.calls, 1);
-  EXPECT_TRUE(IsOpen(accepted_.fds[0]));
-  EXPECT_FALSE(IsOpen(listen_fd));
+  EXPECT_TRUE(FdIsOpen(accepted_.fds[0]));
+  EXPECT_FALSE(FdIsOpen(listen_fd));
 }
 
 TEST_F(Listener, NullCallbackAcceptsNothingUntilOneIsSet) {

@@ -153,7 +153,7 @@ TEST_F(ListenerOptions, FreeInsideTheErrorCallbackIsSafe) {
   accepted_.on_error = [this](evconnlistener*) { FreeListener(); };
   EXPECT_EQ(event_base_dispatch(base_), 1);
   EXPECT_EQ(accepted_.errors, 1);
-  EXPECT_FALSE(IsOpen(fd));
+  EXPECT_FALSE(FdIsOpen(fd));
 }
 
 TEST_F(ListenerOptions, OutOfFileDescriptorsGoesToTheErrorCallback) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "evc_net.h"
 #include "evc_test.h"
 
 namespace evc {
@@ -89,38 +90,14 @@ class Program {
     return -1;
   }
   const std::string& output() const { return text_; }
-  int OpenFds() const {
-    int n = 0;
-    for (const auto& [fd, what] : OpenFdsOf(pid_)) ++n;
-    return n;
-  }
+  int OpenFds() const { return static_cast<int>(evc::OpenFds(pid_).size()); }
 
  private:
-  static std::map<int, std::string> OpenFdsOf(pid_t pid) {
-    std::map<int, std::string> fds;
-    const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-    for (int fd = 0; fd < 4096; ++fd)
-      if (access((dir + "/" + std::to_string(fd)).c_str(), F_OK) == 0) fds[fd] = "";
-    return fds;
-  }
   std::string path_;
   pid_t pid_ = -1;
   int out_ = -1;
   std::string text_;
 };
-
-int ConnectTo(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(static_cast<uint16_t>(port));
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 std::string ReadToEof(int fd, double seconds) {
   std::string out;
@@ -186,7 +163,7 @@ TEST(EchoServer, EchoesEveryByteOnManyConcurrentConnections) {
   ASSERT_GT(port, 0) << server.output();
   std::vector<Session> ss(32);
   for (size_t i = 0; i < ss.size(); ++i) {
-    ss[i].fd = ConnectTo(port);
+    ss[i].fd = ConnectLoopback(static_cast<uint16_t>(port));
     ASSERT_GE(ss[i].fd, 0);
     ss[i].data.resize(256 * 1024);
     for (size_t j = 0; j < ss[i].data.size(); ++j)
@@ -216,18 +193,18 @@ TEST(EchoServer, ClosedConnectionsReleaseTheirSockets) {
     return ok;
   };
   Session a, b;
-  a.fd = ConnectTo(port);
+  a.fd = ConnectLoopback(static_cast<uint16_t>(port));
   ASSERT_GE(a.fd, 0);
   ASSERT_TRUE(ping(a));
   const int baseline = server.OpenFds();  // listener, base, a's socket, ...
   std::vector<Session> ss(10);
   for (auto& s : ss) {
-    s.fd = ConnectTo(port);
+    s.fd = ConnectLoopback(static_cast<uint16_t>(port));
     s.data = "x";
   }
   ASSERT_TRUE(Pump(ss, 10));
   for (auto& s : ss) close(s.fd);
-  b.fd = ConnectTo(port);
+  b.fd = ConnectLoopback(static_cast<uint16_t>(port));
   ASSERT_GE(b.fd, 0);
   // Several pings: libevent finishes a free on a later loop turn.
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(ping(b));
@@ -244,7 +221,7 @@ TEST(HelloWorld, SendsTheMessageThenCloses) {
   const int port = server.Port();
   ASSERT_GT(port, 0) << server.output();
   for (int i = 0; i < 3; ++i) {
-    const int fd = ConnectTo(port);
+    const int fd = ConnectLoopback(static_cast<uint16_t>(port));
     ASSERT_GE(fd, 0);
     EXPECT_EQ(ReadToEof(fd, 10), "Hello, World!\n");
     close(fd);

@@ -110,8 +110,8 @@ evconnlistener* evconnlistener_new_bind(event_base* base, evconnlistener_cb cb, 
   const int fd = socket(sa ? sa->sa_family : AF_UNSPEC, type, 0);
   if (fd < 0) return nullptr;
   bool ok = set_option(fd, SOL_SOCKET, SO_KEEPALIVE) == 0;
-  if (ok && (flags & LEV_OPT_REUSEABLE)) ok = set_option(fd, SOL_SOCKET, SO_REUSEADDR) == 0;
-  if (ok && (flags & LEV_OPT_REUSEABLE_PORT)) ok = set_option(fd, SOL_SOCKET, SO_REUSEPORT) == 0;
+  if (ok && (flags & LEV_OPT_REUSEABLE)) ok = evutil_make_listen_socket_reuseable(fd) == 0;
+  if (ok && (flags & LEV_OPT_REUSEABLE_PORT)) ok = evutil_make_listen_socket_reuseable_port(fd) == 0;
   if (ok && (flags & LEV_OPT_DEFERRED_ACCEPT))
     ok = set_option(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT) == 0;
   if (ok && (flags & LEV_OPT_BIND_IPV6ONLY)) ok = set_option(fd, IPPROTO_IPV6, IPV6_V6ONLY) == 0;

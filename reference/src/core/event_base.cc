@@ -1,5 +1,6 @@
 #include "event_base.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -517,10 +518,14 @@ void Base::remove_signal(Event& ev) noexcept {
 
 // ----------------------------------------------------------- active queues
 
+// An event's queue; a priority beyond the range (after priority_init shrank
+// it) uses the lowest.
+Base::Queue& Base::queue_of(const Event& ev) noexcept {
+  return queues_[std::min(ev.priority, npriorities() - 1)];
+}
+
 void Base::queue_push(Event& ev) noexcept {
-  int p = ev.priority;
-  if (p >= npriorities()) p = npriorities() - 1;  // after a priority_init shrink
-  Queue& q = queues_[p];
+  Queue& q = queue_of(ev);
   ev.active_next = nullptr;
   ev.active_prev = q.tail;
   (q.tail ? q.tail->active_next : q.head) = &ev;
@@ -530,9 +535,7 @@ void Base::queue_push(Event& ev) noexcept {
 }
 
 void Base::queue_remove(Event& ev) noexcept {
-  int p = ev.priority;
-  if (p >= npriorities()) p = npriorities() - 1;
-  Queue& q = queues_[p];
+  Queue& q = queue_of(ev);
   (ev.active_prev ? ev.active_prev->active_next : q.head) = ev.active_next;
   (ev.active_next ? ev.active_next->active_prev : q.tail) = ev.active_prev;
   ev.active_prev = ev.active_next = nullptr;

@@ -151,6 +151,7 @@ class Base {
   void remove_io(Event& ev) noexcept;
   int insert_signal(Event& ev) noexcept;
   void remove_signal(Event& ev) noexcept;
+  Queue& queue_of(const Event& ev) noexcept;
   void queue_push(Event& ev) noexcept;
   void queue_remove(Event& ev) noexcept;
   void heap_push(Event& ev) noexcept;
