@@ -137,6 +137,21 @@ TEST_F(EvbufferReserve, ZeroSizeAfterPrependToAnEmptyBufferUsesNoExtent) {
   EXPECT_EQ(Contents(buf_), "abcdef");
 }
 
+TEST_F(EvbufferReserve, ZeroSizeWithTwoVectorsAfterFillingTheLastChainUsesNoExtent) {
+  EVC_RULE("buffer.h: evbuffer_reserve_space returns the number of extents used; a size of 0 "
+           "uses none. Found by fuzz/evbuffer_ops_differential: libevent 2.1.12 aborts "
+           "(buffer.c:2252) whenever the last chain with data has no space left, here filled "
+           "through the extent a one-vector reservation returned");
+  evbuffer_iovec vec[2];
+  ASSERT_EQ(evbuffer_reserve_space(buf_, 1, vec, 1), 1);
+  const std::string fill(vec[0].iov_len, 'f');
+  std::memcpy(vec[0].iov_base, fill.data(), fill.size());
+  ASSERT_EQ(evbuffer_commit_space(buf_, vec, 1), 0);
+  EXPECT_EQ(evbuffer_reserve_space(buf_, 0, vec, 2), 0);
+  EXPECT_EQ(evbuffer_commit_space(buf_, vec, 0), 0);
+  EXPECT_EQ(Contents(buf_), fill);
+}
+
 TEST_F(EvbufferReserve, ZeroSizeWithTwoVectorsUsesNoExtent) {
   EVC_RULE("observed libevent 2.1.12: evbuffer_reserve_space with size 0 and more than one "
            "vector fills none (returns 0); with one vector it returns the tail chain (1)");
