@@ -1,0 +1,48 @@
+#!/bin/bash -eu
+# Builds evconform's fuzz targets the OSS-Fuzz / ClusterFuzzLite way: with
+# the engine's $CC/$CXX, $CFLAGS/$CXXFLAGS and $LIB_FUZZING_ENGINE, into
+# $OUT, each with its seed corpus (<target>_seed_corpus.zip), dictionary
+# and options file. Plain compiler calls, no CMake, so the build image
+# needs only libevent-dev (for the libevent and differential targets).
+# Locally: CXX=clang++ CXXFLAGS="-fsanitize=address,fuzzer-no-link -g" \
+#   LIB_FUZZING_ENGINE=-fsanitize=fuzzer SRC=$PWD/.. OUT=/tmp/out .clusterfuzzlite/build.sh
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+: "${CXX:=clang++}" "${CXXFLAGS:=}" "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}" "${OUT:?set OUT}"
+mkdir -p "$OUT"
+cxx() { $CXX $CXXFLAGS -std=c++17 "$@"; }
+
+# The reference's evbuffer: core (namespace evref) and the C facade.
+core="$root/reference/src/core"
+for src in "$core/buffer.cc" "$core/buffer_search.cc"; do
+  cxx -I"$core" -c "$src" -o "$work/core_$(basename "$src" .cc).o"
+done
+cxx -I"$root/reference/include" -I"$core" -c "$root/reference/src/buffer.cc" -o "$work/facade_buffer.o"
+core_objs=("$work/core_buffer.o" "$work/core_buffer_search.o")
+libevent_flags=$(pkg-config --cflags --libs libevent_core)
+
+package() {  # target family: dictionary, options, seed corpus next to the binary
+  local target=$1 family=$2
+  cp "$root/fuzz/$family.dict" "$OUT/$target.dict"
+  # the .options file names the dictionary by the target's name
+  sed "s/^dict = .*/dict = $target.dict/" "$root/fuzz/$family.options" > "$OUT/$target.options"
+  (cd "$root/fuzz/corpus/$family" && python3 -m zipfile -c "$OUT/${target}_seed_corpus.zip" ./*)
+}
+
+for family in eol_search evbuffer_ops; do
+  # on the reference, through libevent's C API
+  cxx -I"$root/reference/include" "$root/fuzz/${family}_target.cc" "$work/facade_buffer.o" \
+    "${core_objs[@]}" $LIB_FUZZING_ENGINE -o "$OUT/${family}_reference"
+  package "${family}_reference" "$family"
+  # on the system's libevent
+  cxx "$root/fuzz/${family}_target.cc" $LIB_FUZZING_ENGINE $libevent_flags -o "$OUT/${family}_libevent"
+  package "${family}_libevent" "$family"
+done
+# the reference core beside real libevent
+cxx -I"$core" "$root/fuzz/eol_differential_target.cc" "${core_objs[@]}" $LIB_FUZZING_ENGINE \
+  $libevent_flags -o "$OUT/eol_differential"
+package eol_differential eol_search
+cxx -I"$core" "$root/fuzz/evbuffer_ops_differential_target.cc" "${core_objs[@]}" $LIB_FUZZING_ENGINE \
+  $libevent_flags -o "$OUT/evbuffer_ops_differential"
+package evbuffer_ops_differential evbuffer_ops
