@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""How fast do the fuzz targets find a deliberately broken reference?
+
+For each patch in fuzz/seeded/ (one realistic EOL bug each): a git worktree
+of HEAD gets the patch, its fuzz preset builds the reference's eol_search
+target and the eol_differential target, and each target is run from an
+EMPTY corpus (no seeds, no dictionary: the worst case) with seeds 1..N until
+it reports the bug or the time limit passes. The time is the wall time of
+the libFuzzer process, start-up included. Prints a table, writes JSON.
+
+  fuzz/seeded_bugs.py [--runs 3] [--limit 60] [--out build/fuzz/seeded-bugs.json]
+Exit status: 0 when every bug was found by every run within the limit.
+"""
+import argparse
+import glob
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGETS = ["fuzz_eol_search_reference", "fuzz_eol_differential"]
+
+
+def sh(cmd, **kw):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+    if r.returncode:
+        sys.stderr.write(r.stdout[-3000:])
+        raise SystemExit(f"seeded-bugs: {' '.join(cmd)} failed")
+    return r.stdout
+
+
+def time_to_find(binary, seed, limit, work):
+    corpus = os.path.join(work, f"empty-{seed}")
+    shutil.rmtree(corpus, ignore_errors=True)
+    os.makedirs(corpus)
+    start = time.monotonic()
+    r = subprocess.run([binary, f"-seed={seed}", f"-max_total_time={limit}", "-max_len=512",
+                        f"-artifact_prefix={work}/", corpus],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace",
+                       timeout=limit * 3 + 60)
+    elapsed = time.monotonic() - start
+    found = r.returncode != 0 and ("differ" in r.stderr or "eol_search:" in r.stderr)
+    return (round(elapsed, 2) if found else None), r.stderr
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--limit", type=int, default=60, help="seconds per run")
+    p.add_argument("--out", default=os.path.join(ROOT, "build", "fuzz", "seeded-bugs.json"))
+    args = p.parse_args(argv)
+    patches = sorted(glob.glob(os.path.join(ROOT, "fuzz", "seeded", "*.patch")))
+    results = []
+    ok = True
+    for patch in patches:
+        name = os.path.basename(patch)[:-len(".patch")]
+        tree = tempfile.mkdtemp(prefix=f"evc-seeded-{name}-")
+        try:
+            sh(["git", "-C", ROOT, "worktree", "add", "--detach", tree, "HEAD"])
+            sh(["git", "-C", tree, "apply", patch])
+            sh(["cmake", "--preset", "fuzz"], cwd=tree)
+            sh(["cmake", "--build", os.path.join(tree, "build", "fuzz"), "--target", *TARGETS])
+            for target in TARGETS:
+                binary = os.path.join(tree, "build", "fuzz", "fuzz", target)
+                times = []
+                for seed in range(1, args.runs + 1):
+                    t, err = time_to_find(binary, seed, args.limit, tree)
+                    times.append(t)
+                    if t is None:
+                        ok = False
+                row = {"bug": name, "target": target, "seconds": times,
+                       "median": statistics.median(times) if None not in times else None}
+                results.append(row)
+                shown = ", ".join("not found" if t is None else f"{t:.2f}" for t in times)
+                print(f"{name:40} {target:28} {shown} s", flush=True)
+        finally:
+            subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", tree],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            shutil.rmtree(tree, ignore_errors=True)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w", encoding="utf-8") as f:
+        json.dump({"limit_seconds": args.limit, "results": results}, f, indent=1)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
