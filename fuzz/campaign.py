@@ -333,6 +333,7 @@ def main(argv):
     p.add_argument("--report", default=os.path.join(ROOT, "build", "default"),
                    help="build folder whose matrix report gets the summary (if it has one)")
     args = p.parse_args(argv)
+    args.out, args.build_dir, args.report = (os.path.abspath(d) for d in (args.out, args.build_dir, args.report))
     try:
         known = dict(TARGETS, **SELFTEST)
         targets = [t for t in args.targets.split(",") if t]
