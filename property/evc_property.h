@@ -6,11 +6,18 @@
 
 #include <rapidcheck.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
 #include <string>
 
 #include "evc_test.h"  // EVC_RULE, evc::OpenFds
 
 namespace evc {
+
+// An integer uniform in [lo, hi) whatever the current size (RapidCheck's
+// inRange narrows the range at small sizes; scenario structure should not).
+inline rc::Gen<int> Uniform(int lo, int hi) { return rc::gen::resize(100, rc::gen::inRange(lo, hi)); }
 
 // One byte: CR, LF and NUL are common, not rare.
 inline rc::Gen<char> GenByte() {
@@ -33,6 +40,32 @@ inline rc::Gen<std::string> GenPiece() {
   return rc::gen::mapcat(rc::gen::inRange(1, 5), [](int n) {
     return rc::gen::container<std::string>(static_cast<size_t>(n), GenByte());
   });
+}
+
+// For RC_ASSERT on pointers to incomplete types (RapidCheck would try to
+// print the pointee): RC_ASSERT(IsSet(p)).
+template <class T>
+bool IsSet(const T* p) {
+  return p != nullptr;
+}
+
+// With EVC_TRACE_FILE set, appends one line per generated case: the test,
+// the scenario and what the implementation did. property/compare_traces.py
+// runs the same seeds on two implementations and compares the files, so a
+// difference between them is reported with the scenario that shows it.
+template <class Scenario>
+void RecordTrace(const char* test, const Scenario& s, const std::string& trace) {
+  const char* path = std::getenv("EVC_TRACE_FILE");
+  if (path == nullptr || *path == '\0') return;
+  std::ostringstream os;
+  showValue(s, os);
+  std::string line = os.str();
+  for (char& c : line)
+    if (c == '\n') c = ' ';
+  if (FILE* f = std::fopen(path, "a")) {
+    std::fprintf(f, "%s: %s => %s\n", test, line.c_str(), trace.c_str());
+    std::fclose(f);
+  }
 }
 
 }  // namespace evc
