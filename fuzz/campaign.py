@@ -284,7 +284,7 @@ def write_summary(out, results, args):
 
 def markdown(doc):
     """The campaign summary as Markdown lines (also used by reports/generate.py)."""
-    out = [f"Campaign of {doc['date']}: implementation `{doc['implementation']}`, "
+    out = [f"Campaign finished {doc['date']}: implementation `{doc['implementation']}`, "
            f"{doc['seconds_per_target']} s per target, {doc['jobs']} fork job(s).", "",
            "| target | seconds | executions | exec/s | exec/s per job | cov | ft | corpus (seeds → after → minimised) "
            "| reference line coverage (files the target links) | crashes (unique) |",

@@ -201,6 +201,25 @@ def fuzz_section(summary_path):
     return ["", "## Fuzzing", "", *campaign.markdown(doc)]
 
 
+def kill_matrix_section(path):
+    """Markdown lines for a mutation run's kill matrix (mutation/run.py), or []."""
+    if not path:
+        return []
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        if doc.get("format") != "evconform-kill-matrix-1":
+            raise InputError(f"{path} is not a kill matrix")
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as e:
+        raise InputError(f"cannot read kill matrix {path}: {e}")
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mutation"))
+    import run as mutation_run  # noqa: E402
+    return ["", "## Suite strength (mutation)", "", *mutation_run.score_table(doc), "",
+            "Per fault: `kill-matrix.md` (`tools/run-mutants`)."]
+
+
 def write_markdown(matrix, path, extra=()):
     cols = [c["name"] for c in matrix["columns"]]
     out = ["# evconform conformance matrix", ""]
@@ -289,6 +308,8 @@ def main(argv):
     p.add_argument("--out", required=True, help="folder to write the report into")
     p.add_argument("--fuzz-summary",
                    help="a fuzz campaign's summary.json to add to report.md (ignored if absent)")
+    p.add_argument("--kill-matrix",
+                   help="a mutation run's kill-matrix.json to add to report.md (ignored if absent)")
     p.add_argument("--gate", action="store_true",
                    help="exit 1 if any result differs from its expectation")
     args = p.parse_args(argv)
@@ -299,7 +320,7 @@ def main(argv):
         os.makedirs(args.out, exist_ok=True)
         write_json(matrix, os.path.join(args.out, "matrix.json"))
         write_junit(matrix, os.path.join(args.out, "junit.xml"))
-        write_markdown(matrix, os.path.join(args.out, "report.md"), fuzz_section(args.fuzz_summary))
+        write_markdown(matrix, os.path.join(args.out, "report.md"), fuzz_section(args.fuzz_summary) + kill_matrix_section(args.kill_matrix))
     except InputError as e:
         print(f"evconform report: {e}", file=sys.stderr)
         return 2

@@ -128,6 +128,33 @@ TEST_F(EventTimer, PersistentTimerFiresOncePerIntervalBeforeALaterTimer) {
   EXPECT_LE(ticks_before_marker, 4);
 }
 
+TEST_F(EventTimer, PersistentTimeoutIsReArmedFromTheDeadlineThatFired) {
+  EVC_RULE("event.c (event_persist_closure): a persistent timeout is re-armed from the deadline "
+           "that fired, not from the time the callback runs, so it does not drift: successive "
+           "deadlines reported by event_pending are exactly one interval apart (unless the loop "
+           "fell a whole interval behind)");
+  Probe& tick = NewProbe("tick");
+  event* ev = NewEvent(tick, -1, EV_PERSIST);
+  std::vector<double> deadlines;
+  tick.action = [&](Probe& self) {
+    timeval next = {0, 0};
+    ASSERT_EQ(event_pending(self.ev, EV_TIMEOUT, &next), EV_TIMEOUT);
+    deadlines.push_back(WallMs(next));
+    if (self.calls == 5) event_del(self.ev);
+  };
+  timeval every = Ms(40);
+  ASSERT_EQ(event_add(ev, &every), 0);
+  EXPECT_EQ(event_base_dispatch(base_), 1);
+  ASSERT_EQ(deadlines.size(), 5u);
+  int exact = 0;
+  for (size_t i = 1; i < deadlines.size(); ++i) {
+    const double step = deadlines[i] - deadlines[i - 1];
+    EXPECT_GE(step, 40.0 - 0.1) << "step " << i;
+    if (step <= 40.0 + 0.1) ++exact;  // a step is longer only after a whole interval of delay
+  }
+  EXPECT_GE(exact, 3) << "the deadlines drift: re-armed from the callback's time?";
+}
+
 TEST_F(EventTimer, PersistentIoEventTimeoutRestartsOnActivity) {
   EVC_RULE("event.h: EV_PERSIST: the timeout restarts whenever the event's callback runs, so "
            "a busy fd does not time out");
