@@ -204,12 +204,6 @@ void OnEvent(bufferevent*, short what, void* p) {
   r.Do(Model::Nth(r.s->on_event, r.e++));
 }
 
-std::string Join(const std::vector<std::string>& t) {
-  std::string s;
-  for (const std::string& x : t) s += " " + x;
-  return s.empty() ? " (none)" : s;
-}
-
 // Runs the loop until nothing is left to do (EVLOOP_NONBLOCK returns when
 // nothing is active; a few turns let libevent's deferred work finish).
 void Settle(event_base* base) {

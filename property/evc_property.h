@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "evc_test.h"  // EVC_RULE, evc::OpenFds
 
@@ -47,6 +48,13 @@ inline rc::Gen<std::string> GenPiece() {
 template <class T>
 bool IsSet(const T* p) {
   return p != nullptr;
+}
+
+// A trace as one line: " A B C", or " (none)".
+inline std::string Join(const std::vector<std::string>& t) {
+  std::string s;
+  for (const std::string& x : t) s += " " + x;
+  return s.empty() ? " (none)" : s;
 }
 
 // With EVC_TRACE_FILE set, appends one line per generated case: the test,

@@ -138,12 +138,6 @@ void OnError(evconnlistener*, void* p) {
   r.Do(Model::Nth(r.s->on_error, r.x++));
 }
 
-std::string Join(const std::vector<std::string>& t) {
-  std::string s;
-  for (const std::string& x : t) s += " " + x;
-  return s.empty() ? " (none)" : s;
-}
-
 RC_GTEST_PROP(ListenerLifecycle, CallbacksFreesAndDisablesFollowTheRules, ()) {
   EVC_RULE("listener.h / listener.c 2.1: one loop turn accepts all pending connections until the "
            "callback frees or disables the listener; a reference is held around accept and error "

@@ -183,38 +183,38 @@ def _columns_of(matrix, rows):
     return [n for n in names if any(n in r["results"] for r in rows)]
 
 
+def _load_summary(path, fmt, what, module_dir):
+    """A JSON summary written by another tool (None when absent), and that
+    tool's folder put on the import path for its Markdown helpers."""
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        if doc.get("format") != fmt:
+            raise InputError(f"{path} is not a {what}")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:
+        raise InputError(f"cannot read {what} {path}: {e}")
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", module_dir))
+    return doc
+
+
 def fuzz_section(summary_path):
     """Markdown lines for a fuzz campaign summary (fuzz/campaign.py), or []."""
-    if not summary_path:
+    doc = _load_summary(summary_path, "evconform-fuzz-campaign-1", "fuzz campaign summary", "fuzz")
+    if doc is None:
         return []
-    try:
-        with open(summary_path, encoding="utf-8") as f:
-            doc = json.load(f)
-        if doc.get("format") != "evconform-fuzz-campaign-1":
-            raise InputError(f"{summary_path} is not a fuzz campaign summary")
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError) as e:
-        raise InputError(f"cannot read fuzz summary {summary_path}: {e}")
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fuzz"))
     import campaign  # noqa: E402
     return ["", "## Fuzzing", "", *campaign.markdown(doc)]
 
 
 def kill_matrix_section(path):
     """Markdown lines for a mutation run's kill matrix (mutation/run.py), or []."""
-    if not path:
+    doc = _load_summary(path, "evconform-kill-matrix-1", "kill matrix", "mutation")
+    if doc is None:
         return []
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-        if doc.get("format") != "evconform-kill-matrix-1":
-            raise InputError(f"{path} is not a kill matrix")
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError) as e:
-        raise InputError(f"cannot read kill matrix {path}: {e}")
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mutation"))
     import run as mutation_run  # noqa: E402
     return ["", "## Suite strength (mutation)", "", *mutation_run.score_table(doc), "",
             "Per fault: `kill-matrix.md` (`tools/run-mutants`)."]
