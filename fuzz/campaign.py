@@ -165,14 +165,17 @@ def minimise_crash(binary, crash, dest, budget_runs):
     return run_input(binary, dest)
 
 
+def measures_coverage(target, impl, family):
+    """Whether the target reaches the reference (coverage is of reference/src)."""
+    return target != "campaign_selftest" and (not family[1] or impl == "reference")
+
+
 def coverage(cov_dir, target, impl, family, corpus, work):
     """Line, function and region coverage of reference/src reached by
     replaying `corpus` through the coverage build's replay driver."""
-    fam_name, per_impl = family
-    if target == "campaign_selftest" or (per_impl and impl != "reference"):
+    if not measures_coverage(target, impl, family):
         return None
-    binary = os.path.join(cov_dir, "fuzz", f"fuzz_replay_{target}_{impl}" if per_impl
-                          else f"fuzz_replay_{target}")
+    binary = os.path.join(cov_dir, "fuzz", binary_name(target, impl, family).replace("fuzz_", "fuzz_replay_", 1))
     raw = os.path.join(work, "coverage.profraw")
     data = os.path.join(work, "coverage.profdata")
     env = dict(os.environ, LLVM_PROFILE_FILE=raw)
@@ -351,7 +354,7 @@ def main(argv):
             build(args.build_dir, "fuzz", binaries)
             if not args.no_coverage:
                 cov_targets = [b.replace("fuzz_", "fuzz_replay_", 1) for b, t in zip(binaries, targets)
-                               if t != "campaign_selftest" and (not known[t][1] or args.impl == "reference")]
+                               if measures_coverage(t, args.impl, known[t])]
                 if cov_targets:
                     build(cov_dir, "coverage", cov_targets)
         for b in binaries:

@@ -71,7 +71,7 @@ def main(argv):
                 binary = os.path.join(tree, "build", "fuzz", "fuzz", target)
                 times = []
                 for seed in range(1, args.runs + 1):
-                    t, err = time_to_find(binary, seed, args.limit, tree)
+                    t, _ = time_to_find(binary, seed, args.limit, tree)
                     times.append(t)
                     if t is None:
                         ok = False

@@ -28,7 +28,6 @@ Exit status: 0 when every fault is killed, 1 when some survive, 2 on error.
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
