@@ -18,8 +18,8 @@ for bin in "$out"/*; do
   done
   mkdir -p "$out/corpus-$t"
   python3 -m zipfile -e "$out/${t}_seed_corpus.zip" "$out/corpus-$t"
-  (cd "$out" && "$bin" -dict="$t.dict" -runs=2000 "corpus-$t" >/dev/null 2>&1) ||
-    { echo "$t failed its run" >&2; exit 1; }
+  (cd "$out" && "$bin" -dict="$t.dict" -runs=2000 "corpus-$t" >"$out/$t.log" 2>&1) ||
+    { echo "$t failed its run; the end of its log:" >&2; tail -n 30 "$out/$t.log" >&2; exit 1; }
   n=$((n + 1))
 done
 [ "$n" -eq 6 ] || { echo "expected 6 targets, built $n" >&2; exit 1; }
