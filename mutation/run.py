@@ -175,6 +175,8 @@ def main(argv):
                         "that hangs the loop makes many tests wait this long)")
     p.add_argument("--work", default=os.path.join(ROOT, "build", "mutants"))
     p.add_argument("--faults-dir", default=FAULTS, help="folder of fault patches (default mutation/faults)")
+    p.add_argument("--check", action="store_true",
+                   help="only check that every fault patch applies to the source tree (no build)")
     args = p.parse_args(argv)
     try:
         if not os.path.isdir(args.faults_dir):
@@ -189,6 +191,13 @@ def main(argv):
             if unknown:
                 raise MutationError(f"unknown fault(s): {', '.join(unknown)}")
             faults = [f for f in faults if f["name"] in want]
+        if args.check:
+            stale = [f["name"] for f in faults
+                     if sh(["git", "-C", ROOT, "apply", "--check", f["patch"]])[0] != 0]
+            if stale:
+                raise MutationError(f"fault patch(es) no longer apply to the source: {', '.join(stale)}")
+            print(f"all {len(faults)} fault patches apply")
+            return 0
         if args.jobs < 1 or args.timeout < 1:
             raise MutationError("--jobs and --timeout must be at least 1")
         work = os.path.abspath(args.work)

@@ -76,13 +76,15 @@ size_t Buffer::contiguous_space() const noexcept {
 // Chain list plumbing
 
 // The first chain after the data: where reserved or expanded space lives.
-Chain* Buffer::tail_successor() const noexcept {
+// Both are inline (and used in this file only): they run on every append
+// and move, and mostly find nothing to do.
+inline Chain* Buffer::tail_successor() const noexcept {
   return last_data_ != nullptr ? last_data_->next : first_;
 }
 
-void Buffer::drop_trailing_empty() noexcept {
+inline void Buffer::drop_trailing_empty() noexcept {
+  if (last_ == last_data_) return;  // no chain after the data
   Chain* victims = tail_successor();
-  if (victims == nullptr) return;
   if (last_data_ != nullptr) {
     last_data_->next = nullptr;
   } else {
@@ -93,7 +95,7 @@ void Buffer::drop_trailing_empty() noexcept {
 }
 
 // Appends a list of data chains (each with off > 0) holding len bytes.
-void Buffer::link_back(Chain* head, Chain* tail, size_t len) noexcept {
+inline void Buffer::link_back(Chain* head, Chain* tail, size_t len) noexcept {
   drop_trailing_empty();
   if (last_data_ != nullptr) {
     last_data_->next = head;
@@ -116,7 +118,7 @@ void Buffer::link_front(Chain* head, Chain* tail, size_t len) noexcept {
 
 // Takes every data chain out of the buffer (freeing reserved space), leaving
 // it empty. Callers ensure the buffer holds data.
-Buffer::Detached Buffer::detach_all() noexcept {
+inline Buffer::Detached Buffer::detach_all() noexcept {
   drop_trailing_empty();
   Detached d{first_, last_data_, total_};
   first_ = last_ = last_data_ = nullptr;
@@ -215,11 +217,7 @@ void Buffer::copy_front(unsigned char* out, size_t len) const noexcept {
 // ---------------------------------------------------------------------------
 // Callbacks (buffer.h: "invoked whenever data is added or removed")
 
-void Buffer::invoke_callbacks() noexcept {
-  if (callbacks_ == nullptr) {
-    n_added_ = n_deleted_ = 0;
-    return;
-  }
+void Buffer::run_callbacks() noexcept {
   if (n_added_ == 0 && n_deleted_ == 0) return;
   const CbInfo info{total_ + n_deleted_ - n_added_, n_added_, n_deleted_};
   // Reset before calling out: a callback that changes the buffer triggers a

@@ -120,7 +120,16 @@ class Buffer {
   unsigned char* writable_tail(size_t len) noexcept;
   void remove_front(size_t len) noexcept;
   void copy_front(unsigned char* out, size_t len) const noexcept;
-  void invoke_callbacks() noexcept;
+  // Runs the callbacks for the change counted since they last ran. Inline
+  // because most buffers have none: then it only resets the counters.
+  void invoke_callbacks() noexcept {
+    if (callbacks_ == nullptr) {
+      n_added_ = n_deleted_ = 0;
+      return;
+    }
+    run_callbacks();
+  }
+  void run_callbacks() noexcept;
 
   Chain* first_ = nullptr;
   Chain* last_ = nullptr;
