@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,24 @@ struct Conn {
   int rounds = 0;
 };
 
+// A "Name:   123 kB" field of /proc/<pid>/status, in KiB (-1 if absent).
+long ProcStatusKiB(pid_t pid, const char* field) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/status";
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  long kib = -1;
+  const size_t n = std::strlen(field);
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strncmp(line, field, n) == 0) {
+      kib = std::strtol(line + n, nullptr, 10);
+      break;
+    }
+  }
+  std::fclose(f);
+  return kib;
+}
+
 int usage(const char* why) {
   std::fprintf(stderr, "echo_bench: %s (usage: echo_bench [-c conns] [-s bytes] [-n rounds])\n",
                why);
@@ -110,6 +129,9 @@ int main(int argc, char** argv) {
     waitpid(child, nullptr, 0);
     return usage("the server did not start");
   }
+  // The server's resident memory before any connection, to compare with
+  // its peak at the end: the memory the connections cost.
+  const long rss_before_kib = ProcStatusKiB(child, "VmRSS:");
   const std::string msg(static_cast<size_t>(size), 'e');
   std::vector<char> sink(static_cast<size_t>(size));
   std::vector<Conn> cs(static_cast<size_t>(conns));
@@ -157,6 +179,7 @@ int main(int argc, char** argv) {
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const long peak_kib = ProcStatusKiB(child, "VmHWM:");
   for (Conn& cn : cs) close(cn.fd);
   close(ep);
   kill(child, SIGKILL);
@@ -167,7 +190,10 @@ int main(int argc, char** argv) {
   }
   const double mib = 2.0 * conns * rounds * static_cast<double>(size) / (1 << 20);
   std::printf("{\"bench\": \"echo\", \"method\": \"%s\", \"conns\": %d, \"size\": %d, "
-              "\"rounds\": %d, \"elapsed_ms\": %.1f, \"mib_per_s\": %.1f}\n",
-              method, conns, size, rounds, secs * 1e3, mib / secs);
+              "\"rounds\": %d, \"elapsed_ms\": %.1f, \"mib_per_s\": %.1f, "
+              "\"server_rss_before_kib\": %ld, \"server_peak_kib\": %ld, "
+              "\"kib_per_conn\": %.2f}\n",
+              method, conns, size, rounds, secs * 1e3, mib / secs, rss_before_kib, peak_kib,
+              static_cast<double>(peak_kib - rss_before_kib) / conns);
   return 0;
 }

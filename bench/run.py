@@ -1,66 +1,389 @@
 #!/usr/bin/env python3
-"""Runs the side-by-side benchmarks and prints reference / libevent ratios.
+"""Runs the side-by-side benchmarks: reference vs libevent, in the same run.
 
 Each benchmark binary exists once per implementation (bench_<name>_<impl>,
-built by the default build). Trials alternate between implementations so that
-machine noise hits both alike; each trial prints its own median, and the
-figure reported is the median over trials. Ratios are times: below 1.0 means
-the reference is faster.
+built by the default build). Trials alternate between the implementations
+(ABBA order) so that machine noise hits both alike. A ratio is always
+reference throughput / libevent throughput: above 1.0 the reference is
+faster. Each figure is the median over trials, with the min-max of the
+per-trial ratios.
 
-  bench/run.py                      # every benchmark, default sizes, epoll
+  bench/run.py                      # every benchmark, 5 trials, epoll
   bench/run.py --method poll        # the same on the poll backend
+  bench/run.py --only evbuffer      # one family (evbuffer, dispatch, echo)
   bench/run.py --out DIR            # also write DIR/bench.json and DIR/bench.md
+  bench/run.py --toolkit            # also time the toolkit (gate, fuzzing)
+
+The families:
+  evbuffer  Google Benchmark (bench/evbuffer_bench.cc): readln for every EOL
+            style on 80-byte and 1 KiB lines in 4 KiB chains, search_eol next
+            to a memchr of the same bytes, add / remove / add_buffer / pullup;
+            each at 1x, 10x and 100x the work (100x = 64 MiB of lines).
+  dispatch  libevent's test/bench.c: P pipes with persistent read events, A
+            active, W writes per round; the time to dispatch them.
+  echo      loopback echo through listener + bufferevents, C connections x
+            S-byte messages; also the server's peak memory per connection.
 """
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
 from evharness import backends  # noqa: E402
 
-# name -> (arguments, the figures to compare, what one unit of work is)
-BENCHES = {
-    "dispatch": {
-        "args": ["-n", "1000", "-a", "100", "-w", "1000", "-r", "25"],
-        "smoke": ["-n", "50", "-a", "5", "-w", "50", "-r", "2"],
-        "figures": ["dispatch_us", "round_us"],
-        "about": "P=1000 socketpairs with persistent read events, A=100 active, W=1000 writes "
-                 "per round (libevent's test/bench.c); dispatch_us times the dispatch, "
-                 "round_us adds re-adding the 1000 events",
-    },
-    "echo": {
-        "args": ["-c", "64", "-s", "16384", "-n", "200"],
-        "smoke": ["-c", "4", "-s", "1024", "-n", "5"],
-        "figures": ["elapsed_ms"],
-        "about": "loopback echo, C=64 connections each sending S=16 KiB messages and waiting "
-                 "for the echo, 200 rounds (400 MiB through the server); the server is the "
-                 "implementation (listener + bufferevents), the client the same plain epoll "
-                 "code for all; a time ratio of 1.11 is 0.9x libevent's throughput",
-    },
-}
 IMPLS = ("reference", "libevent")
+STYLES = ["ANY", "CRLF", "CRLF_STRICT", "LF", "NUL"]
 
 
 class BenchError(Exception):
     pass
 
 
-def run_one(binary, args, method):
+# --- what runs -------------------------------------------------------------
+
+def program_cases(smoke):
+    """Cases of the plain programs: (id, family, args, figure, scale series)."""
+    def dispatch(pipes, writes, kind, rounds, series=None, scale=None):
+        if smoke:
+            pipes, writes, rounds = min(pipes, 50), min(writes, 50), 2
+        active = min(100, pipes)
+        args = ["-n", str(pipes), "-a", str(active), "-w", str(writes), "-r", str(rounds), "-k", kind]
+        return {"id": f"dispatch P={pipes} A={active} W={writes} {kind}", "family": "dispatch",
+                "args": args, "figure": "dispatch_us", "work": writes,
+                "series": series, "scale": scale}
+
+    def echo(conns, size, rounds, series=None, scale=None):
+        if smoke:
+            conns, size, rounds = min(conns, 4), min(size, 1024), 5
+        return {"id": f"echo C={conns} S={size}", "family": "echo",
+                "args": ["-c", str(conns), "-s", str(size), "-n", str(rounds)],
+                "figure": "elapsed_ms", "work": conns * rounds, "series": series, "scale": scale}
+
+    cases = [
+        dispatch(1000, 1000, "socketpair", 25),
+        # P=10000 socketpairs need 20,003 fds: over this machine's hard
+        # limit, so the P series uses one eventfd per pipe.
+        dispatch(100, 1000, "eventfd", 25, "dispatch: P pipes, W=1000", 1),
+        dispatch(1000, 1000, "eventfd", 25, "dispatch: P pipes, W=1000", 10),
+        dispatch(10000, 1000, "eventfd", 25, "dispatch: P pipes, W=1000", 100),
+        dispatch(1000, 10000, "eventfd", 10, "dispatch: W writes, P=1000", 10),
+        dispatch(1000, 100000, "eventfd", 5, "dispatch: W writes, P=1000", 100),
+        echo(64, 16384, 200),
+        echo(10, 64, 200, "echo: C connections, S=64 B", 1),
+        echo(100, 64, 200, "echo: C connections, S=64 B", 10),
+        echo(1000, 64, 200, "echo: C connections, S=64 B", 100),
+    ]
+    # W=1000 at P=1000 is also the first point of the W series.
+    cases[2]["also"] = ("dispatch: W writes, P=1000", 1)
+    seen, unique = set(), []
+    for c in cases:  # smoke sizes collapse some cases into one
+        if c["id"] not in seen:
+            seen.add(c["id"])
+            unique.append(c)
+    return unique
+
+
+def run_program(binary, args, method):
     env = backends.only(os.environ, method)
     try:
         p = subprocess.run([binary] + args, capture_output=True, text=True, env=env, timeout=600)
     except subprocess.TimeoutExpired:
         raise BenchError(f"{os.path.basename(binary)} ran over 600 s")
     if p.returncode != 0:
-        raise BenchError(f"{os.path.basename(binary)} failed ({p.returncode}): "
-                         f"{p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ''}")
+        last = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ""
+        raise BenchError(f"{os.path.basename(binary)} {' '.join(args)} failed ({p.returncode}): {last}")
     try:
         return json.loads(p.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         raise BenchError(f"{os.path.basename(binary)} printed no JSON result")
+
+
+def run_gbench(binary, smoke):
+    """One run of the Google Benchmark binary: {name: (throughput, unit)}."""
+    args = [binary, "--benchmark_format=json", "--benchmark_min_time=" + ("0.01" if smoke else "0.1")]
+    if smoke:
+        args.append("--benchmark_filter=/1$")
+    try:
+        p = subprocess.run(args, capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"{os.path.basename(binary)} ran over 900 s")
+    if p.returncode != 0:
+        raise BenchError(f"{os.path.basename(binary)} failed ({p.returncode})")
+    try:
+        data = json.loads(p.stdout)
+    except ValueError:
+        raise BenchError(f"{os.path.basename(binary)} printed no JSON")
+    out = {}
+    for b in data.get("benchmarks", []):
+        if b.get("error_occurred"):
+            raise BenchError(f"{os.path.basename(binary)}: {b['name']}: {b.get('error_message')}")
+        if "bytes_per_second" in b:
+            out[b["name"]] = (b["bytes_per_second"], "GB/s")
+        elif "items_per_second" in b:
+            out[b["name"]] = (b["items_per_second"], "M op/s")
+    if not out:
+        raise BenchError(f"{os.path.basename(binary)} ran no benchmark")
+    return out
+
+
+def describe_gbench(name):
+    """Readln/2/80/100 -> (case id, series, scale)."""
+    parts = name.split("/")
+    kind, scale = parts[0], int(parts[-1])
+    if kind == "Readln":
+        style, line = STYLES[int(parts[1])], int(parts[2])
+        series = f"readln {style}, {line}-byte lines"
+        size = 64 * scale / 100
+        return f"readln {style} {line} B lines, {size:g} MiB", series, scale
+    if kind == "SearchEol":
+        series = f"search_eol {STYLES[int(parts[1])]}"
+        return f"{series}, {64 * scale / 100:g} MiB", series, scale
+    if kind == "Memchr":
+        return f"memchr, {64 * scale / 100:g} MiB", "memchr", scale
+    if kind == "Pullup":
+        return f"pullup of {16 * scale} chains", "pullup", scale
+    what = {"Add": "add 64 B", "Remove": "remove 64 B", "AddBuffer": "add_buffer of 16 chains"}[kind]
+    return f"{what} x {1000 * scale}", what, scale
+
+
+# --- statistics ------------------------------------------------------------
+
+def ratio_stats(ref, lib, higher_is_better):
+    """Per-trial ratios (reference throughput / libevent throughput)."""
+    pairs = [(r / l if higher_is_better else l / r) for r, l in zip(ref, lib) if r > 0 and l > 0]
+    if not pairs:
+        return {"median": float("nan"), "min": float("nan"), "max": float("nan")}
+    return {"median": statistics.median(pairs), "min": min(pairs), "max": max(pairs)}
+
+
+TARGETS = [  # (case id pattern, minimum ratio, what the issue asks)
+    (r"^readln .* 64 MiB$", 1.0),
+    (r"^(add 64 B|remove 64 B|add_buffer of 16 chains) x 100000$", 1.0),
+    (r"^pullup of 1600 chains$", 1.0),
+    (r"^dispatch P=1000 A=100 W=1000 socketpair$", 1.0),
+    (r"^dispatch P=10000 A=100 W=1000 eventfd$", 1.0),
+    (r"^echo C=64 S=16384$", 0.9),
+    (r"^echo C=1000 S=64$", 0.9),
+]
+
+
+def target_for(case_id):
+    for pattern, minimum in TARGETS:
+        if re.search(pattern, case_id):
+            return minimum
+    return None
+
+
+# --- the run ---------------------------------------------------------------
+
+def collect(args):
+    rows = []       # one per case
+    memory = []     # echo server memory per connection
+    binaries = {}
+    families = ["evbuffer", "dispatch", "echo"]
+    for fam in families:
+        for impl in IMPLS:
+            path = os.path.join(args.build, "bench", f"bench_{fam}_{impl}")
+            if not os.access(path, os.X_OK):
+                raise BenchError(f"benchmark binary not found: {path} (build first)")
+            binaries[(fam, impl)] = path
+    wanted = [f for f in families if not args.only or f == args.only]
+    order = lambda k: IMPLS if k % 2 == 0 else tuple(reversed(IMPLS))  # noqa: E731
+
+    if "evbuffer" in wanted:
+        trials = {i: [] for i in IMPLS}
+        for k in range(args.trials):
+            for impl in order(k):
+                progress(f"evbuffer {impl} trial {k + 1}/{args.trials}")
+                trials[impl].append(run_gbench(binaries[("evbuffer", impl)], args.smoke))
+        for name in trials["reference"][0]:
+            ref = [t[name][0] for t in trials["reference"]]
+            lib = [t[name][0] for t in trials["libevent"]]
+            unit = trials["reference"][0][name][1]
+            scale_div = 1e9 if unit == "GB/s" else 1e6
+            case_id, series, scale = describe_gbench(name)
+            rows.append({"id": case_id, "family": "evbuffer", "unit": unit,
+                         "reference": statistics.median(ref) / scale_div,
+                         "libevent": statistics.median(lib) / scale_div,
+                         "ratio": ratio_stats(ref, lib, True), "series": series, "scale": scale,
+                         "per_trial": {"reference": ref, "libevent": lib}})
+
+    for case in program_cases(args.smoke):
+        if case["family"] not in wanted:
+            continue
+        trials = {i: [] for i in IMPLS}
+        for k in range(args.trials):
+            for impl in order(k):
+                progress(f"{case['id']} {impl} trial {k + 1}/{args.trials}")
+                trials[impl].append(run_program(binaries[(case["family"], impl)], case["args"], args.method))
+        for impl in IMPLS:
+            if trials[impl][0].get("method") != args.method:
+                raise BenchError(f"{impl} ran on {trials[impl][0].get('method')}, not {args.method}")
+        fig = case["figure"]
+        ref = [t[fig] for t in trials["reference"]]
+        lib = [t[fig] for t in trials["libevent"]]
+        row = {"id": case["id"], "family": case["family"], "unit": fig.replace("_", " "),
+               "reference": statistics.median(ref), "libevent": statistics.median(lib),
+               "ratio": ratio_stats(ref, lib, False), "series": case["series"], "scale": case["scale"],
+               "work": case["work"], "per_trial": {"reference": ref, "libevent": lib}}
+        rows.append(row)
+        if "also" in case:
+            extra = dict(row)
+            extra["series"], extra["scale"] = case["also"]
+            extra["hidden"] = True
+            rows.append(extra)
+        if case["family"] == "echo":
+            memory.append({"id": case["id"],
+                           **{impl: {"kib_per_conn": statistics.median(t["kib_per_conn"] for t in trials[impl]),
+                                     "peak_kib": statistics.median(t["server_peak_kib"] for t in trials[impl])}
+                              for impl in IMPLS}})
+    for r in rows:
+        r["target"] = target_for(r["id"])
+        r["met"] = None if r["target"] is None else r["ratio"]["median"] >= r["target"]
+    return rows, memory
+
+
+def search_vs_memchr(rows):
+    """search_eol throughput as a fraction of memchr's, same binary and scale."""
+    out = []
+    memchr = {(r["scale"]): r for r in rows if r["series"] == "memchr"}
+    for r in rows:
+        if (r["series"] or "").startswith("search_eol") and r["scale"] in memchr:
+            m = memchr[r["scale"]]
+            out.append({"id": r["id"], "scale": r["scale"],
+                        "reference": r["reference"] / m["reference"],
+                        "libevent": r["libevent"] / m["libevent"], "target": 0.5,
+                        "met": r["reference"] / m["reference"] >= 0.5})
+    return out
+
+
+def scaling(rows):
+    """Per series: cost per unit of work at 1x, 10x, 100x, relative to 1x."""
+    series = {}
+    for r in rows:
+        if r["series"]:
+            series.setdefault(r["series"], {})[r["scale"]] = r
+    out = []
+    for name, points in series.items():
+        if 1 not in points or len(points) < 2:
+            continue
+        entry = {"series": name, "points": {}}
+        for impl in IMPLS:
+            base = unit_cost(points[1], impl)
+            entry["points"][impl] = {s: unit_cost(points[s], impl) / base for s in sorted(points)}
+        out.append(entry)
+    return out
+
+
+def unit_cost(row, impl):
+    """Time per unit of work; throughput rows are already per unit."""
+    v = row[impl]
+    if row["family"] == "evbuffer":
+        return 1.0 / v
+    if row["family"] == "dispatch" and row["series"].startswith("dispatch: P"):
+        return v  # the same W writes at every P: cost should stay flat
+    return v / row["work"]
+
+
+def progress(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+# --- the toolkit itself ----------------------------------------------------
+
+def toolkit_figures(args):
+    """Wall time of the gate (build excluded and included) and fuzz exec/s."""
+    root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    out = {}
+
+    def timed(cmd, **kw):
+        progress("toolkit: " + " ".join(cmd))
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kw)
+        if p.returncode != 0 and cmd[0] == "cmake":
+            raise BenchError(f"{' '.join(cmd)} failed: {p.stderr.strip().splitlines()[-1:]}")
+        return time.monotonic() - t0
+
+    build = timed(["cmake", "--build", "--preset", "default", "--clean-first"])
+    gate = timed(["ctest", "--preset", "matrix", "-Q"])
+    out["gate"] = {"build_s": build, "tests_s": gate, "total_s": build + gate, "jobs": os.cpu_count()}
+    fuzz_dir = os.path.join(root, "build", "fuzz", "fuzz")
+    fuzz = {}
+    for target in ("eol_search_reference", "eol_search_libevent", "evbuffer_ops_reference",
+                   "eol_differential", "evbuffer_ops_differential"):
+        binary = os.path.join(fuzz_dir, f"fuzz_{target}")
+        if not os.access(binary, os.X_OK):
+            continue
+        family = "evbuffer_ops" if "ops" in target else "eol_search"
+        progress(f"toolkit: fuzz {target} for {args.fuzz_seconds} s")
+        p = subprocess.run([binary, f"-max_total_time={args.fuzz_seconds}", "-print_final_stats=1",
+                            "-rss_limit_mb=2048", os.path.join(root, "fuzz", "corpus", family)],
+                           capture_output=True, text=True, timeout=args.fuzz_seconds + 120)
+        m = re.search(r"stat::number_of_executed_units:\s*(\d+)", p.stderr)
+        t = re.search(r"Done \d+ runs in (\d+) second", p.stderr)
+        if m and t and int(t.group(1)) > 0:
+            fuzz[target] = int(m.group(1)) / int(t.group(1))
+    out["fuzz_exec_per_s"] = fuzz
+    return out
+
+
+# --- output ----------------------------------------------------------------
+
+def fmt_ratio(r):
+    return f"{r['median']:.2f} ({r['min']:.2f}–{r['max']:.2f})"
+
+
+def markdown(rows, memory, search, scal, toolkit, args):
+    lines = ["# Benchmarks: reference vs libevent 2.1.12 (same run)", "",
+             f"Method {args.method}, {args.trials} trials per implementation in ABBA order; "
+             "figures are medians, ratio = reference throughput / libevent throughput "
+             "(median of per-trial ratios, min–max), above 1.0 the reference is faster.", "",
+             "| benchmark | unit | reference | libevent | ratio (min–max) | target |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        if r.get("hidden"):
+            continue
+        target = "" if r["target"] is None else f"≥ {r['target']:.1f} {'met' if r['met'] else '**missed**'}"
+        lines.append(f"| {r['id']} | {r['unit']} | {r['reference']:.2f} | {r['libevent']:.2f} | "
+                     f"{fmt_ratio(r['ratio'])} | {target} |")
+    if search:
+        lines += ["", "## search_eol as a fraction of a memchr scan of the same bytes", "",
+                  "| benchmark | reference | libevent | target |", "|---|---|---|---|"]
+        for s in search:
+            lines.append(f"| {s['id']} | {s['reference']:.2f} | {s['libevent']:.2f} | "
+                         f"≥ 0.5 {'met' if s['met'] else '**missed**'} |")
+    if scal:
+        lines += ["", "## Scaling: cost per unit of work at 10x and 100x the work, relative to 1x", "",
+                  "1.0 = linear (per-unit cost unchanged). For the dispatch P series the work is "
+                  "fixed (W=1000) while the number of idle pipes grows: 1.0 = independent of P.", "",
+                  "| series | reference 10x | reference 100x | libevent 10x | libevent 100x |",
+                  "|---|---|---|---|---|"]
+        for s in scal:
+            p = s["points"]
+            cell = lambda impl, k: f"{p[impl][k]:.2f}" if k in p[impl] else "–"  # noqa: E731
+            lines.append(f"| {s['series']} | {cell('reference', 10)} | {cell('reference', 100)} | "
+                         f"{cell('libevent', 10)} | {cell('libevent', 100)} |")
+    if memory:
+        lines += ["", "## Echo server memory (peak resident, minus resident before the first connection)", "",
+                  "| benchmark | reference KiB/conn | libevent KiB/conn | reference peak KiB | libevent peak KiB |",
+                  "|---|---|---|---|---|"]
+        for m in memory:
+            lines.append(f"| {m['id']} | {m['reference']['kib_per_conn']:.2f} | "
+                         f"{m['libevent']['kib_per_conn']:.2f} | {m['reference']['peak_kib']:.0f} | "
+                         f"{m['libevent']['peak_kib']:.0f} |")
+    if toolkit:
+        g = toolkit["gate"]
+        lines += ["", "## The toolkit", "",
+                  f"- Gate (`ctest --preset matrix`, {g['jobs']} cores): {g['tests_s']:.0f} s of tests; "
+                  f"with a clean rebuild first {g['total_s']:.0f} s (build {g['build_s']:.0f} s)."]
+        for t, v in toolkit["fuzz_exec_per_s"].items():
+            lines.append(f"- fuzz_{t}: {v:,.0f} executions/s on one core")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv):
@@ -68,8 +391,11 @@ def main(argv):
     ap.add_argument("--build", default="build/default", help="the build folder (default: %(default)s)")
     ap.add_argument("--trials", type=int, default=5, help="runs per implementation (default: 5)")
     ap.add_argument("--method", default="epoll", help="kernel method (default: epoll)")
-    ap.add_argument("--only", choices=sorted(BENCHES), help="run one benchmark")
+    ap.add_argument("--only", choices=["evbuffer", "dispatch", "echo"], help="run one family")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: check that it all runs")
+    ap.add_argument("--toolkit", action="store_true",
+                    help="also time the gate (clean rebuild + matrix) and the fuzz targets")
+    ap.add_argument("--fuzz-seconds", type=int, default=20, help="per fuzz target with --toolkit")
     ap.add_argument("--out", help="folder to write bench.json and bench.md into")
     args = ap.parse_args(argv)
     if args.trials < 1:
@@ -78,53 +404,31 @@ def main(argv):
     if args.method not in backends.METHODS:
         print(f"bench: unknown method '{args.method}' (one of {', '.join(backends.METHODS)})", file=sys.stderr)
         return 2
-    results = []
+    if args.out:
+        try:
+            os.makedirs(args.out, exist_ok=True)
+            if not os.access(args.out, os.W_OK):
+                raise OSError("not writable")
+        except OSError as e:
+            print(f"bench: cannot write to {args.out}: {e}", file=sys.stderr)
+            return 2
     try:
-        for name, spec in BENCHES.items():
-            if args.only and name != args.only:
-                continue
-            bench_args = spec["smoke"] if args.smoke else spec["args"]
-            binaries = {i: os.path.join(args.build, "bench", f"bench_{name}_{i}") for i in IMPLS}
-            for impl, path in binaries.items():
-                if not os.access(path, os.X_OK):
-                    raise BenchError(f"benchmark binary not found: {path} (build first)")
-            trials = {i: [] for i in IMPLS}
-            for k in range(args.trials):
-                # ABBA order: neither implementation always runs first
-                # (warm caches, frequency ramps).
-                for impl in (IMPLS if k % 2 == 0 else tuple(reversed(IMPLS))):
-                    trials[impl].append(run_one(binaries[impl], bench_args, args.method))
-            for impl in IMPLS:
-                if trials[impl][0].get("method") != args.method:
-                    raise BenchError(f"{impl} ran on {trials[impl][0].get('method')}, "
-                                     f"not {args.method}")
-            row = {"bench": name, "method": args.method, "args": bench_args,
-                   "about": spec["about"], "trials": args.trials, "figures": {}}
-            for fig in spec["figures"]:
-                med = {i: statistics.median(t[fig] for t in trials[i]) for i in IMPLS}
-                ratio = med["reference"] / med["libevent"] if med["libevent"] else float("nan")
-                row["figures"][fig] = {"reference": med["reference"],
-                                       "libevent": med["libevent"], "ratio": ratio}
-            results.append(row)
+        rows, memory = collect(args)
+        toolkit = toolkit_figures(args) if args.toolkit else None
     except BenchError as e:
         print(f"bench: {e}", file=sys.stderr)
         return 1
-    lines = ["| benchmark | method | figure | reference | libevent | ratio (ref/libevent time) |",
-             "|---|---|---|---|---|---|"]
-    for r in results:
-        for fig, v in r["figures"].items():
-            lines.append(f"| {r['bench']} | {r['method']} | {fig} (median of {r['trials']}) | "
-                         f"{v['reference']:.1f} | {v['libevent']:.1f} | {v['ratio']:.3f} |")
-    print("\n".join(lines))
+    search = search_vs_memchr(rows)
+    scal = scaling(rows)
+    md = markdown(rows, memory, search, scal, toolkit, args)
+    print(md)
     if args.out:
-        os.makedirs(args.out, exist_ok=True)
         with open(os.path.join(args.out, "bench.json"), "w") as f:
-            json.dump(results, f, indent=1)
+            json.dump({"format": "evconform-bench-1",
+                       "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "method": args.method, "trials": args.trials, "rows": rows, "memory": memory,
+                       "search_vs_memchr": search, "scaling": scal, "toolkit": toolkit}, f, indent=1)
         with open(os.path.join(args.out, "bench.md"), "w") as f:
-            f.write("# Benchmarks: reference vs libevent (same run)\n\n")
-            for r in results:
-                f.write(f"- **{r['bench']}**: {r['about']}\n")
-            f.write("\n" + "\n".join(lines) + "\n")
+            f.write(md)
     return 0
 
 

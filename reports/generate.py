@@ -220,6 +220,29 @@ def kill_matrix_section(path):
             "Per fault: `kill-matrix.md` (`tools/run-mutants`)."]
 
 
+def bench_section(path):
+    """Markdown lines for a benchmark run (bench/run.py --out), or []: the
+    rows that have a target, and search_eol against memchr."""
+    doc = _load_summary(path, "evconform-bench-1", "benchmark summary", "bench")
+    if doc is None:
+        return []
+    out = ["", "## Performance (reference vs libevent, same run)", "",
+           f"{doc['date']}, {doc['trials']} trials, method {doc['method']}; ratio = reference "
+           "throughput / libevent throughput, median (min–max). Every figure: `bench.md` "
+           "(`tools/run-benchmarks`).", "",
+           "| benchmark | ratio | target |", "|---|---|---|"]
+    for r in doc["rows"]:
+        if r.get("target") is not None and not r.get("hidden"):
+            q = r["ratio"]
+            out.append(f"| {r['id']} | {q['median']:.2f} ({q['min']:.2f}–{q['max']:.2f}) | "
+                       f"≥ {r['target']:.1f} {'met' if r['met'] else '**missed**'} |")
+    for s in doc.get("search_vs_memchr", []):
+        if s["scale"] == 100:
+            out.append(f"| {s['id']}, fraction of memchr | {s['reference']:.2f} | "
+                       f"≥ 0.5 {'met' if s['met'] else '**missed**'} |")
+    return out
+
+
 def write_markdown(matrix, path, extra=()):
     cols = [c["name"] for c in matrix["columns"]]
     out = ["# evconform conformance matrix", ""]
@@ -310,6 +333,8 @@ def main(argv):
                    help="a fuzz campaign's summary.json to add to report.md (ignored if absent)")
     p.add_argument("--kill-matrix",
                    help="a mutation run's kill-matrix.json to add to report.md (ignored if absent)")
+    p.add_argument("--bench",
+                   help="a benchmark run's bench.json to add to report.md (ignored if absent)")
     p.add_argument("--gate", action="store_true",
                    help="exit 1 if any result differs from its expectation")
     args = p.parse_args(argv)
@@ -320,7 +345,8 @@ def main(argv):
         os.makedirs(args.out, exist_ok=True)
         write_json(matrix, os.path.join(args.out, "matrix.json"))
         write_junit(matrix, os.path.join(args.out, "junit.xml"))
-        write_markdown(matrix, os.path.join(args.out, "report.md"), fuzz_section(args.fuzz_summary) + kill_matrix_section(args.kill_matrix))
+        write_markdown(matrix, os.path.join(args.out, "report.md"), fuzz_section(args.fuzz_summary) + kill_matrix_section(args.kill_matrix)
+                       + bench_section(args.bench))
     except InputError as e:
         print(f"evconform report: {e}", file=sys.stderr)
         return 2
