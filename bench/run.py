@@ -31,6 +31,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
@@ -321,9 +322,12 @@ def toolkit_figures(args):
             continue
         family = "evbuffer_ops" if "ops" in target else "eol_search"
         progress(f"toolkit: fuzz {target} for {args.fuzz_seconds} s")
-        p = subprocess.run([binary, f"-max_total_time={args.fuzz_seconds}", "-print_final_stats=1",
-                            "-rss_limit_mb=2048", os.path.join(root, "fuzz", "corpus", family)],
-                           capture_output=True, text=True, timeout=args.fuzz_seconds + 120)
+        # New inputs go to the first folder, a scratch one: the seed corpus
+        # in the source tree stays as it is.
+        with tempfile.TemporaryDirectory() as scratch:
+            p = subprocess.run([binary, f"-max_total_time={args.fuzz_seconds}", "-print_final_stats=1",
+                                "-rss_limit_mb=2048", scratch, os.path.join(root, "fuzz", "corpus", family)],
+                               capture_output=True, text=True, timeout=args.fuzz_seconds + 120)
         m = re.search(r"stat::number_of_executed_units:\s*(\d+)", p.stderr)
         t = re.search(r"Done \d+ runs in (\d+) second", p.stderr)
         if m and t and int(t.group(1)) > 0:

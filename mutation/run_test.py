@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bad input to the mutation runner and the property runner: one line on
+"""Bad input to the mutation runner, the property runner and the flake hunt: one line on
 stderr and exit status 2, before any build starts."""
 import os
 import subprocess
@@ -18,8 +18,12 @@ def check(cmd, fragment):
 
 
 def main():
+    # The build folder this test belongs to (CTest passes it): the flake
+    # hunt needs a real test list to tell an unknown implementation.
+    build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "default")
     mut = os.path.join(ROOT, "mutation", "run.py")
     props = os.path.join(ROOT, "property", "run_properties.py")
+    flakes = os.path.join(ROOT, "harness", "check_flakes.py")
     with tempfile.TemporaryDirectory() as tmp:
         bad = os.path.join(tmp, "faults")
         os.makedirs(bad)
@@ -35,6 +39,9 @@ def main():
             check([props, "--build-dir", os.path.join(tmp, "nobuild")], "no registry"),
             check([props, "--cases", "0"], "at least 1"),
             check([props, "--compare", "reference"], "two different implementations"),
+            check([flakes, "--repeat", "0"], "at least 1"),
+            check([flakes, "--build", os.path.join(tmp, "nobuild")], "no CTest build"),
+            check([flakes, "--build", build, "--impl", "nosuch"], "unknown implementation 'nosuch'"),
         ]
     sys.exit(0 if all(results) else 1)
 

@@ -60,6 +60,15 @@ inline int ConnectLoopback(uint16_t port, int family = AF_INET) {
 
 inline bool FdIsOpen(int fd) { return fcntl(fd, F_GETFD) != -1; }
 
+// A descriptor number that was just closed: a copy of stdin at 100 or above,
+// closed again, so nothing the test does before using it reopens that
+// number (descriptors are reused lowest first).
+inline int ClosedFd() {
+  const int fd = fcntl(0, F_DUPFD_CLOEXEC, 100);
+  if (fd >= 0) close(fd);
+  return fd;
+}
+
 }  // namespace evc
 
 #endif  // EVC_NET_H

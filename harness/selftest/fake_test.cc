@@ -11,6 +11,12 @@ TEST(Fake, Passes) {
   EXPECT_EQ(1 + 1, 2);
 }
 
+// Fails on every third run in one process (--gtest_repeat): a flake.
+TEST(Fake, FailsEveryThirdRun) {
+  static int runs = 0;
+  EXPECT_NE(++runs % 3, 0) << "deliberate flake";
+}
+
 TEST(Fake, Fails) { EXPECT_EQ(1 + 1, 3) << "deliberate failure"; }
 
 TEST(Fake, Crashes) { std::raise(SIGSEGV); }

@@ -210,6 +210,30 @@ class LauncherTest(unittest.TestCase):
         self.assertEqual(gate.returncode, 0, gate.stdout + gate.stderr)
 
 
+@unittest.skipUnless(FAKE and os.access(FAKE, os.X_OK), "EVCONFORM_FAKE_TEST not set")
+class FlakeHuntTest(unittest.TestCase):
+    """harness/check_flakes.py: repeated, shuffled runs of one suite binary."""
+
+    def setUp(self):
+        sys.path.insert(0, os.path.join(SRC, "harness"))
+        import check_flakes
+        self.cf = check_flakes
+        self.key = ("fake", "fake", FAKE, (), "")
+
+    def test_a_test_that_fails_sometimes_is_counted(self):
+        r = self.cf.run_group(self.key, ["Fake.Passes", "Fake.FailsEveryThirdRun"], 6, 30)
+        self.assertEqual(r["failures"], {"Fake.FailsEveryThirdRun": 2})
+        self.assertEqual((r["runs"], r["missing_runs"], r["crashed"]), (12, False, False))
+
+    def test_a_name_that_runs_nothing_is_not_a_pass(self):
+        r = self.cf.run_group(self.key, ["Fake.NoSuchTest"], 3, 30)
+        self.assertTrue(r["missing_runs"])
+
+    def test_a_crash_is_reported(self):
+        r = self.cf.run_group(self.key, ["Fake.Crashes"], 3, 30)
+        self.assertTrue(r["crashed"])
+
+
 class GeneratorInputTest(unittest.TestCase):
     def test_missing_results_folder(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Flake hunt: runs the conformance and property suites many times in a row
+on every implementation and column, and reports every test that failed even
+once.
+
+The test list comes from CTest (the same tests, binaries, environments and
+backend columns as the matrix). Each (implementation, column, suite binary)
+runs in one process with --gtest_repeat=N and --gtest_shuffle, so every
+repetition runs the tests in a new order: a test that depends on another
+test's leftovers, on timing or on a fixed port shows up. Tests whose
+expectation is not PASS (known libevent failures and crashes) are left out;
+the matrix checks those.
+
+  harness/check_flakes.py --repeat 50               # 50 runs of everything
+  harness/check_flakes.py --repeat 50 --jobs 2      # two suites at a time
+  harness/check_flakes.py --repeat 50 --load        # with every core kept busy
+  harness/check_flakes.py --impl reference --filter 'Evbuffer*'
+
+Exit status: 0 when every run of every test passed, 1 when any failed,
+crashed or hung, 2 on bad input.
+"""
+import argparse
+import concurrent.futures
+import fnmatch
+import json
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from evharness import backends, expectations  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FAILED_LINE = re.compile(r"^\[  FAILED  \] (\S+\.\S+) \(\d+ ms\)$", re.M)
+RAN_LINE = re.compile(r"^\[==========\] (\d+) tests? from .* ran\.", re.M)
+
+
+class FlakeError(Exception):
+    pass
+
+
+def ctest_tests(build, label):
+    """The matrix's tests as CTest knows them: (name, command, labels)."""
+    try:
+        p = subprocess.run(["ctest", "--test-dir", build, "--show-only=json-v1", "-L", label],
+                           capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise FlakeError(f"cannot list the tests with ctest: {e}")
+    if p.returncode != 0:
+        raise FlakeError(f"no CTest build in {build} (build first: cmake --build --preset default)")
+    try:
+        doc = json.loads(p.stdout)
+    except ValueError:
+        raise FlakeError("ctest printed no JSON test list")
+    return doc.get("tests", [])
+
+
+def parse_launch(command):
+    """The launcher's arguments (harness/run_test.py ...) as a dict."""
+    args = {"env": []}
+    i = 2  # python, run_test.py
+    while i < len(command):
+        a = command[i]
+        if a in ("--impl", "--area", "--kind", "--expectations", "--results", "--timeout",
+                 "--backend", "--valgrind"):
+            args[a[2:]] = command[i + 1]
+            i += 2
+        elif a == "--env":
+            args["env"].append(command[i + 1])
+            i += 2
+        elif a == "--":
+            i += 1
+            break
+        else:
+            break
+    args["binary"], args["test"] = command[i], command[i + 1]
+    return args
+
+
+def groups_of(tests, impls, name_filter):
+    """{(impl, column, binary, env): [test names]} for the tests expected to pass."""
+    groups, left_out, cache = {}, [], {}
+    for t in tests:
+        cmd = t.get("command") or []
+        if len(cmd) < 4 or not cmd[1].endswith("run_test.py"):
+            continue
+        a = parse_launch(cmd)
+        if impls and a["impl"] not in impls:
+            continue
+        if name_filter and not fnmatch.fnmatchcase(a["test"], name_filter):
+            continue
+        if a["expectations"] not in cache:
+            cache[a["expectations"]] = expectations.load(a["expectations"])
+        entry = expectations.lookup(cache[a["expectations"]], a["test"], a.get("backend"))
+        column = f"{a['impl']}/{a['backend']}" if a.get("backend") else a["impl"]
+        if entry and entry["status"] != "PASS":
+            left_out.append(f"{column} {a['test']} (expected {entry['status']})")
+            continue
+        env = tuple(a["env"])
+        key = (a["impl"], column, a["binary"], env, a.get("backend") or "")
+        groups.setdefault(key, []).append(a["test"])
+    return groups, left_out
+
+
+def run_group(key, names, repeat, per_run_limit):
+    impl, column, binary, env_list, backend = key
+    env = dict(os.environ)
+    for kv in env_list:
+        k, _, v = kv.partition("=")
+        env[k] = v
+    if backend:
+        env = backends.only(env, backend)
+        env["EVC_BACKEND"] = backend
+    env["GTEST_FILTER"] = ":".join(names)
+    cmd = [binary, f"--gtest_repeat={repeat}", "--gtest_shuffle", "--gtest_brief=1"]
+    limit = per_run_limit * repeat + 60
+    start = time.monotonic()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", env=env,
+                           timeout=limit)
+        rc, out = p.returncode, p.stdout + p.stderr
+        hung = False
+    except subprocess.TimeoutExpired as e:
+        rc, hung = None, True
+        out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+    failures = {}
+    for name in FAILED_LINE.findall(out):
+        failures[name] = failures.get(name, 0) + 1
+    # Every repetition ends with "[==========] N tests from M test suites
+    # ran."; their sum is what really ran (a filter that matched nothing
+    # would otherwise pass).
+    ran_counts = [int(n) for n in RAN_LINE.findall(out)]
+    crashed = rc is not None and rc not in (0, 1)
+    missing = not crashed and not hung and sum(ran_counts) != len(names) * repeat
+    return {"impl": impl, "column": column, "binary": os.path.basename(binary),
+            "tests": len(names), "repeat": repeat, "iterations_done": len(ran_counts),
+            "runs": sum(ran_counts), "missing_runs": missing,
+            "failures": failures, "crashed": crashed, "signal_or_code": rc, "hung": hung,
+            "seconds": round(time.monotonic() - start, 1),
+            "tail": "" if rc == 0 else out[-2000:]}
+
+
+def busy():
+    while True:
+        pass
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description="Run the conformance and property suites many times; "
+                                 "report every test that ever failed.")
+    ap.add_argument("--build", default=os.path.join(ROOT, "build", "default"),
+                    help="the build folder (default: build/default)")
+    ap.add_argument("--repeat", type=int, default=50, help="runs of every test (default: 50)")
+    ap.add_argument("--jobs", type=int, default=1, help="suites run at the same time (default: 1)")
+    ap.add_argument("--load", action="store_true",
+                    help="keep every core busy with another load while the suites run")
+    ap.add_argument("--impl", action="append", help="only this implementation (repeatable)")
+    ap.add_argument("--filter", help="only tests matching this Suite.Case glob")
+    ap.add_argument("--label", default="kind:(conformance|property)",
+                    help="CTest label regex of the tests to run (default: %(default)s)")
+    ap.add_argument("--per-run-limit", type=float, default=120.0,
+                    help="seconds one repetition of one suite may take (default: %(default)s)")
+    ap.add_argument("--out", help="write flakes.json into this folder")
+    args = ap.parse_args(argv)
+    try:
+        if args.repeat < 1 or args.jobs < 1:
+            raise FlakeError("--repeat and --jobs must be at least 1")
+        if args.out:
+            os.makedirs(args.out, exist_ok=True)
+            if not os.access(args.out, os.W_OK):
+                raise FlakeError(f"cannot write to {args.out}")
+        tests = ctest_tests(args.build, args.label)
+        known = sorted({parse_launch(t["command"])["impl"] for t in tests
+                        if len(t.get("command") or []) > 3 and t["command"][1].endswith("run_test.py")})
+        unknown = [i for i in args.impl or [] if i not in known]
+        if unknown:
+            raise FlakeError(f"unknown implementation '{unknown[0]}' (this build has: {', '.join(known)})")
+        groups, left_out = groups_of(tests, args.impl, args.filter)
+        if not groups:
+            raise FlakeError("no test matches (check --impl, --filter and --label)")
+    except (FlakeError, expectations.ExpectationError, OSError) as e:
+        print(f"check-flakes: {e}", file=sys.stderr)
+        return 2
+
+    loaders = []
+    if args.load:
+        loaders = [multiprocessing.Process(target=busy, daemon=True) for _ in range(os.cpu_count() or 1)]
+        for proc in loaders:
+            proc.start()
+    total_tests = sum(len(v) for v in groups.values())
+    print(f"check-flakes: {total_tests} tests in {len(groups)} suite runs x {args.repeat} repetitions, "
+          f"{args.jobs} at a time{', cores loaded' if args.load else ''}", flush=True)
+    start = time.monotonic()
+    results = []
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            futures = [pool.submit(run_group, key, names, args.repeat, args.per_run_limit)
+                       for key, names in sorted(groups.items())]
+            for f in concurrent.futures.as_completed(futures):
+                r = f.result()
+                results.append(r)
+                bad = r["failures"] or r["crashed"] or r["hung"] or r["missing_runs"]
+                state = ("HUNG" if r["hung"] else "CRASHED" if r["crashed"] else
+                         f"ran {r['runs']} of {r['tests'] * r['repeat']} test runs" if r["missing_runs"] else
+                         f"{sum(r['failures'].values())} failure(s)" if r["failures"] else "ok")
+                print(f"[{len(results)}/{len(groups)}] {r['column']} {r['binary']}: {r['tests']} tests x "
+                      f"{r['repeat']}: {state} ({r['seconds']} s)", flush=True)
+                if bad:
+                    for name, n in sorted(r["failures"].items()):
+                        print(f"  FLAKY {r['column']} {name}: failed {n} of {r['repeat']} runs")
+                    if r["crashed"] or r["hung"] or r["missing_runs"]:
+                        print("  " + r["tail"].strip().replace("\n", "\n  ")[-1500:])
+    finally:
+        for proc in loaders:
+            proc.terminate()
+    runs = sum(r["runs"] for r in results)
+    flaky = sorted({(r["column"], n) for r in results for n in r["failures"]})
+    broken = [r for r in results if r["crashed"] or r["hung"] or r["missing_runs"]]
+    summary = {"format": "evconform-flakes-1", "repeat": args.repeat, "jobs": args.jobs,
+               "load": args.load, "tests": total_tests, "runs": runs,
+               "seconds": round(time.monotonic() - start, 1), "flaky": [f"{c} {n}" for c, n in flaky],
+               "crashed_or_hung": [f"{r['column']} {r['binary']}" for r in broken],
+               "left_out": left_out, "suites": results}
+    if args.out:
+        with open(os.path.join(args.out, "flakes.json"), "w") as fh:
+            json.dump(summary, fh, indent=1)
+    print(f"check-flakes: {runs} test runs in {summary['seconds']} s; {len(flaky)} flaky test(s), "
+          f"{len(broken)} suite run(s) crashed, hung or ran short; left out (expected to fail): {len(left_out)}")
+    return 1 if flaky or broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
