@@ -169,7 +169,7 @@ TEST_F(BufferEventLife, WriteTimeoutDuringAConnectFiresOnceAndDisablesWrite) {
   ASSERT_EQ(bufferevent_socket_connect(bev_, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
   ASSERT_EQ(event_base_loopexit(base_, &window), 0);
   event_base_dispatch(base_);
-  for (int c : queued) close(c);
+  for (int c : queued) CloseAbortively(c);
   close(lfd);
   ASSERT_FALSE(log_bev_.events.empty()) << "the connect completed within the window: no test";
   EXPECT_EQ(log_bev_.events[0], BEV_EVENT_TIMEOUT | BEV_EVENT_WRITING);

@@ -60,6 +60,16 @@ inline int ConnectLoopback(uint16_t port, int family = AF_INET) {
 
 inline bool FdIsOpen(int fd) { return fcntl(fd, F_GETFD) != -1; }
 
+// Closes a test's own TCP client with a reset (SO_LINGER 0) once the test
+// is done with it: no TIME_WAIT is left on either end. Tests that open
+// thousands of loopback connections (properties, repeated runs) would
+// otherwise run out of ephemeral ports within a minute.
+inline void CloseAbortively(int fd) {
+  const linger reset{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  close(fd);
+}
+
 // A descriptor number that was just closed: a copy of stdin at 100 or above,
 // closed again, so nothing the test does before using it reopens that
 // number (descriptors are reused lowest first).
