@@ -55,9 +55,10 @@ function(evconform_register_tests exe impl backend area kind env)
     set(column "${impl}")
     set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${exe}_tests.cmake")
   endif()
+  get_property(expectations GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_EXPECTATIONS)
   set(launcher "${Python3_EXECUTABLE}" "${CMAKE_SOURCE_DIR}/harness/run_test.py"
       --impl ${impl} --area ${area} --kind ${kind}
-      --expectations "${EVCONFORM_EXPECTATIONS_DIR}/${impl}.toml"
+      --expectations "${expectations}"
       --results "${EVCONFORM_RESULTS_DIR}"
       --timeout ${EVCONFORM_TEST_TIMEOUT})
   if(EVCONFORM_VALGRIND)

@@ -5,6 +5,9 @@
 # claims. Every conformance suite is compiled once per implementation that
 # claims its area; unclaimed areas are reported UNSUPPORTED by the harness.
 #
+# EXPECTATIONS is its expectations file (default:
+# ${EVCONFORM_EXPECTATIONS_DIR}/<name>.toml; a missing file expects PASS).
+#
 # BACKENDS names the kernel methods (epoll, poll, select, ...) to run the
 # backend-dependent suites on, each as its own column "<impl>/<backend>",
 # selected through libevent's EVENT_NO<METHOD> environment variables. Without
@@ -13,7 +16,7 @@
 set_property(GLOBAL PROPERTY EVCONFORM_IMPLEMENTATIONS "")
 
 function(evconform_add_implementation name)
-  cmake_parse_arguments(PARSE_ARGV 1 IMPL "" "" "INCLUDE_DIRS;LIBRARIES;AREAS;ENVIRONMENT;BACKENDS")
+  cmake_parse_arguments(PARSE_ARGV 1 IMPL "" "EXPECTATIONS" "INCLUDE_DIRS;LIBRARIES;AREAS;ENVIRONMENT;BACKENDS")
   if(NOT name MATCHES "^[A-Za-z][A-Za-z0-9_-]*$")
     message(FATAL_ERROR "evconform: implementation name '${name}' must match [A-Za-z][A-Za-z0-9_-]*")
   endif()
@@ -29,6 +32,10 @@ function(evconform_add_implementation name)
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_LIBRARIES "${IMPL_LIBRARIES}")
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_AREAS "${IMPL_AREAS}")
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_ENVIRONMENT "${IMPL_ENVIRONMENT}")
+  if(NOT IMPL_EXPECTATIONS)
+    set(IMPL_EXPECTATIONS "${EVCONFORM_EXPECTATIONS_DIR}/${name}.toml")
+  endif()
+  set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_EXPECTATIONS "${IMPL_EXPECTATIONS}")
   foreach(b IN LISTS IMPL_BACKENDS)
     if(NOT b MATCHES "^[a-z][a-z0-9]*$")
       message(FATAL_ERROR "evconform: implementation '${name}': backend '${b}' must match [a-z][a-z0-9]*")

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Bad input to the mutation runner, the property runner and the flake hunt: one line on
+"""Bad input to the toolkit's own tools (mutation runner, property runner,
+flake hunt, implementations file): one line on
 stderr and exit status 2, before any build starts."""
 import os
 import subprocess
@@ -24,6 +25,7 @@ def main():
     mut = os.path.join(ROOT, "mutation", "run.py")
     props = os.path.join(ROOT, "property", "run_properties.py")
     flakes = os.path.join(ROOT, "harness", "check_flakes.py")
+    impls = os.path.join(ROOT, "harness", "implementations.py")
     with tempfile.TemporaryDirectory() as tmp:
         bad = os.path.join(tmp, "faults")
         os.makedirs(bad)
@@ -31,7 +33,28 @@ def main():
             f.write("diff --git a/x b/x\n")
         empty = os.path.join(tmp, "empty")
         os.makedirs(empty)
+        def impl_file(name, text):
+            path = os.path.join(tmp, name)
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+
+        ok = 'name = "x"\nareas = ["evbuffer"]\n'
         results = [
+            check([impls, os.path.join(tmp, "none.toml")], "no such implementations file"),
+            check([impls, impl_file("a.toml", "[[implementation]\n")], "not valid TOML"),
+            check([impls, impl_file("b.toml", f'[[implementation]]\n{ok}libraries = ["/no/libx.so"]\n')],
+                  "library not found: /no/libx.so"),
+            check([impls, impl_file("c.toml", f'[[implementation]]\n{ok}pkg_config = "no-such-module"\n')],
+                  "pkg-config module 'no-such-module' not found"),
+            check([impls, impl_file("d.toml", '[[implementation]]\nname = "x"\nareas = ["threads"]\n'
+                                    'libraries = ["m"]\n')], "unknown area 'threads'"),
+            check([impls, impl_file("e.toml", '[[implementation]]\nname = "libevent"\nareas = ["event"]\n'
+                                    'libraries = ["m"]\n')], "already taken"),
+            check([impls, impl_file("f.toml", f'[[implementation]]\n{ok}libraries = ["m"]\n'
+                                    'backends = ["kqueue2"]\n')], "unknown backend 'kqueue2'"),
+            check([impls, impl_file("g.toml", f'[[implementation]]\n{ok}libraries = ["m"]\nlibs = 1\n')],
+                  "unknown key(s): libs"),
             check([mut, "--faults", "no-such-fault"], "unknown fault(s): no-such-fault"),
             check([mut, "--faults-dir", bad], "needs 'Area:"),
             check([mut, "--faults-dir", empty], "no *.patch"),

@@ -8,6 +8,8 @@ and writes:
   matrix.json   tests x columns, with status, expectation and message
   junit.xml     one <testsuite> per column, for CI viewers
   report.md     summary, differences between implementations, full matrix
+  report.html   the matrix as one self-contained page: filters by area and
+                result, failure details per cell, a diff of two columns
 With --gate it exits 1 when any result differs from its expectation.
 """
 import argparse
@@ -18,6 +20,9 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
 from evharness import status as st  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import html_report  # noqa: E402
 
 
 class InputError(Exception):
@@ -345,6 +350,7 @@ def main(argv):
         os.makedirs(args.out, exist_ok=True)
         write_json(matrix, os.path.join(args.out, "matrix.json"))
         write_junit(matrix, os.path.join(args.out, "junit.xml"))
+        html_report.write_html(matrix, os.path.join(args.out, "report.html"))
         write_markdown(matrix, os.path.join(args.out, "report.md"), fuzz_section(args.fuzz_summary) + kill_matrix_section(args.kill_matrix)
                        + bench_section(args.bench))
     except InputError as e:

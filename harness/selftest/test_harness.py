@@ -174,6 +174,17 @@ class LauncherTest(unittest.TestCase):
         p = self.launch("Fake.Passes", results=os.path.join(blocker, "sub"))
         self.assertOneLineError(p, "cannot write results")
 
+    def test_unwritable_report_folder(self):
+        self.launch("Fake.Passes")
+        registry = os.path.join(self.tmp.name, "registry.json")
+        with open(registry, "w") as f:
+            json.dump({"implementations": [{"name": "fake", "areas": ["selftest"]}]}, f)
+        blocker = os.path.join(self.tmp.name, "file")
+        open(blocker, "w").close()
+        p = run([GENERATOR, "--results", self.results, "--registry", registry,
+                 "--out", os.path.join(blocker, "report")])
+        self.assertOneLineError(p, "cannot write")
+
     def test_report_and_gate(self):
         for t in ("Fake.Passes", "Fake.Fails", "Fake.Skips"):
             self.launch(t)
