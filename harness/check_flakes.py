@@ -15,6 +15,7 @@ the matrix checks those.
   harness/check_flakes.py --repeat 50 --jobs 2      # two suites at a time
   harness/check_flakes.py --repeat 50 --load        # with every core kept busy
   harness/check_flakes.py --impl reference --filter 'Evbuffer*'
+  harness/check_flakes.py --repeat 1 --valgrind     # every suite once under memcheck
 
 Exit status: 0 when every run of every test passed, 1 when any failed,
 crashed or hung, 2 on bad input.
@@ -105,7 +106,12 @@ def groups_of(tests, impls, name_filter):
     return groups, left_out
 
 
-def run_group(key, names, repeat, per_run_limit):
+VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full", "--show-leak-kinds=definite",
+            "--trace-children=yes", "--trace-children-skip=/bin/*,/usr/bin/*,/usr/sbin/*",
+            "--errors-for-leak-kinds=definite", "-q"]
+
+
+def run_group(key, names, repeat, per_run_limit, valgrind=False):
     impl, column, binary, env_list, backend = key
     env = dict(os.environ)
     for kv in env_list:
@@ -115,8 +121,9 @@ def run_group(key, names, repeat, per_run_limit):
         env = backends.only(env, backend)
         env["EVC_BACKEND"] = backend
     env["GTEST_FILTER"] = ":".join(names)
-    cmd = [binary, f"--gtest_repeat={repeat}", "--gtest_shuffle", "--gtest_brief=1"]
-    limit = per_run_limit * repeat + 60
+    cmd = (VALGRIND if valgrind else []) + [binary, f"--gtest_repeat={repeat}", "--gtest_shuffle",
+                                              "--gtest_brief=1"]
+    limit = per_run_limit * repeat * (20 if valgrind else 1) + 60
     start = time.monotonic()
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", env=env,
@@ -133,11 +140,12 @@ def run_group(key, names, repeat, per_run_limit):
     # ran."; their sum is what really ran (a filter that matched nothing
     # would otherwise pass).
     ran_counts = [int(n) for n in RAN_LINE.findall(out)]
-    crashed = rc is not None and rc not in (0, 1)
-    missing = not crashed and not hung and sum(ran_counts) != len(names) * repeat
+    memerr = valgrind and rc == 99
+    crashed = rc is not None and rc not in (0, 1, 99 if valgrind else 0)
+    missing = not crashed and not hung and not memerr and sum(ran_counts) != len(names) * repeat
     return {"impl": impl, "column": column, "binary": os.path.basename(binary),
             "tests": len(names), "repeat": repeat, "iterations_done": len(ran_counts),
-            "runs": sum(ran_counts), "missing_runs": missing,
+            "runs": sum(ran_counts), "missing_runs": missing, "memerr": memerr,
             "failures": failures, "crashed": crashed, "signal_or_code": rc, "hung": hung,
             "seconds": round(time.monotonic() - start, 1),
             "tail": "" if rc == 0 else out[-2000:]}
@@ -163,6 +171,9 @@ def main(argv):
                     help="CTest label regex of the tests to run (default: %(default)s)")
     ap.add_argument("--per-run-limit", type=float, default=120.0,
                     help="seconds one repetition of one suite may take (default: %(default)s)")
+    ap.add_argument("--valgrind", action="store_true",
+                    help="run every suite under valgrind memcheck: memory errors and definite "
+                         "leaks fail the suite run (use with --repeat 1)")
     ap.add_argument("--out", help="write flakes.json into this folder")
     args = ap.parse_args(argv)
     try:
@@ -197,13 +208,14 @@ def main(argv):
     results = []
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [pool.submit(run_group, key, names, args.repeat, args.per_run_limit)
+            futures = [pool.submit(run_group, key, names, args.repeat, args.per_run_limit, args.valgrind)
                        for key, names in sorted(groups.items())]
             for f in concurrent.futures.as_completed(futures):
                 r = f.result()
                 results.append(r)
-                bad = r["failures"] or r["crashed"] or r["hung"] or r["missing_runs"]
+                bad = r["failures"] or r["crashed"] or r["hung"] or r["missing_runs"] or r["memerr"]
                 state = ("HUNG" if r["hung"] else "CRASHED" if r["crashed"] else
+                         "MEMORY ERRORS OR LEAKS (valgrind)" if r["memerr"] else
                          f"ran {r['runs']} of {r['tests'] * r['repeat']} test runs" if r["missing_runs"] else
                          f"{sum(r['failures'].values())} failure(s)" if r["failures"] else "ok")
                 print(f"[{len(results)}/{len(groups)}] {r['column']} {r['binary']}: {r['tests']} tests x "
@@ -211,14 +223,14 @@ def main(argv):
                 if bad:
                     for name, n in sorted(r["failures"].items()):
                         print(f"  FLAKY {r['column']} {name}: failed {n} of {r['repeat']} runs")
-                    if r["crashed"] or r["hung"] or r["missing_runs"]:
+                    if r["crashed"] or r["hung"] or r["missing_runs"] or r["memerr"]:
                         print("  " + r["tail"].strip().replace("\n", "\n  ")[-1500:])
     finally:
         for proc in loaders:
             proc.terminate()
     runs = sum(r["runs"] for r in results)
     flaky = sorted({(r["column"], n) for r in results for n in r["failures"]})
-    broken = [r for r in results if r["crashed"] or r["hung"] or r["missing_runs"]]
+    broken = [r for r in results if r["crashed"] or r["hung"] or r["missing_runs"] or r["memerr"]]
     summary = {"format": "evconform-flakes-1", "repeat": args.repeat, "jobs": args.jobs,
                "load": args.load, "tests": total_tests, "runs": runs,
                "seconds": round(time.monotonic() - start, 1), "flaky": [f"{c} {n}" for c, n in flaky],
@@ -228,7 +240,7 @@ def main(argv):
         with open(os.path.join(args.out, "flakes.json"), "w") as fh:
             json.dump(summary, fh, indent=1)
     print(f"check-flakes: {runs} test runs in {summary['seconds']} s; {len(flaky)} flaky test(s), "
-          f"{len(broken)} suite run(s) crashed, hung or ran short; left out (expected to fail): {len(left_out)}")
+          f"{len(broken)} suite run(s) crashed, hung, ran short or had memory errors; left out (expected to fail): {len(left_out)}")
     return 1 if flaky or broken else 0
 
 

@@ -10,12 +10,15 @@ and writes:
   report.md     summary, differences between implementations, full matrix
   report.html   the matrix as one self-contained page: filters by area and
                 result, failure details per cell, a diff of two columns
-With --gate it exits 1 when any result differs from its expectation.
+With --gate it exits 1 when any result differs from its expectation. With
+--update-expectations it writes this run's results as each implementation's
+new expectations baseline instead (new entries carry a TODO reason).
 """
 import argparse
 import json
 import os
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
@@ -53,6 +56,68 @@ def load_registry(path):
         raise InputError(f"implementation registry not found: {path} (configure the build first)")
     except (ValueError, KeyError, TypeError) as e:
         raise InputError(f"implementation registry {path} is malformed: {e}")
+
+
+def expectations_paths(registry_path):
+    """{impl: expectations file} from the registry (default: harness/expectations/<impl>.toml)."""
+    with open(registry_path, encoding="utf-8") as f:
+        data = json.load(f)
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    return {i["name"]: os.path.normpath(i.get("expectations")
+                                        or os.path.join(root, "harness", "expectations", f"{i['name']}.toml"))
+            for i in data["implementations"]}
+
+
+def _toml_str(s):
+    return json.dumps(s, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def update_expectations(matrix, paths, today):
+    """Rewrites each implementation's expectations file so that the results
+    of this run become the baseline: one entry per test that did not PASS
+    (per backend when the columns disagree). An entry that already says the
+    same keeps its reason; a new one gets a reason to fill in. Returns
+    {path: number of entries}."""
+    from evharness import expectations as ex  # noqa: E402
+    written = {}
+    for impl, path in paths.items():
+        old = ex.load(path)
+        cols = [c for c in matrix["columns"] if c["impl"] == impl]
+        entries = []
+        for row in matrix["tests"]:
+            cells = {c["backend"]: row["results"][c["name"]] for c in cols if c["name"] in row["results"]}
+            bad = {b: cell["status"] for b, cell in cells.items()
+                   if cell["status"] not in (st.PASS, st.SKIP, st.UNSUPPORTED, st.NOTRUN)}
+            if not bad:
+                continue
+            if len(set(bad.values())) == 1 and len(bad) == len(cells):
+                groups = [(None, next(iter(bad.values())))]
+            else:
+                groups = sorted(bad.items())
+            for backend, status in groups:
+                prev = ex.lookup(old, row["test"], backend)
+                reason = (prev["reason"] if prev and prev["status"] == status
+                          else f"TODO: why does it {status}? (recorded {today})")
+                entries.append((row["test"], status, reason, backend))
+        header = []
+        if os.path.exists(path):  # keep the file's own opening comment
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    if not line.startswith("#"):
+                        break
+                    header.append(line.rstrip("\n"))
+        lines = (header or [f"# Expectations of {impl}: tests that do not PASS, and why.",
+                            "# Written by reports/generate.py --update-expectations; fill in every TODO."]) + [""]
+        for test, status, reason, backend in entries:
+            lines += ["[[expect]]", f"test = {_toml_str(test)}", f"status = {_toml_str(status)}",
+                      f"reason = {_toml_str(reason)}"]
+            if backend:
+                lines.append(f"backend = {_toml_str(backend)}")
+            lines.append("")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines))
+        written[path] = len(entries)
+    return written
 
 
 def applies(column, area, per_backend):
@@ -340,6 +405,9 @@ def main(argv):
                    help="a mutation run's kill-matrix.json to add to report.md (ignored if absent)")
     p.add_argument("--bench",
                    help="a benchmark run's bench.json to add to report.md (ignored if absent)")
+    p.add_argument("--update-expectations", action="store_true",
+                   help="write this run's results as every implementation's new expectations "
+                        "baseline (new entries get a TODO reason to fill in)")
     p.add_argument("--gate", action="store_true",
                    help="exit 1 if any result differs from its expectation")
     args = p.parse_args(argv)
@@ -359,6 +427,16 @@ def main(argv):
     except OSError as e:
         print(f"evconform report: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
         return 2
+    if args.update_expectations:
+        try:
+            written = update_expectations(matrix, expectations_paths(args.registry),
+                                          time.strftime("%Y-%m-%d"))
+        except Exception as e:  # one line, whatever went wrong
+            print(f"evconform report: cannot update expectations: {e}", file=sys.stderr)
+            return 2
+        for path, n in written.items():
+            print(f"expectations: {path}: {n} entr{'y' if n == 1 else 'ies'}")
+        return 0
     bad = sum(c["unexpected"] for c in matrix["summary"].values())
     for impl, c in matrix["summary"].items():
         print(f"{impl}: " + ", ".join(f"{k} {v}" for k, v in c.items()))

@@ -174,6 +174,27 @@ class LauncherTest(unittest.TestCase):
         p = self.launch("Fake.Passes", results=os.path.join(blocker, "sub"))
         self.assertOneLineError(p, "cannot write results")
 
+    def test_update_expectations_makes_the_run_the_baseline(self):
+        for t in ("Fake.Passes", "Fake.Fails"):
+            self.launch(t)
+        registry = os.path.join(self.tmp.name, "registry.json")
+        with open(registry, "w") as f:
+            json.dump({"implementations": [{"name": "fake", "areas": ["selftest"],
+                                            "expectations": self.expect}]}, f)
+        out = os.path.join(self.tmp.name, "report")
+        p = run([GENERATOR, "--results", self.results, "--registry", registry, "--out", out,
+                 "--update-expectations"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(self.expect) as f:
+            text = f.read()
+        self.assertIn('test = "Fake.Fails"', text)
+        self.assertIn('reason = "TODO: why does it FAIL?', text)
+        self.assertNotIn("Fake.Passes", text)
+        # the new baseline makes the failure expected, and the gate green
+        self.assertEqual(self.launch("Fake.Fails").returncode, 0)
+        gate = run([GENERATOR, "--results", self.results, "--registry", registry, "--out", out, "--gate"])
+        self.assertEqual(gate.returncode, 0, gate.stdout + gate.stderr)
+
     def test_unwritable_report_folder(self):
         self.launch("Fake.Passes")
         registry = os.path.join(self.tmp.name, "registry.json")
@@ -243,6 +264,12 @@ class FlakeHuntTest(unittest.TestCase):
     def test_a_crash_is_reported(self):
         r = self.cf.run_group(self.key, ["Fake.Crashes"], 3, 30)
         self.assertTrue(r["crashed"])
+
+    def test_valgrind_mode_reports_a_leak_and_passes_clean_code(self):
+        leak = self.cf.run_group(self.key, ["Fake.LeaksMemory"], 1, 60, valgrind=True)
+        self.assertTrue(leak["memerr"], leak["tail"])
+        clean = self.cf.run_group(self.key, ["Fake.Passes"], 1, 60, valgrind=True)
+        self.assertFalse(clean["memerr"] or clean["crashed"] or clean["missing_runs"], clean["tail"])
 
 
 class GeneratorInputTest(unittest.TestCase):
