@@ -119,7 +119,7 @@ def run_group(key, names, repeat, per_run_limit, valgrind=False):
         env[k] = v
     if backend:
         env = backends.only(env, backend)
-        env["EVC_BACKEND"] = backend
+        env.update(backends.column_environment(backend))
     env["GTEST_FILTER"] = ":".join(names)
     cmd = (VALGRIND if valgrind else []) + [binary, f"--gtest_repeat={repeat}", "--gtest_shuffle",
                                               "--gtest_brief=1"]

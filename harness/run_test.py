@@ -46,7 +46,8 @@ def main(argv):
         return 2
 
     timeout = args.timeout * (20 if args.valgrind else 1)
-    env = args.env + (backend_environment(args.backend) if args.backend else [])
+    column_env = backends.column_environment(args.backend) if args.backend else {}
+    env = args.env + [f"{k}={v}" for k, v in column_env.items()]
     res = gtest_run.run(args.binary, args.test, timeout, env, args.valgrind)
     entry = expectations.lookup(entries, args.test, args.backend)
     expected = entry["status"] if entry else st.PASS
@@ -77,13 +78,6 @@ def main(argv):
     if not ok:
         return 1
     return 77 if res["status"] == st.SKIP else 0
-
-
-def backend_environment(backend):
-    """Environment (KEY=VALUE) that leaves `backend` as the only method
-    allowed, and tells the suite which method the column is for."""
-    env = [f"{k}={v}" for k, v in backends.disabling_others(backend).items()]
-    return env + [f"EVC_BACKEND={backend}"]
 
 
 def write_record(results_dir, record):

@@ -68,10 +68,6 @@ def expectations_paths(registry_path):
             for i in data["implementations"]}
 
 
-def _toml_str(s):
-    return json.dumps(s, ensure_ascii=False)  # a JSON string is a valid TOML basic string
-
-
 def update_expectations(matrix, paths, today):
     """Rewrites each implementation's expectations file so that the results
     of this run become the baseline: one entry per test that did not PASS
@@ -98,24 +94,10 @@ def update_expectations(matrix, paths, today):
                 prev = ex.lookup(old, row["test"], backend)
                 reason = (prev["reason"] if prev and prev["status"] == status
                           else f"TODO: why does it {status}? (recorded {today})")
-                entries.append((row["test"], status, reason, backend))
-        header = []
-        if os.path.exists(path):  # keep the file's own opening comment
-            with open(path, encoding="utf-8") as f:
-                for line in f:
-                    if not line.startswith("#"):
-                        break
-                    header.append(line.rstrip("\n"))
-        lines = (header or [f"# Expectations of {impl}: tests that do not PASS, and why.",
-                            "# Written by reports/generate.py --update-expectations; fill in every TODO."]) + [""]
-        for test, status, reason, backend in entries:
-            lines += ["[[expect]]", f"test = {_toml_str(test)}", f"status = {_toml_str(status)}",
-                      f"reason = {_toml_str(reason)}"]
-            if backend:
-                lines.append(f"backend = {_toml_str(backend)}")
-            lines.append("")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write("\n".join(lines))
+                entries.append({"test": row["test"], "status": status, "reason": reason,
+                                "backend": backend})
+        ex.write(path, entries, [f"# Expectations of {impl}: tests that do not PASS, and why.",
+                                 "# Written by reports/generate.py --update-expectations; fill in every TODO."])
         written[path] = len(entries)
     return written
 

@@ -17,3 +17,12 @@ def only(env, method):
     out = {k: v for k, v in env.items() if k not in {f"EVENT_NO{m.upper()}" for m in METHODS}}
     out.update(disabling_others(method))
     return out
+
+
+def column_environment(method):
+    """What a backend column sets for its tests: every other method disabled,
+    and EVC_BACKEND=<method>, which the suite checks against the method the
+    base really uses."""
+    env = disabling_others(method)
+    env["EVC_BACKEND"] = method
+    return env

@@ -14,6 +14,8 @@ libevent/select); entries without it apply to every column of the
 implementation.
 """
 import fnmatch
+import json
+import os
 import tomllib
 
 from . import status as st
@@ -82,3 +84,25 @@ def lookup(entries, test, backend=None):
             if fnmatch.fnmatchcase(test, e["test"]):
                 return e
     return None
+
+
+def write(path, entries, default_header):
+    """Writes entries (dicts: test, status, reason, optional backend) as an
+    expectations file that load() reads back. The file's own opening
+    comment is kept; a new file gets default_header (comment lines)."""
+    header = []
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if not line.startswith("#"):
+                    break
+                header.append(line.rstrip("\n"))
+    lines = (header or default_header) + [""]
+    quote = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731  (a JSON string is a TOML string)
+    for e in entries:
+        lines += ["[[expect]]"] + [f"{k} = {quote(e[k])}" for k in ("test", "status", "reason")]
+        if e.get("backend"):
+            lines.append(f"backend = {quote(e['backend'])}")
+        lines.append("")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
