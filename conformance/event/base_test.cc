@@ -4,6 +4,8 @@
 #include <initializer_list>
 #include <utility>
 
+#include <event2/event_struct.h>
+
 #include "event_fixture.h"
 
 namespace evc {
@@ -179,6 +181,14 @@ TEST_F(EventBase, AssignIntoCallerStorageInitializes) {
   EXPECT_EQ(event_base_loop(base_, EVLOOP_ONCE), 0);
   EXPECT_EQ(p.calls, 1);
   event_del(ev);
+}
+
+TEST_F(EventBase, StructEventHoldsWhatTheLibraryNeeds) {
+  EVC_RULE("event.h: event_get_struct_event_size is the size of struct event the library was "
+           "compiled with: NO GREATER than sizeof(struct event) with the library's own headers "
+           "(event2/event_struct.h), so a struct event declared by the caller is large enough");
+  EXPECT_GT(event_get_struct_event_size(), 0u);
+  EXPECT_LE(event_get_struct_event_size(), sizeof(struct event));
 }
 
 TEST_F(EventBase, SignalWithIoIsRejected) {

@@ -2,6 +2,7 @@
 // them (-1 / NULL / 0, never a crash on NULL), then evref::Base. No loop
 // logic lives here.
 #include <event2/event.h>
+#include <event2/event_compat.h>
 
 #include <sys/time.h>
 
@@ -9,6 +10,8 @@
 #include <type_traits>
 
 #include "facade.h"
+
+using evref::core;
 
 struct event_config {
   evref::Base::Options options;
@@ -30,6 +33,9 @@ static_assert(int{EVENT_BASE_FLAG_IGNORE_ENV} == int{evref::kFlagIgnoreEnv} &&
 // event_assign works on caller storage and event_free on event_new's: the
 // event must need no destructor.
 static_assert(std::is_trivially_destructible<event>::value, "event is plain data");
+
+// The libevent 1.4 "current" base: event_init's latest, until freed.
+event_base* current_base = nullptr;
 
 // event_self_cbarg's answer: an address no user can pass by accident.
 char self_cbarg_marker;
@@ -85,8 +91,11 @@ event_base* event_base_new_with_config(const event_config* cfg) {
 }
 
 event_base* event_base_new(void) { return event_base_new_with_config(nullptr); }
-void event_base_free(event_base* base) { delete base; }
-void event_base_free_nofinalize(event_base* base) { delete base; }
+void event_base_free(event_base* base) {
+  if (base == current_base) current_base = nullptr;
+  delete base;
+}
+void event_base_free_nofinalize(event_base* base) { event_base_free(base); }
 
 const char* event_base_get_method(const event_base* base) {
   return base ? base->method() : nullptr;
@@ -128,7 +137,7 @@ int event_base_got_exit(event_base* base) { return base && base->got_exit() ? 1 
 int event_base_got_break(event_base* base) { return base && base->got_break() ? 1 : 0; }
 
 event* event_base_get_running_event(event_base* base) {
-  return base ? static_cast<event*>(base->running_event()) : nullptr;
+  return base && base->running_event() ? evref::facade(base->running_event()) : nullptr;
 }
 
 int event_base_gettimeofday_cached(event_base* base, timeval* tv) {
@@ -148,7 +157,8 @@ int event_base_priority_init(event_base* base, int n) { return base ? base->prio
 int event_base_get_npriorities(event_base* base) { return base ? base->npriorities() : 0; }
 
 int event_priority_set(event* ev, int pri) {
-  return ev && ev->base ? ev->base->set_priority(*ev, pri) : -1;
+  evref::Event* e = core(ev);
+  return e && e->base ? e->base->set_priority(*e, pri) : -1;
 }
 
 // ------------------------------------------------------------------ events
@@ -159,7 +169,7 @@ int event_assign(event* ev, event_base* base, evutil_socket_t fd, short events,
                  event_callback_fn cb, void* arg) {
   if (ev == nullptr) return -1;
   if (arg == &self_cbarg_marker) arg = ev;
-  return evref::Base::assign(*ev, base, fd, events, to_core(cb), arg);
+  return evref::Base::assign(*evref::make_core(ev), base, fd, events, to_core(cb), arg);
 }
 
 event* event_new(event_base* base, evutil_socket_t fd, short events, event_callback_fn cb,
@@ -176,61 +186,75 @@ size_t event_get_struct_event_size(void) { return sizeof(event); }
 
 // Binds an event assigned without a base; only before it was ever added.
 int event_base_set(event_base* base, event* ev) {
-  if (base == nullptr || ev == nullptr || ev->state != evref::Event::kInit) return -1;
-  ev->base = base;
-  ev->priority = base->default_priority();
+  evref::Event* e = core(ev);
+  if (base == nullptr || e == nullptr || e->state != evref::Event::kInit) return -1;
+  e->base = base;
+  e->priority = base->default_priority();
   return 0;
 }
 
 void event_free(event* ev) {
   if (ev == nullptr) return;
-  if (ev->base) ev->base->del(*ev);
+  evref::Event* e = core(ev);
+  if (e->base) e->base->del(*e);
   delete ev;
 }
 
 int event_add(event* ev, const timeval* tv) {
   evref::Micros timeout;
-  return ev && ev->base ? ev->base->add(*ev, opt_micros(tv, timeout), false) : -1;
+  evref::Event* e = core(ev);
+  return e && e->base ? e->base->add(*e, opt_micros(tv, timeout), false) : -1;
 }
 
-int event_remove_timer(event* ev) { return ev && ev->base ? ev->base->remove_timer(*ev) : -1; }
-int event_del(event* ev) { return ev && ev->base ? ev->base->del(*ev) : -1; }
+int event_remove_timer(event* ev) {
+  evref::Event* e = core(ev);
+  return e && e->base ? e->base->remove_timer(*e) : -1;
+}
+
+int event_del(event* ev) {
+  evref::Event* e = core(ev);
+  return e && e->base ? e->base->del(*e) : -1;
+}
+
 int event_del_noblock(event* ev) { return event_del(ev); }
 int event_del_block(event* ev) { return event_del(ev); }
 
 void event_active(event* ev, int res, short ncalls) {
-  if (ev && ev->base) ev->base->activate(*ev, static_cast<short>(res), ncalls);
+  evref::Event* e = core(ev);
+  if (e && e->base) e->base->activate(*e, static_cast<short>(res), ncalls);
 }
 
 int event_pending(const event* ev, short what, timeval* tv) {
-  if (ev == nullptr || ev->base == nullptr) return 0;
+  const evref::Event* e = core(ev);
+  if (e == nullptr || e->base == nullptr) return 0;
   evref::Micros deadline = 0;
-  const short flags = ev->base->pending(*ev, what, tv ? &deadline : nullptr);
+  const short flags = e->base->pending(*e, what, tv ? &deadline : nullptr);
   if (tv && (flags & EV_TIMEOUT)) *tv = evref::to_timeval(deadline);
   return flags;
 }
 
 int event_initialized(const event* ev) {
-  return ev && (ev->state & evref::Event::kInit) ? 1 : 0;
+  return ev && (core(ev)->state & evref::Event::kInit) ? 1 : 0;
 }
 
-evutil_socket_t event_get_fd(const event* ev) { return ev ? ev->fd : -1; }
+evutil_socket_t event_get_fd(const event* ev) { return ev ? core(ev)->fd : -1; }
 event_base* event_get_base(const event* ev) {
-  return ev ? static_cast<event_base*>(ev->base) : nullptr;
+  return ev ? static_cast<event_base*>(core(ev)->base) : nullptr;
 }
-short event_get_events(const event* ev) { return ev ? ev->events : 0; }
-event_callback_fn event_get_callback(const event* ev) { return ev ? ev->cb : nullptr; }
-void* event_get_callback_arg(const event* ev) { return ev ? ev->arg : nullptr; }
-int event_get_priority(const event* ev) { return ev ? ev->priority : -1; }
+short event_get_events(const event* ev) { return ev ? core(ev)->events : 0; }
+event_callback_fn event_get_callback(const event* ev) { return ev ? core(ev)->cb : nullptr; }
+void* event_get_callback_arg(const event* ev) { return ev ? core(ev)->arg : nullptr; }
+int event_get_priority(const event* ev) { return ev ? core(ev)->priority : -1; }
 
 void event_get_assignment(const event* ev, event_base** base_out, evutil_socket_t* fd_out,
                           short* events_out, event_callback_fn* callback_out, void** arg_out) {
   if (ev == nullptr) return;
-  if (base_out) *base_out = static_cast<event_base*>(ev->base);
-  if (fd_out) *fd_out = ev->fd;
-  if (events_out) *events_out = ev->events;
-  if (callback_out) *callback_out = ev->cb;
-  if (arg_out) *arg_out = ev->arg;
+  const evref::Event* e = core(ev);
+  if (base_out) *base_out = static_cast<event_base*>(e->base);
+  if (fd_out) *fd_out = e->fd;
+  if (events_out) *events_out = e->events;
+  if (callback_out) *callback_out = e->cb;
+  if (arg_out) *arg_out = e->arg;
 }
 
 int event_base_once(event_base* base, evutil_socket_t fd, short events, event_callback_fn cb,
@@ -238,6 +262,29 @@ int event_base_once(event_base* base, evutil_socket_t fd, short events, event_ca
   evref::Micros timeout;
   return base ? base->once(fd, events, to_core(cb), arg, opt_micros(tv, timeout)) : -1;
 }
+
+// ------------------------------------------------ the libevent 1.4 API
+
+event_base* event_init(void) {
+  event_base* base = event_base_new();
+  if (base != nullptr) current_base = base;
+  return base;
+}
+
+void event_set(event* ev, evutil_socket_t fd, short events, event_callback_fn cb, void* arg) {
+  event_assign(ev, current_base, fd, events, cb, arg);
+}
+
+int event_dispatch(void) { return event_base_dispatch(current_base); }
+int event_loop(int flags) { return event_base_loop(current_base, flags); }
+int event_loopexit(const timeval* tv) { return event_base_loopexit(current_base, tv); }
+int event_loopbreak(void) { return event_base_loopbreak(current_base); }
+int event_once(evutil_socket_t fd, short events, event_callback_fn cb, void* arg,
+               const timeval* tv) {
+  return event_base_once(current_base, fd, events, cb, arg, tv);
+}
+const char* event_get_method(void) { return event_base_get_method(current_base); }
+int event_priority_init(int n) { return event_base_priority_init(current_base, n); }
 
 void event_set_log_callback(event_log_cb) {}
 void event_enable_debug_mode(void) {}
