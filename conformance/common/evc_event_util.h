@@ -1,0 +1,83 @@
+// Helpers for the tests of event callbacks that need no libevent header:
+// shared by the libevent 2 event suite (event/event_fixture.h) and the
+// libevent 1.4-API suite (compat14/), which is compiled against <event.h>
+// alone, libev's emulation included.
+#ifndef EVC_EVENT_UTIL_H
+#define EVC_EVENT_UTIL_H
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+struct event;
+
+namespace evc {
+
+inline timeval Ms(long ms) {
+  timeval tv;
+  tv.tv_sec = ms / 1000;
+  tv.tv_usec = (ms % 1000) * 1000;
+  return tv;
+}
+
+inline double NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+// How early a timer may seem to fire when measured with a precise clock:
+// libevent 2.1 reads CLOCK_MONOTONIC_COARSE (one tick, about 4 ms on Linux)
+// unless EVENT_BASE_FLAG_PRECISE_TIMER is set.
+constexpr double kClockSlackMs = 5.0;
+
+inline double WallMs(const timeval& tv) { return tv.tv_sec * 1e3 + tv.tv_usec / 1e3; }
+
+struct Probe {
+  std::string name;
+  std::vector<std::string>* log = nullptr;
+  int calls = 0;
+  short what = 0;  // the flags of the last call
+  int fd = -2;  // evutil_socket_t is int on the platforms tested
+  std::function<void(Probe&)> action;  // runs inside the callback
+  event* ev = nullptr;                 // the probe's own event, when it has one
+
+  static void Callback(int fd, short what, void* arg) {
+    Probe* p = static_cast<Probe*>(arg);
+    ++p->calls;
+    p->what = what;
+    p->fd = fd;
+    if (p->log) p->log->push_back(p->name);
+    if (p->action) p->action(*p);
+  }
+};
+
+// A connected pair of local stream sockets: a[0] is watched, a[1] writes.
+struct SocketPair {
+  int fd[2] = {-1, -1};
+  SocketPair() {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fd) != 0) fd[0] = fd[1] = -1;
+  }
+  ~SocketPair() {
+    for (int f : fd)
+      if (f >= 0) close(f);
+  }
+  bool ok() const { return fd[0] >= 0; }
+  void MakeReadable() { ASSERT_EQ(write(fd[1], "x", 1), 1); }
+  // Drains what was written to fd[0] (the callback's job in most tests).
+  static void Drain(int f) {
+    char sink[64];
+    while (recv(f, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+    }
+  }
+};
+
+}  // namespace evc
+
+#endif  // EVC_EVENT_UTIL_H

@@ -1,0 +1,66 @@
+// Signals the 1.4 way: signal_set / signal_add / signal_del.
+#include <csignal>
+
+#include "compat14_fixture.h"
+
+namespace evc {
+namespace {
+
+class Compat14Signal : public Compat14Test {
+ protected:
+  event* SetSignal(Probe& p, int signo) {
+    signal_set(p.ev, signo, Probe::Callback, &p);
+    EXPECT_EQ(event_base_set(base_, p.ev), 0);
+    set_.push_back(p.ev);
+    return p.ev;
+  }
+};
+
+TEST_F(Compat14Signal, RaisedSignalRunsTheCallback) {
+  EVC_RULE("event_compat.h: signal_set prepares a persistent EV_SIGNAL event; once added, a "
+           "delivered signal runs the callback with the signal number and EV_SIGNAL");
+  Probe& p = NewProbe("signal");
+  event* ev = SetSignal(p, SIGUSR1);
+  ASSERT_EQ(signal_add(ev, nullptr), 0);
+  ASSERT_EQ(raise(SIGUSR1), 0);
+  event_base_loop(base_, EVLOOP_ONCE);
+  EXPECT_EQ(p.calls, 1);
+  EXPECT_EQ(p.what, EV_SIGNAL);
+  EXPECT_EQ(p.fd, SIGUSR1);
+}
+
+TEST_F(Compat14Signal, SignalEventsArePersistent) {
+  EVC_RULE("event_compat.h: signal_set adds EV_PERSIST: the event stays pending and runs for "
+           "each later delivery");
+  Probe& p = NewProbe("signal");
+  event* ev = SetSignal(p, SIGUSR1);
+  ASSERT_EQ(signal_add(ev, nullptr), 0);
+  ASSERT_EQ(raise(SIGUSR1), 0);
+  event_base_loop(base_, EVLOOP_ONCE);
+  EXPECT_NE(signal_pending(ev, nullptr), 0);
+  ASSERT_EQ(raise(SIGUSR1), 0);
+  event_base_loop(base_, EVLOOP_ONCE);
+  EXPECT_EQ(p.calls, 2);
+}
+
+TEST_F(Compat14Signal, SignalDelStopsDelivery) {
+  EVC_RULE("event_compat.h: signal_del makes the signal event non-pending; the loop has "
+           "nothing left and returns 1");
+  Probe& p = NewProbe("signal");
+  event* ev = SetSignal(p, SIGUSR2);
+  ASSERT_EQ(signal_add(ev, nullptr), 0);
+  ASSERT_EQ(signal_del(ev), 0);
+  EXPECT_EQ(signal_pending(ev, nullptr), 0);
+  EXPECT_EQ(event_base_loop(base_, EVLOOP_NONBLOCK), 1);
+  EXPECT_EQ(p.calls, 0);
+}
+
+TEST_F(Compat14Signal, SignalMacrosGiveTheSignalNumber) {
+  EVC_RULE("event_compat.h: EVENT_SIGNAL of a signal event is its signal number");
+  Probe& p = NewProbe("signal");
+  event* ev = SetSignal(p, SIGUSR2);
+  EXPECT_EQ(EVENT_SIGNAL(ev), SIGUSR2);
+}
+
+}  // namespace
+}  // namespace evc
