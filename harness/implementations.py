@@ -32,8 +32,8 @@ import tomllib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from evharness import backends, expectations  # noqa: E402
 
-AREAS = ("evbuffer", "event", "listener", "bufferevent", "programs")
-BUILTIN = ("reference", "libevent")
+AREAS = ("evbuffer", "event", "listener", "bufferevent", "programs", "compat14")
+BUILTIN = ("reference", "libevent", "libev")
 KEYS = {"name", "areas", "include_dirs", "libraries", "pkg_config", "environment", "backends",
         "expectations"}
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
