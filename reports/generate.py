@@ -295,6 +295,84 @@ def bench_section(path):
     return out
 
 
+def _md_summary(matrix):
+    """The summary table: one row per column, a count per status."""
+    out = ["| column | areas | tests | " + " | ".join(s for s in st.ALL_STATUSES) +
+           " | unexpected |", "|---|---|---|" + "---|" * (len(st.ALL_STATUSES) + 1)]
+    for c in matrix["columns"]:
+        n = matrix["summary"][c["name"]]
+        total = sum(v for k, v in n.items() if k != "unexpected")
+        out.append(f"| {c['name']} | {', '.join(c['areas'])} | {total} | " +
+                   " | ".join(str(n.get(s, 0)) for s in st.ALL_STATUSES) +
+                   f" | {n['unexpected']} |")
+    return out
+
+
+def _differing(matrix):
+    """Tests whose result is not the same in every column that runs them."""
+    return [r for r in matrix["tests"]
+            if len({cell["status"] for cell in r["results"].values()} - {st.UNSUPPORTED}) > 1]
+
+
+def _unexpected(matrix):
+    return [(r, c["name"]) for r in matrix["tests"] for c in matrix["columns"]
+            if r["results"].get(c["name"], {}).get("unexpected")]
+
+
+# GitHub refuses comments over 65,536 characters; stay well under.
+PR_COMMENT_LIMIT = 60000
+
+
+def _short_message(message, lines=12):
+    kept = message.strip().splitlines()
+    more = len(kept) - lines
+    return "\n".join(kept[:lines] + ([f"... ({more} more lines in report.md)"] if more > 0 else []))
+
+
+def write_pr_comment(matrix, path, limit=PR_COMMENT_LIMIT):
+    """The Markdown for a pull-request comment: the gate's verdict, the summary
+    table, the unexpected results with their messages, then the differences
+    between columns as one table row each; never longer than limit."""
+    unexpected = _unexpected(matrix)
+    verdict = (f"❌ **{len(unexpected)} unexpected result{'s' if len(unexpected) != 1 else ''}**"
+               if unexpected else "✅ every result matches its expectations")
+    out = [f"## evconform conformance matrix: {verdict}", ""] + _md_summary(matrix)
+    if unexpected:
+        out += ["", "### Unexpected results", ""]
+        for r, c in unexpected:
+            cell = r["results"][c]
+            out.append(f"- **{c}** `{r['test']}`: {cell['status']} (expected {cell['expected']})")
+            if cell["message"]:
+                msg = _short_message(cell["message"]).replace("\n", "\n    ")
+                out.append(f"  ```\n    {msg}\n    ```")
+    diff = _differing(matrix)
+    out += ["", f"### Differences between columns ({len(diff)} tests)", ""]
+    if not diff:
+        out.append("None: every column that runs a test gives the same result.")
+    else:
+        out += ["Each row: the columns that run the test and do not PASS it; "
+                "(expected) = the implementation's expectations file records it, "
+                "❗ = unexpected.", "", "| test | not PASS |", "|---|---|"]
+    rows = []
+    for r in diff:
+        cells = [f"{c}: {cell['status']}" + (" ❗" if cell["unexpected"] else " (expected)"
+                                             if cell["expected"] == cell["status"] else "")
+                 for c, cell in r["results"].items()
+                 if cell["status"] not in (st.PASS, st.UNSUPPORTED)]
+        rows.append(f"| `{r['test']}` | {'; '.join(cells)} |")
+    footer = ["", "Full report (every message, rule and cell): `report.md`, `report.html`."]
+    size = len("\n".join(out + footer)) + 1
+    for i, row in enumerate(rows):
+        if size + len(row) + 200 > limit:
+            out.append(f"| … {len(rows) - i} more (see `report.md`) | |")
+            break
+        out.append(row)
+        size += len(row) + 1
+    out += footer
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+
+
 def write_markdown(matrix, path, extra=()):
     cols = [c["name"] for c in matrix["columns"]]
     out = ["# evconform conformance matrix", ""]
@@ -305,15 +383,7 @@ def write_markdown(matrix, path, extra=()):
                "Columns named `<implementation>/<backend>` run the backend-dependent areas (" +
                (", ".join(matrix["per_backend_areas"]) or "none") +
                ") with that kernel method selected; the plain column runs the other areas.")
-    out += ["", "## Summary", "", "| column | areas | tests | " +
-            " | ".join(s for s in st.ALL_STATUSES) + " | unexpected |",
-            "|---|---|---|" + "---|" * (len(st.ALL_STATUSES) + 1)]
-    for c in matrix["columns"]:
-        n = matrix["summary"][c["name"]]
-        total = sum(v for k, v in n.items() if k != "unexpected")
-        out.append(f"| {c['name']} | {', '.join(c['areas'])} | {total} | " +
-                   " | ".join(str(n.get(s, 0)) for s in st.ALL_STATUSES) +
-                   f" | {n['unexpected']} |")
+    out += ["", "## Summary", ""] + _md_summary(matrix)
     areas = sorted({r["area"] for r in matrix["tests"]})
     out += ["", "### By area (passes per column; · = the column does not run the area)", "",
             "| area | tests | " + " | ".join(cols) + " |", "|---|---|" + "---|" * len(cols)]
@@ -328,8 +398,7 @@ def write_markdown(matrix, path, extra=()):
                                      for r in rows)))
         out.append(f"| {a} | {len(rows)} | " + " | ".join(cells) + " |")
 
-    diff = [r for r in matrix["tests"]
-            if len({cell["status"] for cell in r["results"].values()} - {st.UNSUPPORTED}) > 1]
+    diff = _differing(matrix)
     out += ["", "## Differences between columns", ""]
     if not diff:
         out.append("None: every column that runs a test gives the same result.")
@@ -350,8 +419,7 @@ def write_markdown(matrix, path, extra=()):
                 out.append(f"  - message:\n    ```\n    {msg}\n    ```")
         out.append("")
 
-    unexpected = [(r, c) for r in matrix["tests"] for c in cols
-                  if r["results"].get(c, {}).get("unexpected")]
+    unexpected = _unexpected(matrix)
     out += ["", "## Unexpected results", ""]
     if not unexpected:
         out.append("None: every result matches its expectation.")
@@ -401,6 +469,7 @@ def main(argv):
         write_json(matrix, os.path.join(args.out, "matrix.json"))
         write_junit(matrix, os.path.join(args.out, "junit.xml"))
         html_report.write_html(matrix, os.path.join(args.out, "report.html"))
+        write_pr_comment(matrix, os.path.join(args.out, "pr-comment.md"))
         write_markdown(matrix, os.path.join(args.out, "report.md"), fuzz_section(args.fuzz_summary) + kill_matrix_section(args.kill_matrix)
                        + bench_section(args.bench))
     except InputError as e:

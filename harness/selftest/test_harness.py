@@ -231,6 +231,12 @@ class LauncherTest(unittest.TestCase):
         self.assertIn("deliberate failure", md)
         with open(os.path.join(out, "junit.xml")) as f:
             self.assertIn('failures="1"', f.read())
+        with open(os.path.join(out, "pr-comment.md")) as f:
+            pr = f.read()
+        self.assertIn("1 unexpected result", pr)
+        self.assertIn("deliberate failure", pr)   # the unexpected result's message
+        self.assertNotIn("Full matrix", pr)
+        self.assertNotIn("Fake.Passes", pr)       # differences only
         gate = run([GENERATOR, "--results", self.results, "--registry", registry,
                     "--out", out, "--gate"])
         self.assertEqual(gate.returncode, 1)
@@ -240,6 +246,31 @@ class LauncherTest(unittest.TestCase):
         gate = run([GENERATOR, "--results", self.results, "--registry", registry,
                     "--out", out, "--gate"])
         self.assertEqual(gate.returncode, 0, gate.stdout + gate.stderr)
+
+
+class PrCommentTest(unittest.TestCase):
+    """reports/generate.py's pull-request comment stays under its size limit."""
+
+    def test_many_differences_are_cut_to_the_limit(self):
+        sys.path.insert(0, os.path.join(SRC, "reports"))
+        import generate
+        cols = [{"name": n, "impl": n, "backend": "", "areas": ["a"]} for n in ("x", "y")]
+        cell = lambda s: {"status": s, "expected": s, "unexpected": False, "message": "",
+                          "expectation_reason": ""}
+        tests = [{"test": f"Suite.Case{i:04d}", "area": "a", "kind": "conformance", "rule": "",
+                  "results": {"x": cell("PASS"), "y": cell("FAIL")}} for i in range(2000)]
+        matrix = {"columns": cols, "tests": tests, "per_backend_areas": [],
+                  "summary": {"x": {"PASS": 2000, "unexpected": 0},
+                              "y": {"FAIL": 2000, "unexpected": 0}}}
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "pr.md")
+            generate.write_pr_comment(matrix, path, limit=4000)
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        self.assertLessEqual(len(text), 4000)
+        self.assertIn("Differences between columns (2000 tests)", text)
+        self.assertIn("| `Suite.Case0000` | y: FAIL (expected) |", text)
+        self.assertRegex(text, r"… \d+ more \(see `report.md`\)")
 
 
 @unittest.skipUnless(FAKE and os.access(FAKE, os.X_OK), "EVCONFORM_FAKE_TEST not set")
