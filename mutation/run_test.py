@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Bad input to the toolkit's own tools (mutation runner, property runner,
-flake hunt, implementations file): one line on
+flake hunt, implementations file, the matrix runner): one line on
 stderr and exit status 2, before any build starts."""
 import os
 import subprocess
@@ -26,6 +26,7 @@ def main():
     props = os.path.join(ROOT, "property", "run_properties.py")
     flakes = os.path.join(ROOT, "harness", "check_flakes.py")
     impls = os.path.join(ROOT, "harness", "implementations.py")
+    runner = os.path.join(ROOT, "harness", "runner.py")
     with tempfile.TemporaryDirectory() as tmp:
         bad = os.path.join(tmp, "faults")
         os.makedirs(bad)
@@ -65,6 +66,19 @@ def main():
             check([flakes, "--repeat", "0"], "at least 1"),
             check([flakes, "--build", os.path.join(tmp, "nobuild")], "no CTest build"),
             check([flakes, "--build", build, "--impl", "nosuch"], "unknown implementation 'nosuch'"),
+            check([runner, "--bogus"], "unrecognized arguments: --bogus"),
+            check([runner, "--filter", "(", "--no-build"], "not a regular expression"),
+            check([runner, "-j", "0"], "positive number"),
+            check([runner, "--update-expectations", "--area", "event"], "whole implementations"),
+            check([runner, "--implementations", os.path.join(tmp, "none.toml")],
+                  "implementations file not found"),
+            check([runner, "--no-build", "--build-dir", tmp], "not a configured evconform build"),
+            check([runner, "--no-build", "--build-dir", build, "--impl", "nosuch"],
+                  "unknown implementation or column 'nosuch'"),
+            check([runner, "--no-build", "--build-dir", build, "--area", "threads"],
+                  "unknown area 'threads'"),
+            check([runner, "--no-build", "--build-dir", build, "--filter", "^NoSuchTest$"],
+                  "no test matches"),
         ]
     sys.exit(0 if all(results) else 1)
 

@@ -77,8 +77,10 @@ def update_expectations(matrix, paths, today):
     from evharness import expectations as ex  # noqa: E402
     written = {}
     for impl, path in paths.items():
-        old = ex.load(path)
         cols = [c for c in matrix["columns"] if c["impl"] == impl]
+        if not cols:
+            continue  # not in this run's report (--columns): its file stays as it is
+        old = ex.load(path)
         entries = []
         for row in matrix["tests"]:
             cells = {c["backend"]: row["results"][c["name"]] for c in cols if c["name"] in row["results"]}
@@ -458,11 +460,22 @@ def main(argv):
     p.add_argument("--update-expectations", action="store_true",
                    help="write this run's results as every implementation's new expectations "
                         "baseline (new entries get a TODO reason to fill in)")
+    p.add_argument("--columns",
+                   help="comma-separated columns to report (default: every configured column); "
+                        "a run of a subset reports only the columns it ran")
     p.add_argument("--gate", action="store_true",
                    help="exit 1 if any result differs from its expectation")
     args = p.parse_args(argv)
     try:
-        matrix = build_matrix(load_registry(args.registry), load_results(args.results))
+        columns, per_backend = load_registry(args.registry)
+        if args.columns:
+            wanted = args.columns.split(",")
+            unknown = [w for w in wanted if w not in {c["name"] for c in columns}]
+            if unknown:
+                raise InputError(f"unknown column '{unknown[0]}' (configured: "
+                                 f"{' '.join(c['name'] for c in columns)})")
+            columns = [c for c in columns if c["name"] in wanted]
+        matrix = build_matrix((columns, per_backend), load_results(args.results))
         if not matrix["tests"]:
             raise InputError(f"no result records under {args.results}")
         os.makedirs(args.out, exist_ok=True)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A user plugs in an implementation by configuration alone.
+"""A user plugs in an implementation by configuration alone, and the gate
+flips on a deliberately broken build.
 
 Writes an implementations file that names the system's libevent again,
 under another name and through pkg-config, claiming only the evbuffer area;
@@ -7,6 +8,12 @@ configures a scratch build with it (the reference as the only built-in),
 builds that implementation's evbuffer suite, runs part of it through CTest
 and checks that the new column appears in the registry with its results,
 and that the areas it does not claim are UNSUPPORTED in the report.
+
+The same file names "libevent-broken": libevent with a library in front
+that replaces evbuffer_readln by one that always returns NULL, held to
+libevent's expectations. The runner (harness/runner.py) gates the readln
+tests: exit 0 on libevent-pc, exit 1 on libevent-broken with each
+regression printed as it happens.
 
   plugin_test.py SOURCE_DIR
 """
@@ -25,24 +32,63 @@ def sh(cmd, **kw):
     return p.stdout
 
 
+BROKEN_READLN = """
+#include <stddef.h>
+struct evbuffer;
+/* The deliberate regression: no line is ever found. */
+char *evbuffer_readln(struct evbuffer *buf, size_t *n_read_out, int eol_style) {
+  (void)buf; (void)eol_style;
+  if (n_read_out) *n_read_out = 0;
+  return NULL;
+}
+"""
+
+
+def broken_library(tmp):
+    c = os.path.join(tmp, "broken_readln.c")
+    with open(c, "w") as f:
+        f.write(BROKEN_READLN)
+    obj, lib = c[:-2] + ".o", os.path.join(tmp, "libbroken_readln.a")
+    sh(["cc", "-c", "-fPIC", c, "-o", obj])
+    sh(["ar", "rcs", lib, obj])
+    return lib
+
+
+def gate(src, build, impl):
+    """The runner's exit status and output on the readln tests of impl."""
+    p = subprocess.run([sys.executable, os.path.join(src, "harness", "runner.py"),
+                        "--build-dir", build, "--no-build", "--impl", impl, "--area", "evbuffer",
+                        "--filter", "EvbufferReadln", "--out", os.path.join(build, "report-" + impl)],
+                       capture_output=True, text=True, timeout=600)
+    return p.returncode, p.stdout + p.stderr
+
+
 def main(src):
     with tempfile.TemporaryDirectory() as tmp:
         impl_file = os.path.join(tmp, "impls.toml")
+        libevent_expectations = f"{src}/harness/expectations/libevent.toml"
         with open(impl_file, "w") as f:
             f.write('[[implementation]]\n'
                     'name = "libevent-pc"\n'
                     'pkg_config = "libevent_core"\n'
                     'areas = ["evbuffer"]\n'
-                    f'expectations = "{src}/harness/expectations/libevent.toml"\n'
-                    'environment = { EVC_PLUGGED = "1" }\n')
+                    f'expectations = "{libevent_expectations}"\n'
+                    'environment = { EVC_PLUGGED = "1" }\n'
+                    '\n[[implementation]]\n'
+                    'name = "libevent-broken"\n'
+                    f'libraries = ["{broken_library(tmp)}"]\n'
+                    'pkg_config = "libevent_core"\n'
+                    'areas = ["evbuffer"]\n'
+                    f'expectations = "{libevent_expectations}"\n')
         build = os.path.join(tmp, "build")
         sh(["cmake", "-S", src, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
             "-DEVCONFORM_BUILTIN=reference", f"-DEVCONFORM_IMPLEMENTATIONS_FILE={impl_file}"])
         with open(os.path.join(build, "evconform-implementations.json")) as f:
             registry = json.load(f)
         names = [i["name"] for i in registry["implementations"]]
-        assert names == ["reference", "libevent-pc"], names
-        sh(["cmake", "--build", build, "--target", "conformance_evbuffer_libevent-pc", "-j", "2"])
+        assert names == ["reference", "libevent-pc", "libevent-broken"], names
+        sh(["cmake", "--build", build, "--target", "conformance_evbuffer_libevent-pc",
+            "conformance_evbuffer_libevent-broken", "-j", "2"])
         out = sh(["ctest", "--test-dir", build, "-L", "column:libevent-pc", "-R",
                   "EvbufferBadInput|EvbufferReserve", "-j", "2"])
         assert "tests passed" in out, out
@@ -63,6 +109,15 @@ def main(src):
         cols = [c["name"] for c in matrix["columns"]]
         assert "libevent-pc" in cols, cols
         print(f"ok: plugged column libevent-pc ran {sum(statuses.values())} tests: {statuses}")
+
+        code, out = gate(src, build, "libevent-pc")
+        assert code == 0, f"the gate failed on libevent itself ({code}):\n{out}"
+        code, out = gate(src, build, "libevent-broken")
+        regressions = [l for l in out.splitlines() if l.startswith("UNEXPECTED libevent-broken.")]
+        assert code == 1, f"the gate did not flip on the broken build ({code}):\n{out}"
+        assert len(regressions) >= 5, out
+        print(f"ok: the gate passes libevent-pc and fails libevent-broken "
+              f"({len(regressions)} readln regressions, e.g. {regressions[0]})")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""evconform's runner: build, run any subset of the conformance matrix with
+progress, write the report, and exit with the gate's status.
+
+    tools/evconform [--impl NAME]... [--area AREA]... [--filter REGEX]
+                    [--implementations FILE] [--valgrind] [--build-dir DIR]
+                    [--no-build] [-j N] [--out DIR] [--update-expectations]
+
+--impl takes an implementation (every column of it) or one column
+("libevent/poll"); --area an area (evbuffer, event, listener, bufferevent,
+programs, compat14); --filter a regular expression on the test name
+("Suite.Case"). Each may be repeated; without them everything runs.
+--implementations plugs in the implementations a TOML file names (format:
+harness/implementations.py). --valgrind runs every test under memcheck
+(the valgrind build, build/valgrind): memory errors and leaks are MEMERR.
+--build-dir uses another configured build tree; --no-build runs what is
+already built there.
+
+Every test runs in its own process under a timeout through the harness
+launcher (harness/run_test.py), so a crash or a hang is a result. While it
+runs, one line shows tests done / total and the unexpected results so far;
+each unexpected result is printed when it happens.
+
+Exit status: 0 when every result matches its expectations; 1 when any does
+not (FAIL, CRASH, TIMEOUT or MEMERR where PASS is expected, and a PASS where
+something else is: a stale expectation); 2 on bad input or a build error,
+with a one-line message.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+GENERATOR = os.path.join(SRC, "reports", "generate.py")
+SUITE_KINDS = "kind:(conformance|property)"
+# A ctest line for a finished test: " 12/345 Test #67: name .....   Passed    0.12 sec"
+FINISHED = re.compile(r"^\s*(\d+)/(\d+) Test\s+#\d+: (\S+) \.*\s*(?:\*\*\*)?(\w[\w ]*?)\s+[\d.]+ sec")
+
+
+class UsageError(Exception):
+    pass
+
+
+def fail(message):
+    print(f"evconform: {message}", file=sys.stderr)
+    return 2
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="evconform", description=__doc__.split("\n\n")[0])
+    p.add_argument("--impl", action="append", default=[],
+                   help="an implementation or a column (repeatable; default: all)")
+    p.add_argument("--area", action="append", default=[], help="an area (repeatable)")
+    p.add_argument("--filter", help="regular expression on the test name (Suite.Case)")
+    p.add_argument("--implementations", help="implementations file (TOML) to plug in")
+    p.add_argument("--valgrind", action="store_true", help="run every test under memcheck")
+    p.add_argument("--build-dir", help="an already configured build tree to use "
+                   "(default: build/default, or build/valgrind with --valgrind)")
+    p.add_argument("--no-build", action="store_true",
+                   help="run what is built: no configure, no build")
+    p.add_argument("-j", "--jobs", type=int, default=2, help="tests at a time (default 2)")
+    p.add_argument("--out", help="report folder (default: <build>/report)")
+    p.add_argument("--update-expectations", action="store_true",
+                   help="write this run's results as the selected implementations' new "
+                        "expectations (whole implementations only: no --area or --filter)")
+
+    def error(message):  # one line, exit 2, like every tool of the toolkit
+        raise UsageError(message)
+    p.error = error
+    args = p.parse_args(argv)
+    if args.jobs < 1:
+        raise UsageError("-j needs a positive number")
+    if args.filter is not None:
+        try:
+            re.compile(args.filter)
+        except re.error as e:
+            raise UsageError(f"--filter is not a regular expression: {e}")
+    if args.update_expectations and (args.area or args.filter):
+        raise UsageError("--update-expectations rewrites whole expectations files: "
+                         "run whole implementations (no --area or --filter)")
+    if args.no_build and args.implementations:
+        raise UsageError("--implementations needs a configure: drop --no-build")
+    if args.implementations and not os.path.isfile(args.implementations):
+        raise UsageError(f"implementations file not found: {args.implementations}")
+    return args
+
+
+def configure_and_build(preset, build_dir, implementations):
+    """Configures (the preset, or build_dir's own cache) and builds."""
+    file_arg = os.path.abspath(implementations) if implementations else ""
+    where = ["--preset", preset] if not build_dir else ["-S", SRC, "-B", build_dir]
+    p = subprocess.run(["cmake"] + where + [f"-DEVCONFORM_IMPLEMENTATIONS_FILE={file_arg}"],
+                       cwd=SRC, capture_output=True, text=True)
+    if p.returncode != 0:
+        out = p.stdout + p.stderr
+        m = re.search(r"evconform: .*", out) or re.search(r"CMake Error.*", out)
+        raise UsageError(m.group(0) if m else out.strip().splitlines()[-1])
+    print(f"evconform: building ({build_dir or preset})...", flush=True)
+    what = ["--preset", preset] if not build_dir else [build_dir, "-j", "2"]
+    p = subprocess.run(["cmake", "--build"] + what, cwd=SRC, capture_output=True, text=True)
+    if p.returncode != 0:
+        tail = (p.stdout + p.stderr).strip().splitlines()[-30:]
+        print("\n".join(tail), file=sys.stderr)
+        raise UsageError(f"the build failed (cmake --build {' '.join(what)})")
+
+
+def cache_value(build, name):
+    with open(os.path.join(build, "CMakeCache.txt"), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(name + ":"):
+                return line.split("=", 1)[1].strip()
+    return ""
+
+
+def select_columns(registry_path, impls, areas):
+    """The columns to run and report, and the ctest label filters."""
+    with open(registry_path, encoding="utf-8") as f:
+        reg = json.load(f)
+    columns = []
+    known_areas = set(reg.get("per_backend_areas", []))
+    for i in reg["implementations"]:
+        known_areas.update(i["areas"])
+        columns.append((i["name"], i["name"]))
+        columns += [(i["name"], f"{i['name']}/{b}") for b in i.get("backends", [])]
+    names = {c for _, c in columns} | {i for i, _ in columns}
+    for name in impls:
+        if name not in names:
+            raise UsageError(f"unknown implementation or column '{name}' (configured: "
+                             f"{' '.join(sorted(names))})")
+    for a in areas:
+        if a not in known_areas:
+            raise UsageError(f"unknown area '{a}' (known: {' '.join(sorted(known_areas))})")
+    chosen = [c for i, c in columns if not impls or i in impls or c in impls]
+    labels = ["-L", SUITE_KINDS]
+    if impls:
+        labels += ["-L", "^column:(" + "|".join(re.escape(c) for c in chosen) + ")$"]
+    if areas:
+        labels += ["-L", "^area:(" + "|".join(re.escape(a) for a in areas) + ")$"]
+    return chosen, labels
+
+
+def count_tests(build, selection):
+    p = subprocess.run(["ctest", "--test-dir", build, "-N"] + selection,
+                       capture_output=True, text=True)
+    m = re.search(r"Total Tests: (\d+)", p.stdout)
+    return int(m.group(1)) if m else 0
+
+
+def result_of(results_dir, test):
+    """The harness's record for a CTest name '<column>.<Suite>.<Case>'."""
+    for column in sorted(os.listdir(results_dir)) if os.path.isdir(results_dir) else []:
+        name = column.replace("+", "/")
+        if test.startswith(name + "."):
+            path = os.path.join(results_dir, column, test[len(name) + 1:] + ".json")
+            if os.path.exists(path):
+                with open(path, encoding="utf-8") as f:
+                    return json.load(f)
+    return None
+
+
+def run_tests(build, selection, total, jobs, results_dir):
+    """Runs the selection through ctest, showing progress; returns the
+    number of tests ctest reported as not passing (unexpected results)."""
+    tty = sys.stdout.isatty()
+    done = unexpected = 0
+    last_print = 0.0
+    proc = subprocess.Popen(["ctest", "--test-dir", build, "-j", str(jobs)] + selection,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in proc.stdout:
+        m = FINISHED.match(line)
+        if not m:
+            continue
+        done += 1
+        test, outcome = m.group(3), m.group(4)
+        if outcome not in ("Passed", "Skipped"):
+            unexpected += 1
+            rec = result_of(results_dir, test) or {}
+            status = rec.get("status", outcome.upper())
+            expected = rec.get("expected", "PASS")
+            if tty:
+                print("\r\033[K", end="")
+            print(f"UNEXPECTED {test}: {status} (expected {expected})", flush=True)
+        now = time.monotonic()
+        if tty:
+            print(f"\r\033[K[{done}/{total}] {unexpected} unexpected", end="", flush=True)
+        elif now - last_print >= 10 or done == total:
+            print(f"[{done}/{total}] {unexpected} unexpected", flush=True)
+            last_print = now
+    proc.wait()
+    if tty:
+        print()
+    return unexpected
+
+
+def main(argv):
+    try:
+        args = parse_args(argv)
+        preset = "valgrind" if args.valgrind else "default"
+        build = os.path.abspath(args.build_dir or os.path.join(SRC, "build", preset))
+        if not args.no_build:
+            configure_and_build(preset, args.build_dir, args.implementations)
+        registry = os.path.join(build, "evconform-implementations.json")
+        if not os.path.exists(registry):
+            raise UsageError(f"{build} is not a configured evconform build tree")
+        columns, selection = select_columns(registry, args.impl, args.area)
+        if args.filter:
+            selection += ["-R", args.filter]
+        total = count_tests(build, selection)
+        if total == 0:
+            raise UsageError("no test matches the selection")
+    except UsageError as e:
+        return fail(str(e))
+    results = cache_value(build, "EVCONFORM_RESULTS_DIR") or os.path.join(build, "results")
+    shutil.rmtree(results, ignore_errors=True)
+    print(f"evconform: running {total} tests on {', '.join(columns)}", flush=True)
+    start = time.monotonic()
+    run_tests(build, selection, total, args.jobs, results)
+    print(f"evconform: ran {total} tests in {time.monotonic() - start:.0f} s", flush=True)
+    report = ["--gate", "--results", results, "--registry", registry,
+              "--out", args.out or os.path.join(build, "report"), "--columns", ",".join(columns),
+              "--fuzz-summary", os.path.join(SRC, "build", "fuzz", "campaign", "summary.json"),
+              "--kill-matrix", os.path.join(SRC, "build", "mutants", "kill-matrix.json"),
+              "--bench", os.path.join(SRC, "build", "bench", "bench.json")]
+    if args.update_expectations:
+        report.append("--update-expectations")
+    return subprocess.run([sys.executable, GENERATOR] + report).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
