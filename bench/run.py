@@ -105,11 +105,21 @@ def run_program(binary, args, method):
         raise BenchError(f"{os.path.basename(binary)} printed no JSON result")
 
 
-def run_gbench(binary, smoke):
-    """One run of the Google Benchmark binary: {name: (throughput, unit)}."""
-    args = [binary, "--benchmark_format=json", "--benchmark_min_time=" + ("0.01" if smoke else "0.1")]
-    if smoke:
-        args.append("--benchmark_filter=/1$")
+def list_gbench(binary, smoke):
+    """The benchmark names of a Google Benchmark binary (only the 1x ones in smoke mode)."""
+    p = subprocess.run([binary, "--benchmark_list_tests"], capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise BenchError(f"{os.path.basename(binary)} --benchmark_list_tests failed ({p.returncode})")
+    names = p.stdout.split()
+    return [n for n in names if n.endswith("/1")] if smoke else names
+
+
+def run_gbench(binary, smoke, name):
+    """One benchmark case of the Google Benchmark binary, in a process of its
+    own (so no case runs on the heap another left behind):
+    {name: (throughput, unit)}."""
+    args = [binary, "--benchmark_format=json", "--benchmark_min_time=" + ("0.01" if smoke else "0.1"),
+            "--benchmark_filter=^" + re.escape(name) + "$"]
     try:
         p = subprocess.run(args, capture_output=True, text=True, timeout=900)
     except subprocess.TimeoutExpired:
@@ -198,11 +208,14 @@ def collect(args):
     order = lambda k: IMPLS if k % 2 == 0 else tuple(reversed(IMPLS))  # noqa: E731
 
     if "evbuffer" in wanted:
-        trials = {i: [] for i in IMPLS}
-        for k in range(args.trials):
-            for impl in order(k):
-                progress(f"evbuffer {impl} trial {k + 1}/{args.trials}")
-                trials[impl].append(run_gbench(binaries[("evbuffer", impl)], args.smoke))
+        # Each case in its own process, trials alternating per case (ABBA).
+        names = list_gbench(binaries[("evbuffer", "reference")], args.smoke)
+        trials = {i: [{} for _ in range(args.trials)] for i in IMPLS}
+        for n, name in enumerate(names):
+            progress(f"evbuffer {name} ({n + 1}/{len(names)}), {args.trials} trials")
+            for k in range(args.trials):
+                for impl in order(k):
+                    trials[impl][k].update(run_gbench(binaries[("evbuffer", impl)], args.smoke, name))
         for name in trials["reference"][0]:
             ref = [t[name][0] for t in trials["reference"]]
             lib = [t[name][0] for t in trials["libevent"]]
@@ -257,10 +270,13 @@ def search_vs_memchr(rows):
     for r in rows:
         if (r["series"] or "").startswith("search_eol") and r["scale"] in memchr:
             m = memchr[r["scale"]]
+            # The target is for "a long buffer with few EOLs": the 64 MiB one.
+            long_buffer = r["scale"] == 100
             out.append({"id": r["id"], "scale": r["scale"],
                         "reference": r["reference"] / m["reference"],
-                        "libevent": r["libevent"] / m["libevent"], "target": 0.5,
-                        "met": r["reference"] / m["reference"] >= 0.5})
+                        "libevent": r["libevent"] / m["libevent"],
+                        "target": 0.5 if long_buffer else None,
+                        "met": r["reference"] / m["reference"] >= 0.5 if long_buffer else None})
     return out
 
 
@@ -360,8 +376,9 @@ def markdown(rows, memory, search, scal, toolkit, args):
         lines += ["", "## search_eol as a fraction of a memchr scan of the same bytes", "",
                   "| benchmark | reference | libevent | target |", "|---|---|---|---|"]
         for s in search:
-            lines.append(f"| {s['id']} | {s['reference']:.2f} | {s['libevent']:.2f} | "
-                         f"≥ 0.5 {'met' if s['met'] else '**missed**'} |")
+            target = ("" if s["target"] is None else
+                      f"≥ {s['target']:.1f} {'met' if s['met'] else '**missed**'}")
+            lines.append(f"| {s['id']} | {s['reference']:.2f} | {s['libevent']:.2f} | {target} |")
     if scal:
         lines += ["", "## Scaling: cost per unit of work at 10x and 100x the work, relative to 1x", "",
                   "1.0 = linear (per-unit cost unchanged). For the dispatch P series the work is "
