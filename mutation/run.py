@@ -39,9 +39,10 @@ KINDS = ("conformance", "property", "fuzz-replay")
 # Areas whose tests can observe a fault in the given area.
 OBSERVERS = {
     "evbuffer": ["evbuffer", "bufferevent", "programs"],
-    "event": ["event", "listener", "bufferevent", "programs"],
+    "event": ["event", "listener", "bufferevent", "programs", "compat14"],
     "listener": ["listener", "programs"],
     "bufferevent": ["bufferevent", "programs"],
+    "compat14": ["compat14"],
 }
 
 
