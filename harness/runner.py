@@ -102,10 +102,9 @@ def configure_and_build(preset, build_dir, implementations):
         raise UsageError(m.group(0) if m else out.strip().splitlines()[-1])
     print(f"evconform: building ({build_dir or preset})...", flush=True)
     what = ["--preset", preset] if not build_dir else [build_dir, "-j", "2"]
-    p = subprocess.run(["cmake", "--build"] + what, cwd=SRC, capture_output=True, text=True)
+    # The build's own progress shows (a first build takes minutes).
+    p = subprocess.run(["cmake", "--build"] + what, cwd=SRC, stdout=sys.stdout, stderr=sys.stderr)
     if p.returncode != 0:
-        tail = (p.stdout + p.stderr).strip().splitlines()[-30:]
-        print("\n".join(tail), file=sys.stderr)
         raise UsageError(f"the build failed (cmake --build {' '.join(what)})")
 
 
