@@ -90,8 +90,9 @@ def parse_args(argv):
     return args
 
 
-def configure_and_build(preset, build_dir, implementations):
-    """Configures (the preset, or build_dir's own cache) and builds."""
+def configure(preset, build_dir, implementations):
+    """Configures the preset, or build_dir with its own cache (this writes
+    the implementation registry, so names are checked before the build)."""
     file_arg = os.path.abspath(implementations) if implementations else ""
     where = ["--preset", preset] if not build_dir else ["-S", SRC, "-B", build_dir]
     p = subprocess.run(["cmake"] + where + [f"-DEVCONFORM_IMPLEMENTATIONS_FILE={file_arg}"],
@@ -100,6 +101,9 @@ def configure_and_build(preset, build_dir, implementations):
         out = p.stdout + p.stderr
         m = re.search(r"evconform: .*", out) or re.search(r"CMake Error.*", out)
         raise UsageError(m.group(0) if m else out.strip().splitlines()[-1])
+
+
+def run_build(preset, build_dir):
     print(f"evconform: building ({build_dir or preset})...", flush=True)
     what = ["--preset", preset] if not build_dir else [build_dir, "-j", "2"]
     # The build's own progress shows (a first build takes minutes).
@@ -202,11 +206,13 @@ def main(argv):
         preset = "valgrind" if args.valgrind else "default"
         build = os.path.abspath(args.build_dir or os.path.join(SRC, "build", preset))
         if not args.no_build:
-            configure_and_build(preset, args.build_dir, args.implementations)
+            configure(preset, args.build_dir, args.implementations)
         registry = os.path.join(build, "evconform-implementations.json")
         if not os.path.exists(registry):
             raise UsageError(f"{build} is not a configured evconform build tree")
         columns, selection = select_columns(registry, args.impl, args.area)
+        if not args.no_build:
+            run_build(preset, args.build_dir)
         if args.filter:
             selection += ["-R", args.filter]
         total = count_tests(build, selection)
