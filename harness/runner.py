@@ -124,13 +124,16 @@ def select_columns(registry_path, impls, areas):
     """The columns to run and report, and the ctest label filters."""
     with open(registry_path, encoding="utf-8") as f:
         reg = json.load(f)
+    per_backend = set(reg.get("per_backend_areas", []))
+    known_areas = set(per_backend)
+    # (implementation, column, the areas the column holds; None: every area)
     columns = []
-    known_areas = set(reg.get("per_backend_areas", []))
     for i in reg["implementations"]:
         known_areas.update(i["areas"])
-        columns.append((i["name"], i["name"]))
-        columns += [(i["name"], f"{i['name']}/{b}") for b in i.get("backends", [])]
-    names = {c for _, c in columns} | {i for i, _ in columns}
+        backends = i.get("backends", []) if per_backend else []
+        columns.append((i["name"], i["name"], None if not backends else "plain"))
+        columns += [(i["name"], f"{i['name']}/{b}", "per_backend") for b in backends]
+    names = {c for _, c, _ in columns} | {i for i, _, _ in columns}
     for name in impls:
         if name not in names:
             raise UsageError(f"unknown implementation or column '{name}' (configured: "
@@ -138,7 +141,10 @@ def select_columns(registry_path, impls, areas):
     for a in areas:
         if a not in known_areas:
             raise UsageError(f"unknown area '{a}' (known: {' '.join(sorted(known_areas))})")
-    chosen = [c for i, c in columns if not impls or i in impls or c in impls]
+    def holds(kind):  # whether a column of this kind has cells for the chosen areas
+        return (not areas or kind is None or
+                any((a in per_backend) == (kind == "per_backend") for a in areas))
+    chosen = [c for i, c, kind in columns if (not impls or i in impls or c in impls) and holds(kind)]
     labels = ["-L", SUITE_KINDS]
     if impls:
         labels += ["-L", "^column:(" + "|".join(re.escape(c) for c in chosen) + ")$"]
