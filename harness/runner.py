@@ -37,6 +37,8 @@ import time
 
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 GENERATOR = os.path.join(SRC, "reports", "generate.py")
+sys.path.insert(0, os.path.join(SRC, "reports"))
+import generate  # noqa: E402  (the registry's columns, as the report sees them)
 SUITE_KINDS = "kind:(conformance|property)"
 # A ctest line for a finished test: " 12/345 Test #67: name .....   Passed    0.12 sec"
 FINISHED = re.compile(r"^\s*(\d+)/(\d+) Test\s+#\d+: (\S+) \.*\s*(?:\*\*\*)?(\w[\w ]*?)\s+[\d.]+ sec")
@@ -121,19 +123,15 @@ def cache_value(build, name):
 
 
 def select_columns(registry_path, impls, areas):
-    """The columns to run and report, and the ctest label filters."""
-    with open(registry_path, encoding="utf-8") as f:
-        reg = json.load(f)
-    per_backend = set(reg.get("per_backend_areas", []))
-    known_areas = set(per_backend)
-    # (implementation, column, the areas the column holds; None: every area)
-    columns = []
-    for i in reg["implementations"]:
-        known_areas.update(i["areas"])
-        backends = i.get("backends", []) if per_backend else []
-        columns.append((i["name"], i["name"], None if not backends else "plain"))
-        columns += [(i["name"], f"{i['name']}/{b}", "per_backend") for b in backends]
-    names = {c for _, c, _ in columns} | {i for i, _, _ in columns}
+    """The columns to run and report, and the ctest label filters. The
+    columns and which areas each holds are the report's own
+    (reports/generate.py: load_registry, applies)."""
+    try:
+        columns, per_backend = generate.load_registry(registry_path)
+    except generate.InputError as e:
+        raise UsageError(str(e))
+    known_areas = per_backend | {a for c in columns for a in c["claimed"]}
+    names = {c["name"] for c in columns} | {c["impl"] for c in columns}
     for name in impls:
         if name not in names:
             raise UsageError(f"unknown implementation or column '{name}' (configured: "
@@ -141,10 +139,9 @@ def select_columns(registry_path, impls, areas):
     for a in areas:
         if a not in known_areas:
             raise UsageError(f"unknown area '{a}' (known: {' '.join(sorted(known_areas))})")
-    def holds(kind):  # whether a column of this kind has cells for the chosen areas
-        return (not areas or kind is None or
-                any((a in per_backend) == (kind == "per_backend") for a in areas))
-    chosen = [c for i, c, kind in columns if (not impls or i in impls or c in impls) and holds(kind)]
+    chosen = [c["name"] for c in columns
+              if (not impls or c["impl"] in impls or c["name"] in impls)
+              and (not areas or any(generate.applies(c, a, per_backend) for a in areas))]
     labels = ["-L", SUITE_KINDS]
     if impls:
         labels += ["-L", "^column:(" + "|".join(re.escape(c) for c in chosen) + ")$"]
@@ -160,19 +157,19 @@ def count_tests(build, selection):
     return int(m.group(1)) if m else 0
 
 
-def result_of(results_dir, test):
-    """The harness's record for a CTest name '<column>.<Suite>.<Case>'."""
-    for column in sorted(os.listdir(results_dir)) if os.path.isdir(results_dir) else []:
-        name = column.replace("+", "/")
-        if test.startswith(name + "."):
-            path = os.path.join(results_dir, column, test[len(name) + 1:] + ".json")
+def result_of(results_dir, columns, test):
+    """The harness's record for a CTest name '<column>.<Suite>.<Case>'
+    (harness/run_test.py writes <results>/<column, / as +>/<Suite.Case>.json)."""
+    for column in columns:
+        if test.startswith(column + "."):
+            path = os.path.join(results_dir, column.replace("/", "+"), test[len(column) + 1:] + ".json")
             if os.path.exists(path):
                 with open(path, encoding="utf-8") as f:
                     return json.load(f)
     return None
 
 
-def run_tests(build, selection, total, jobs, results_dir):
+def run_tests(build, selection, total, jobs, results_dir, columns):
     """Runs the selection through ctest, showing progress; returns the
     number of tests ctest reported as not passing (unexpected results)."""
     tty = sys.stdout.isatty()
@@ -188,7 +185,7 @@ def run_tests(build, selection, total, jobs, results_dir):
         test, outcome = m.group(3), m.group(4)
         if outcome not in ("Passed", "Skipped"):
             unexpected += 1
-            rec = result_of(results_dir, test) or {}
+            rec = result_of(results_dir, columns, test) or {}
             status = rec.get("status", outcome.upper())
             expected = rec.get("expected", "PASS")
             if tty:
@@ -230,7 +227,7 @@ def main(argv):
     shutil.rmtree(results, ignore_errors=True)
     print(f"evconform: running {total} tests on {', '.join(columns)}", flush=True)
     start = time.monotonic()
-    run_tests(build, selection, total, args.jobs, results)
+    run_tests(build, selection, total, args.jobs, results, columns)
     print(f"evconform: ran {total} tests in {time.monotonic() - start:.0f} s", flush=True)
     report = ["--gate", "--results", results, "--registry", registry,
               "--out", args.out or os.path.join(build, "report"), "--columns", ",".join(columns),
