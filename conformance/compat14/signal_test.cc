@@ -62,5 +62,29 @@ TEST_F(Compat14Signal, SignalMacrosGiveTheSignalNumber) {
   EXPECT_EQ(EVENT_SIGNAL(ev), SIGUSR2);
 }
 
+TEST_F(Compat14Signal, WithTwoBasesEachRaisedSignalRunsOnExactlyOneBase) {
+  EVC_RULE("libevent book, 'Working with events': only one event_base at a time receives "
+           "signals, even if two added signal events; which one is not specified. Each raised "
+           "signal runs the callback on exactly one of the bases once both have looped");
+  event_base* base2 = event_base_new();
+  ASSERT_NE(base2, nullptr);
+  Probe& p1 = NewProbe("base1");
+  Probe& p2 = NewProbe("base2");
+  event* ev1 = SetSignal(p1, SIGUSR1);
+  signal_set(p2.ev, SIGUSR1, Probe::Callback, &p2);
+  ASSERT_EQ(event_base_set(base2, p2.ev), 0);
+  ASSERT_EQ(signal_add(ev1, nullptr), 0);
+  ASSERT_EQ(signal_add(p2.ev, nullptr), 0);
+  event_base* const orders[][2] = {{base2, base_}, {base_, base2}};
+  for (int round = 0; round < 2; ++round) {
+    const int before = p1.calls + p2.calls;
+    ASSERT_EQ(raise(SIGUSR1), 0);
+    for (event_base* b : orders[round]) event_base_loop(b, EVLOOP_NONBLOCK);
+    EXPECT_EQ(p1.calls + p2.calls, before + 1) << "round " << round;
+  }
+  signal_del(p2.ev);
+  event_base_free(base2);
+}
+
 }  // namespace
 }  // namespace evc

@@ -110,5 +110,38 @@ TEST_F(EventSignal, InvalidSignalNumberCannotBeAdded) {
   }
 }
 
+// The loop orders of the independent check that found the reference's
+// delivery differing from libevent's: raise, loop base2 then base1; raise,
+// loop base1 then base2; then again after base1 re-added its event.
+TEST_F(EventSignal, WithTwoBasesEachRaisedSignalRunsOnExactlyOneBase) {
+  EVC_RULE("libevent book, 'Working with events': with most methods only one event_base at a "
+           "time receives signals, even if both added signal events; which one is not specified "
+           "(libevent 2.1.12 warns: 'do not rely on this behavior'). So each raised signal runs "
+           "the callback on exactly one of the two bases once both have looped");
+  event_base* base2 = event_base_new();
+  ASSERT_NE(base2, nullptr);
+  Probe& p1 = NewProbe("base1");
+  Probe& p2 = NewProbe("base2");
+  event* ev1 = NewSignal(p1, SIGUSR1);
+  event* ev2 = evsignal_new(base2, SIGUSR1, Probe::Callback, &p2);
+  ASSERT_NE(ev2, nullptr);
+  ASSERT_EQ(evsignal_add(ev1, nullptr), 0);
+  ASSERT_EQ(evsignal_add(ev2, nullptr), 0);
+  event_base* const orders[][2] = {{base2, base_}, {base_, base2}, {base_, base2}};
+  for (int round = 0; round < 3; ++round) {
+    if (round == 2) {
+      ASSERT_EQ(evsignal_del(ev1), 0);
+      ASSERT_EQ(evsignal_add(ev1, nullptr), 0);
+    }
+    const int before = p1.calls + p2.calls;
+    ASSERT_EQ(raise(SIGUSR1), 0);
+    for (event_base* b : orders[round]) event_base_loop(b, EVLOOP_NONBLOCK);
+    EXPECT_EQ(p1.calls + p2.calls, before + 1) << "round " << round << ": base1 ran " << p1.calls
+                                               << ", base2 ran " << p2.calls;
+  }
+  event_free(ev2);
+  event_base_free(base2);
+}
+
 }  // namespace
 }  // namespace evc

@@ -287,6 +287,6 @@ const char* event_get_method(void) { return event_base_get_method(current_base);
 int event_priority_init(int n) { return event_base_priority_init(current_base, n); }
 
 void event_set_log_callback(event_log_cb) {}
-void event_enable_debug_mode(void) {}
+void event_enable_debug_mode(void) { evref::Base::enable_debug_mode(); }
 
 }  // extern "C"

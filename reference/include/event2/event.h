@@ -140,7 +140,9 @@ void event_get_assignment(const struct event *event, struct event_base **base_ou
 int event_base_once(struct event_base *, evutil_socket_t, short, event_callback_fn, void *,
                     const struct timeval *);
 
-/* Logging and debugging hooks: accepted; the reference logs nothing. */
+/* Logging and debugging hooks: the reference logs nothing; debug mode turns
+   on the one debug check that returns an error (mixing EV_ET and level-
+   triggered events on one fd makes event_add fail). */
 void event_set_log_callback(event_log_cb cb);
 void event_enable_debug_mode(void);
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <new>
 
 #include "backend.h"
 
@@ -65,7 +66,13 @@ class Epoll final : public Backend {
       out.push_back(Ready{events_[i].data.fd, what});
     }
     // A full batch suggests more are waiting: grow for the next wait.
-    if (n == static_cast<int>(events_.size()) && events_.size() < 4096) events_.resize(events_.size() * 2);
+    // Growing is an optimisation: without memory the batch stays as it is.
+    if (n == static_cast<int>(events_.size()) && events_.size() < 4096) {
+      try {
+        events_.resize(events_.size() * 2);
+      } catch (const std::bad_alloc&) {
+      }
+    }
     return 0;
   }
 

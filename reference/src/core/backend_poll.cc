@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <cerrno>
+#include <new>
 
 #include "backend.h"
 
@@ -16,7 +17,15 @@ class Poll final : public Backend {
       errno = EBADF;
       return -1;
     }
-    if (static_cast<size_t>(fd) >= slot_.size()) slot_.resize(fd + 1, -1);
+    // The loop only passes fds its own table could hold; memory can still
+    // run out, which is a failure to report, not to throw.
+    try {
+      if (static_cast<size_t>(fd) >= slot_.size()) slot_.resize(fd + 1, -1);
+      if (slot_[fd] < 0 && after != 0) fds_.reserve(fds_.size() + 1);
+    } catch (const std::bad_alloc&) {
+      errno = ENOMEM;
+      return -1;
+    }
     int& slot = slot_[fd];
     if (after == 0) {
       if (slot >= 0) remove(slot);

@@ -2,11 +2,16 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cerrno>
 #include <cstdlib>
 #include <new>
 
+#include <sys/resource.h>
+
 namespace evref {
+
+bool Base::debug_mode_ = false;
 
 // ---------------------------------------------------------------- backends
 
@@ -138,7 +143,10 @@ int Base::add(Event& ev, const Micros* timeout, bool absolute) noexcept {
   }
   ev.deadline = absolute ? *timeout : now() + *timeout;
   ev.seq = next_seq_++;
-  heap_push(ev);
+  if (!heap_push(ev)) {
+    if (!(ev.state & Event::kInserted)) --n_added_;
+    return -1;
+  }
   ev.state |= Event::kTimerSet;
   return 0;
 }
@@ -279,6 +287,7 @@ int Base::loop(int flags) noexcept {
   running_ = true;
   cached_now_ = 0;
   got_exit_ = got_break_ = false;  // reset on entry: an early loopbreak is lost
+  if (n_signal_events_ != 0) signals_.receive_here();  // libevent's evsig_set_base_
   int result = 0;
   for (bool done = false; !done && !got_exit_ && !got_break_;) {
     continue_ = false;
@@ -329,12 +338,16 @@ void Base::activate_ready() noexcept {
   ready_.clear();
 }
 
-// Every event of the fd that wants one of the ready directions.
+// Every event of the fd that wants one of the ready directions. On a
+// backend that can trigger on edges, an EV_ET event is told EV_ET as well
+// (libevent's epoll reports every readiness with EV_ET, and evmap passes
+// on the bits the event asked for); where EV_ET is a no-op, it is not.
 void Base::activate_fd(int fd, short what) noexcept {
   if (fd < 0 || static_cast<size_t>(fd) >= fds_.size()) return;
+  const short edge = (features_ & kFeatureEdge) ? kEdge : 0;
   for (Event* ev = fds_[fd].head; ev; ev = ev->io_next) {
     const short res = ev->events & what & (kRead | kWrite | kClosed);
-    if (res) activate(*ev, res, 1);
+    if (res) activate(*ev, res | (ev->events & edge), 1);
   }
 }
 
@@ -449,12 +462,40 @@ short Base::FdSlot::mask() const noexcept {
   return m;
 }
 
+// The fd table grows to hold fd. An fd at or above the hard RLIMIT_NOFILE
+// can never be open, so it is refused (EBADF) rather than sizing the table
+// for it; libevent refuses such fds too (its fd map stops growing at
+// INT_MAX/8 entries, and epoll_ctl refuses fds that are not open).
+bool Base::fd_slot_exists(int fd) noexcept {
+  if (static_cast<size_t>(fd) < fds_.size()) return true;
+  rlimit rl{};
+  rlim_t limit = INT_MAX / 8;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY && rl.rlim_max < limit)
+    limit = rl.rlim_max;
+  if (static_cast<rlim_t>(fd) >= limit) {
+    errno = EBADF;
+    return false;
+  }
+  try {
+    fds_.resize(static_cast<size_t>(fd) + 1);
+  } catch (const std::bad_alloc&) {
+    errno = ENOMEM;
+    return false;
+  }
+  return true;
+}
+
 // New events go to the front of the fd's list, as in libevent's evmap, so
 // the most recently added is activated first.
 int Base::insert_io(Event& ev) noexcept {
   if (ev.fd < 0) return 0;  // nothing to watch; libevent accepts it too
-  if (static_cast<size_t>(ev.fd) >= fds_.size()) fds_.resize(static_cast<size_t>(ev.fd) + 1);
+  if (!fd_slot_exists(ev.fd)) return -1;
   FdSlot& slot = fds_[ev.fd];
+  // One fd cannot be both edge- and level-triggered: the kernel's flag is
+  // per fd. libevent's debug mode refuses the mix ("Tried to mix
+  // edge-triggered and non-edge-triggered events"); otherwise it lets the
+  // last change decide for every event of the fd, and so does this.
+  if (debug_mode_ && slot.head && ((slot.head->events ^ ev.events) & kEdge)) return -1;
   const short before = slot.mask();
   slot.nread += (ev.events & kRead) != 0;
   slot.nwrite += (ev.events & kWrite) != 0;
@@ -504,6 +545,7 @@ int Base::insert_signal(Event& ev) noexcept {
   ev.io_next = signal_heads_[signo];
   if (ev.io_next) ev.io_next->io_prev = &ev;
   signal_heads_[signo] = &ev;
+  ++n_signal_events_;
   return 0;
 }
 
@@ -513,6 +555,7 @@ void Base::remove_signal(Event& ev) noexcept {
   (ev.io_prev ? ev.io_prev->io_next : signal_heads_[signo]) = ev.io_next;
   if (ev.io_next) ev.io_next->io_prev = ev.io_prev;
   ev.io_prev = ev.io_next = nullptr;
+  --n_signal_events_;
   if (signal_heads_[signo] == nullptr) signals_.restore(signo);
 }
 
@@ -556,10 +599,15 @@ void Base::heap_place(size_t i, Event* ev) noexcept {
   ev->heap_index = i;
 }
 
-void Base::heap_push(Event& ev) noexcept {
-  heap_.push_back(&ev);
+bool Base::heap_push(Event& ev) noexcept {
+  try {
+    heap_.push_back(&ev);
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
   ev.heap_index = heap_.size() - 1;
   heap_sift_up(ev.heap_index);
+  return true;
 }
 
 void Base::heap_remove(Event& ev) noexcept {

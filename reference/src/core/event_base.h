@@ -35,6 +35,9 @@ enum : short {
   kClosed = 0x80,
 };
 
+// enum event_method_feature: EV_FEATURE_ET.
+enum : int { kFeatureEdge = 0x01 };
+
 // The EVLOOP_* flags and event_base_config_flag bits used here.
 enum : int { kLoopOnce = 0x01, kLoopNonblock = 0x02, kLoopNoExitOnEmpty = 0x04 };
 enum : int { kFlagIgnoreEnv = 0x02, kFlagNoCacheTime = 0x08 };
@@ -108,6 +111,12 @@ class Base {
   Event* running_event() const noexcept { return current_; }
 
   int priority_init(int n) noexcept;
+
+  // event_enable_debug_mode: process-wide, before any base exists. The
+  // reference does the one debug check whose failure is a return value
+  // (mixing edge- and level-triggered events on an fd); it has none of the
+  // checks that abort.
+  static void enable_debug_mode() noexcept { debug_mode_ = true; }
   int npriorities() const noexcept { return static_cast<int>(queues_.size()); }
   int default_priority() const noexcept { return npriorities() / 2; }
 
@@ -130,6 +139,8 @@ class Base {
   };
   struct Once;
 
+  static bool debug_mode_;
+
   bool choose_backend(const Options& options);
   void sync_wall_offset(Micros mono) noexcept;
 
@@ -148,13 +159,14 @@ class Base {
 
   // Membership of the lists.
   int insert_io(Event& ev) noexcept;
+  bool fd_slot_exists(int fd) noexcept;
   void remove_io(Event& ev) noexcept;
   int insert_signal(Event& ev) noexcept;
   void remove_signal(Event& ev) noexcept;
   Queue& queue_of(const Event& ev) noexcept;
   void queue_push(Event& ev) noexcept;
   void queue_remove(Event& ev) noexcept;
-  void heap_push(Event& ev) noexcept;
+  bool heap_push(Event& ev) noexcept;
   void heap_remove(Event& ev) noexcept;
   void heap_sift_up(size_t i) noexcept;
   void heap_sift_down(size_t i) noexcept;
@@ -173,6 +185,7 @@ class Base {
   std::vector<Event*> signal_heads_;  // by signal number
   SignalPipe signals_;
   bool signal_pipe_watched_ = false;
+  size_t n_signal_events_ = 0;  // signal events inserted
   std::vector<Event*> heap_;
   std::vector<Queue> queues_;
   Once* onces_ = nullptr;

@@ -51,6 +51,10 @@ int SignalPipe::open() noexcept {
   return fds_[0];
 }
 
+void SignalPipe::receive_here() noexcept {
+  if (fds_[1] >= 0) g_wake_fd.store(fds_[1]);
+}
+
 int SignalPipe::catch_signal(int signo) noexcept {
   if (signo <= 0 || signo >= kMaxSignal || open() < 0) return -1;
   g_wake_fd.store(fds_[1]);

@@ -5,9 +5,11 @@
 // callbacks run (between two waits) leaves its byte in the pipe, so the next
 // wait returns at once and the signal is not lost.
 //
-// Handlers are process-wide, so only one base at a time receives signals:
-// the one that most recently added a signal event (libevent 2.1 has the same
-// rule, "only one event_base can have signals at a time").
+// Handlers are process-wide, so only one base at a time receives signals
+// (the libevent book: with most backends "only one event_base will receive
+// signals"). Which one is not specified; like libevent 2.1, it is the base
+// that most recently added a signal event or started its loop with signal
+// events added, so a base blocked in its loop is the one woken.
 #ifndef EVREF_CORE_SIGNAL_PIPE_H
 #define EVREF_CORE_SIGNAL_PIPE_H
 
@@ -27,6 +29,9 @@ class SignalPipe {
   // The read end to watch, opening the pipe on first use; -1 on failure.
   int open() noexcept;
   int read_fd() const noexcept { return fds_[0]; }
+
+  // Makes this pipe the one the handler writes to (receive_here), when open.
+  void receive_here() noexcept;
 
   // Starts catching signo (saving the old action); stops and restores it.
   int catch_signal(int signo) noexcept;
