@@ -52,7 +52,7 @@ TEST_P(BufferModel, RandomOperationsKeepInvariantsAndContents) {
   refs_.reserve(4000);
   for (int step = 0; step < 3000; ++step) {
     std::string s = random_bytes(rng, 300);
-    switch (rng() % 11) {
+    switch (rng() % 13) {
       case 0:
         ASSERT_EQ(buf_.add(s.data(), s.size()), 0);
         model_ += s;
@@ -102,9 +102,11 @@ TEST_P(BufferModel, RandomOperationsKeepInvariantsAndContents) {
         break;
       }
       case 6: {
-        struct iovec v[2];
-        int n = buf_.reserve_space(static_cast<ssize_t>(s.size()), v, 1 + rng() % 2);
+        struct iovec v[4];
+        const int n_vec = static_cast<int>(1 + rng() % 4);
+        int n = buf_.reserve_space(static_cast<ssize_t>(s.size()), v, n_vec);
         ASSERT_GE(n, s.empty() ? 0 : 1);  // size 0 over two vectors uses none (libevent)
+        ASSERT_LE(n, n_vec);
         size_t left = s.size();
         const char* src = s.data();
         for (int i = 0; i < n; ++i) {
@@ -146,6 +148,26 @@ TEST_P(BufferModel, RandomOperationsKeepInvariantsAndContents) {
         Check("prepend_buffer");
         break;
       }
+      case 11: {
+        // A reservation left uncommitted: its empty chains stay behind the
+        // data for the next operations (and the next reservations) to meet.
+        struct iovec v[4];
+        const int n_vec = static_cast<int>(1 + rng() % 4);
+        const size_t size = 1 + rng() % 9000;
+        int n = buf_.reserve_space(static_cast<ssize_t>(size), v, n_vec);
+        ASSERT_GE(n, 1);
+        ASSERT_LE(n, n_vec);
+        size_t total = 0;
+        for (int i = 0; i < n; ++i) total += v[i].iov_len;
+        ASSERT_GE(total, size);
+        Check("reserve without commit");
+        break;
+      }
+      case 12:
+        // An empty reference chain waits behind the data like reserved space.
+        ASSERT_EQ(buf_.add_reference("", 0, nullptr, nullptr), 0);
+        Check("add_reference of nothing");
+        break;
       default: {
         std::string fmt = "%s";
         va_list ap;
@@ -166,5 +188,94 @@ TEST_P(BufferModel, RandomOperationsKeepInvariantsAndContents) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, BufferModel, ::testing::Values(1u, 2u, 3u, 4u, 5u));
+
+// reserve_space with several vectors uses the space already writable at
+// the end (libevent's evbuffer_expand_fast_): the room in the last data
+// chain, then the empty chains after it, up to n_vec of them.
+class BufferReserve : public ::testing::Test {
+ protected:
+  int Reserve(size_t size, struct iovec* v, int n_vec) {
+    int n = buf_.reserve_space(static_cast<ssize_t>(size), v, n_vec);
+    const char* bad = buf_.check_invariants();
+    EXPECT_EQ(bad, nullptr) << "after reserve " << size << ": " << bad;
+    return n;
+  }
+  void Commit(struct iovec* v, int n) {
+    ASSERT_EQ(buf_.commit_space(v, n), 0);
+    const char* bad = buf_.check_invariants();
+    ASSERT_EQ(bad, nullptr) << "after commit: " << bad;
+  }
+  Buffer buf_{&no_invoker};
+};
+
+TEST_F(BufferReserve, SeveralVectorsKeepTheEarlierSpaceAndAppendTheRest) {
+  struct iovec a[3], b[3], c[3];
+  ASSERT_EQ(Reserve(100, a, 3), 1);
+  ASSERT_EQ(Reserve(a[0].iov_len + 4000, b, 3), 2);
+  EXPECT_EQ(b[0].iov_base, a[0].iov_base);
+  EXPECT_EQ(b[0].iov_len, a[0].iov_len);
+  b[0].iov_len = 1;
+  b[1].iov_len = 0;
+  Commit(b, 2);
+  EXPECT_EQ(buf_.data_chain_count(), 1u);
+  ASSERT_EQ(Reserve(4000, c, 3), 2);
+  EXPECT_EQ(c[0].iov_base, static_cast<char*>(a[0].iov_base) + 1);
+  EXPECT_EQ(c[1].iov_base, b[1].iov_base);
+  // Fill the first chain: the next reservation begins in the second.
+  c[1].iov_len = 0;
+  Commit(c, 2);
+  EXPECT_EQ(buf_.data_chain_count(), 1u);
+  ASSERT_EQ(Reserve(10, c, 3), 1);
+  EXPECT_EQ(c[0].iov_base, b[1].iov_base);
+}
+
+TEST_F(BufferReserve, TooFewVectorsReplaceTheEmptyChains) {
+  ASSERT_EQ(buf_.add("head", 4), 0);
+  struct iovec a[4], b[2];
+  ASSERT_EQ(Reserve(1, a, 4), 1);
+  size_t size = a[0].iov_len + 3000;
+  int n = 0;
+  for (int k = 0; k < 3; ++k) {
+    n = Reserve(size, a, 4);
+    size_t total = 0;
+    for (int i = 0; i < n; ++i) total += a[i].iov_len;
+    size = total + 3000;
+  }
+  ASSERT_EQ(n, 4) << "the room after the data and three empty chains";
+  // Two vectors cannot hold it in the chains there: one chain replaces
+  // them after the room in the data chain.
+  ASSERT_EQ(Reserve(size, b, 2), 2);
+  EXPECT_EQ(b[0].iov_base, a[0].iov_base);
+  EXPECT_GE(b[0].iov_len + b[1].iov_len, size);
+  EXPECT_NE(b[1].iov_base, a[1].iov_base);
+}
+
+TEST_F(BufferReserve, FailureChangesNothing) {
+  struct iovec a[3], b[3], c[3];
+  ASSERT_EQ(Reserve(100, a, 3), 1);
+  ASSERT_EQ(Reserve(a[0].iov_len + 4000, b, 3), 2);
+  EXPECT_EQ(Reserve(static_cast<size_t>(SSIZE_MAX), c, 3), -1);  // appending fails
+  EXPECT_EQ(Reserve(static_cast<size_t>(SSIZE_MAX), c, 2), -1);  // replacing fails
+  ASSERT_EQ(Reserve(a[0].iov_len + 4000, c, 3), 2);
+  EXPECT_EQ(c[0].iov_base, b[0].iov_base);
+  EXPECT_EQ(c[1].iov_base, b[1].iov_base);
+}
+
+int cleanups = 0;
+void count_cleanup(const void*, size_t, void*) { ++cleanups; }
+
+TEST_F(BufferReserve, EmptyReferenceChainIsReplaced) {
+  cleanups = 0;
+  ASSERT_EQ(buf_.add("head", 4), 0);
+  ASSERT_EQ(buf_.add_reference("", 0, count_cleanup, nullptr), 0);
+  struct iovec v[2];
+  ASSERT_EQ(Reserve(5000, v, 2), 2) << "the room after the data, then a new chain";
+  EXPECT_EQ(cleanups, 1);
+  v[0].iov_len = 0;
+  std::memcpy(v[1].iov_base, "x", 1);
+  v[1].iov_len = 1;
+  Commit(v, 2);
+  EXPECT_EQ(contents(buf_), "headx");
+}
 
 }  // namespace

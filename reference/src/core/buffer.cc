@@ -535,34 +535,92 @@ int Buffer::expand(size_t len) noexcept {
   return writable_tail(len) != nullptr ? 0 : -1;
 }
 
+// The first chain with room for bytes after the data: the last data chain
+// if it has room left, else the chain after it (libevent's "first chain with
+// space", buffer.c evbuffer_read_setup_vecs_ and evbuffer_commit_space).
+Chain* Buffer::first_writable() const noexcept {
+  return (last_data_ != nullptr && last_data_->space() > 0) ? last_data_ : tail_successor();
+}
+
 int Buffer::reserve_space(ssize_t size, struct iovec* vec, int n_vec) noexcept {
   if (frozen_end_ || n_vec < 1 || size < 0) return -1;
   const size_t want = static_cast<size_t>(size);
-  // libevent 2.1.12 fills extents only up to the size when it may use more
-  // than one (evbuffer_read_setup_vecs_): a size of 0 then uses none.
-  if (want == 0 && n_vec >= 2) return 0;
-  const size_t room = last_data_ != nullptr ? last_data_->space() : 0;
-  if (room > 0 && room >= want) {
-    vec[0].iov_base = last_data_->end();
-    vec[0].iov_len = room;
-    return 1;
-  }
-  if (n_vec == 1 || room == 0) {
-    // One extent: a chain after the data that holds the whole size.
-    if (writable_tail(std::max<size_t>(want, 1)) == nullptr) return -1;
-    Chain* t = tail_successor();
+  if (n_vec == 1) {
+    // One extent: the room in the last data chain when it holds the whole
+    // size, else a chain after the data that does.
+    const size_t room = last_data_ != nullptr ? last_data_->space() : 0;
+    if (room > 0 && room >= want) {
+      vec[0].iov_base = last_data_->end();
+      vec[0].iov_len = room;
+      return 1;
+    }
+    Chain* t = spare_chain(std::max<size_t>(want, 1), 0);
+    if (t == nullptr) return -1;
     vec[0].iov_base = t->data;
     vec[0].iov_len = t->cap;
     return 1;
   }
-  // Two extents: the room left in the last data chain, then a chain after it.
-  Chain* t = spare_chain(want - room, 0);
-  if (t == nullptr) return -1;
-  vec[0].iov_base = last_data_->end();
-  vec[0].iov_len = room;
-  vec[1].iov_base = t->data;
-  vec[1].iov_len = t->cap;
-  return 2;
+  // libevent 2.1.12 fills extents only up to the size when it may use more
+  // than one (evbuffer_read_setup_vecs_): a size of 0 then uses none.
+  if (want == 0) return 0;
+  if (!make_tail_room(want, n_vec)) return -1;
+  return tail_extents(want, vec, n_vec);
+}
+
+// With n (>= 2) extents allowed, the space already writable at the end is
+// used and only what it lacks is allocated, as libevent's
+// evbuffer_expand_fast_ does: buffer.h promises that "Multiple subsequent
+// calls to this function will make the same space available until
+// evbuffer_commit_space()" and that "Allowing more extents ... makes the
+// function more efficient", so an earlier uncommitted reservation keeps its
+// place and nothing is copied. The walk counts the room left in the last
+// data chain, then the empty chains after it (realigned), up to n chains.
+// If it runs out of chains first, one chain of the missing size is added at
+// the end; if n chains are not enough, the empty chains are replaced by one
+// chain of the size minus the room in the last data chain. An empty
+// reference chain (evbuffer_add_reference of 0 bytes) cannot be written:
+// it is replaced like the empty chains. Nothing changes on failure.
+bool Buffer::make_tail_room(size_t want, int n) noexcept {
+  size_t avail = 0;
+  int used = 0;
+  Chain* c = first_writable();
+  for (; c != nullptr && !c->immutable; c = c->next) {
+    if (c->off == 0) c->misalign = 0;
+    avail += c->space();
+    if (avail >= want) return true;
+    if (++used == n) break;
+  }
+  if (c == nullptr) {
+    Chain* t = chain_new(want - avail);
+    if (t == nullptr) return false;
+    if (last_ != nullptr) {
+      last_->next = t;
+    } else {
+      first_ = t;
+    }
+    last_ = t;
+    return true;
+  }
+  const size_t room = last_data_ != nullptr ? last_data_->space() : 0;
+  Chain* t = chain_new(want - room);
+  if (t == nullptr) return false;
+  drop_trailing_empty();
+  link_after_data(t);
+  return true;
+}
+
+// The extents of a reservation: whole chains' room from the first writable
+// chain on, only as many as the size needs (evbuffer_read_setup_vecs_).
+// make_tail_room has put want bytes of room in the first n chains.
+int Buffer::tail_extents(size_t want, struct iovec* vec, int n_vec) const noexcept {
+  size_t so_far = 0;
+  int i = 0;
+  for (Chain* c = first_writable(); i < n_vec && so_far < want; ++i, c = c->next) {
+    vec[i].iov_base = c->end();
+    vec[i].iov_len = c->space();
+    so_far += c->space();
+  }
+  return i;
 }
 
 int Buffer::commit_space(const struct iovec* vec, int n_vec) noexcept {
@@ -579,7 +637,7 @@ int Buffer::commit_space(const struct iovec* vec, int n_vec) noexcept {
     }
     return true;
   };
-  Chain* c0 = (last_data_ != nullptr && last_data_->space() > 0) ? last_data_ : tail_successor();
+  Chain* c0 = first_writable();
   if (!fits_from(c0)) {
     if (c0 != last_data_ || !fits_from(tail_successor())) return -1;
     c0 = tail_successor();
@@ -587,7 +645,6 @@ int Buffer::commit_space(const struct iovec* vec, int n_vec) noexcept {
   Chain* c = c0;
   size_t added = 0;
   Chain* keep = last_data_;  // the last chain known to hold data
-  c = c0;
   for (int i = 0; i < n_vec; ++i) {
     Chain* next = c->next;
     c->off += vec[i].iov_len;

@@ -109,6 +109,7 @@ class Buffer {
  private:
   int move_all_from(Buffer& in, bool to_front) noexcept;
   Chain* tail_successor() const noexcept;
+  Chain* first_writable() const noexcept;
   void drop_trailing_empty() noexcept;
   Chain* spare_chain(size_t need, size_t alloc) noexcept;
   void link_after_data(Chain* c) noexcept;
@@ -118,6 +119,8 @@ class Buffer {
   Detached detach_all() noexcept;
   bool append_bytes(const unsigned char* data, size_t len) noexcept;
   unsigned char* writable_tail(size_t len) noexcept;
+  bool make_tail_room(size_t want, int n) noexcept;
+  int tail_extents(size_t want, struct iovec* vec, int n_vec) const noexcept;
   void remove_front(size_t len) noexcept;
   void copy_front(unsigned char* out, size_t len) const noexcept;
   // Runs the callbacks for the change counted since they last ran. Inline
