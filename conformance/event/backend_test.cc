@@ -36,6 +36,7 @@ TEST_F(EventBackend, EdgeTriggeredReadFiresOncePerArrival) {
   sp.MakeReadable();
   EXPECT_EQ(event_base_loop(base_, EVLOOP_NONBLOCK), 0);
   EXPECT_EQ(p.calls, 1);
+  EXPECT_EQ(p.what, EV_READ | EV_ET) << "an edge-triggered event is told EV_ET";
   EXPECT_EQ(event_base_loop(base_, EVLOOP_NONBLOCK), 0);
   EXPECT_EQ(p.calls, 1) << "no new data, no new edge";
   sp.MakeReadable();
@@ -71,7 +72,7 @@ TEST_F(EventBackend, ClosedEventReportsAPeerThatClosed) {
   sp.fd[1] = -1;
   EXPECT_EQ(event_base_loop(base_, EVLOOP_ONCE), 0);
   EXPECT_EQ(p.calls, 1);
-  EXPECT_EQ(p.what & EV_CLOSED, EV_CLOSED);
+  EXPECT_EQ(p.what, EV_CLOSED) << "only what the event asked for";
 }
 
 TEST_F(EventBackend, RegularFileIsReadableWhereAnyFdIsSupported) {
