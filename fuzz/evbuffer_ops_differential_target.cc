@@ -1,10 +1,12 @@
 // Fuzz target evbuffer_ops_differential: the evbuffer_ops sequence
 // (evbuffer_ops.h) on the reference core (evref::Buffer, no libevent
 // symbols) and on real libevent in one process. Each run is checked against
-// the model; then the two traces (operation, returned values, contents per
-// step) must be identical, so values the model leaves open (how many
-// extents reserve_space uses) are compared too. A difference aborts with
-// both traces up to the first differing step.
+// the model and, for reserve_space, against the extent rules (evbuffer_ops.h
+// OpsReserveCommit); then the two traces (operation, returned values,
+// contents per step) must be identical. How many extents reserve_space uses
+// is not in the traces: it depends on chain sizes, which differ between the
+// reference and libevent by design. A difference aborts with both traces up
+// to the first differing step.
 #include <sys/uio.h>
 
 #include <cstddef>
