@@ -6,10 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/time.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace evc {
 
@@ -28,6 +31,64 @@ class Test : public ::testing::Test {
  private:
   std::map<int, std::string> fds_before_;
 };
+
+// ------------------------------------------------------------ child runs
+// A sweep of bad inputs runs each value in a forked child, so that a crash,
+// an uncaught exception or a hang on one value is reported as that value's
+// result and the sweep goes on.
+
+// How a child ended.
+struct ChildEnd {
+  enum Kind { kExited, kSignalled, kTimedOut, kNotStarted };
+  Kind kind = kNotStarted;
+  int code = 0;      // the exit status, or the signal number
+  std::string note;  // what the child said before dying (an exception's type)
+  std::string Describe() const;
+};
+
+// Runs body in a forked child and waits for it at most timeout_ms (then
+// kills it). The child exits 0 when body returns without recording a
+// GoogleTest failure and 1 when it recorded one (its messages are printed by
+// the child, with the parent's SCOPED_TRACEs); a C++ exception escaping
+// body is noted and the child aborts. The child never runs the parent's
+// teardown: it ends with _exit. Objects that hold kernel state shared with
+// the parent (an event_base's epoll fd) must be made inside body.
+ChildEnd RunInChild(const std::function<void()>& body, int timeout_ms = 3000);
+
+// Success when the child exited 0; otherwise says how it ended.
+::testing::AssertionResult EndedCleanly(const ChildEnd& end);
+
+// EXPECT_IN_CHILD({ ...statements... }): the statements run in a child
+// under the default time bound; the test fails if it crashed, hung, threw
+// or recorded a failure.
+#define EXPECT_IN_CHILD(...)                                                             \
+  switch (0)                                                                             \
+  case 0:                                                                                \
+  default:                                                                               \
+    if (const ::testing::AssertionResult evc_child_end_ =                                \
+            ::evc::EndedCleanly(::evc::RunInChild([&] __VA_ARGS__)))                     \
+      ;                                                                                  \
+    else                                                                                 \
+      ADD_FAILURE() << evc_child_end_.message()
+
+// The extreme values the bad-input sweeps use, each with a printable name.
+template <typename T>
+struct Named {
+  std::string name;
+  T value;
+};
+
+// Descriptor numbers no test opened: -1, -2, INT_MIN (negative), and
+// INT_MAX, INT_MAX/2, a just-closed descriptor, 1 << 20 (not open).
+std::vector<Named<int>> NegativeFds();
+std::vector<Named<int>> UnopenedFds();
+
+// Timeouts outside the normal range: tv_sec negative or at the limits of
+// int and time_t (tv_usec 0); tv_usec negative, of a second or more, or at
+// the limits of suseconds_t (tv_sec 0); and both together.
+std::vector<Named<timeval>> ExtremeSeconds();
+std::vector<Named<timeval>> ExtremeMicroseconds();
+std::vector<Named<timeval>> ExtremeTimeouts();  // all of the above
 
 }  // namespace evc
 
