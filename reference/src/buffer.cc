@@ -3,11 +3,13 @@
 // over to evref::Buffer. No logic lives here.
 #include <event2/buffer.h>
 
+#include <climits>
 #include <cstddef>
 #include <new>
 #include <type_traits>
 
 #include "core/buffer.h"
+#include "core/chain.h"
 
 // The opaque handle is the core object itself.
 struct evbuffer final : evref::Buffer {
@@ -24,6 +26,16 @@ struct evbuffer final : evref::Buffer {
 struct evbuffer_cb_entry : evref::Buffer::CbEntry {};
 
 namespace {
+
+// Whether a copy of len bytes could ever be held: libevent 2.1.12 refuses,
+// before copying a byte, any add or prepend that no chain can hold
+// (EVBUFFER_CHAIN_MAX, SSIZE_MAX, less the chain header). The core copies
+// into the room left in the last chain first and allocates the rest after,
+// so without this check such a call would change the buffer, and read past
+// the caller's bytes, before failing.
+bool copy_can_fit(size_t len) {
+  return len <= static_cast<size_t>(SSIZE_MAX) - sizeof(evref::Chain);
+}
 
 static_assert(sizeof(evbuffer_cb_info) == sizeof(evref::CbInfo), "cb_info layout");
 static_assert(std::is_standard_layout<evbuffer_ptr>::value, "evbuffer_ptr layout");
@@ -75,7 +87,7 @@ int evbuffer_commit_space(evbuffer* buf, struct iovec* vec, int n_vecs) {
 }
 
 int evbuffer_add(evbuffer* buf, const void* data, size_t datlen) {
-  if (buf == nullptr || (data == nullptr && datlen > 0)) return -1;
+  if (buf == nullptr || (data == nullptr && datlen > 0) || !copy_can_fit(datlen)) return -1;
   return buf->add(data, datlen);
 }
 
@@ -205,7 +217,7 @@ unsigned char* evbuffer_pullup(evbuffer* buf, ev_ssize_t size) {
 }
 
 int evbuffer_prepend(evbuffer* buf, const void* data, size_t size) {
-  if (buf == nullptr || (data == nullptr && size > 0)) return -1;
+  if (buf == nullptr || (data == nullptr && size > 0) || !copy_can_fit(size)) return -1;
   return buf->prepend(data, size);
 }
 

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <new>
 
@@ -71,16 +72,16 @@ struct Guard {
   ~Guard() { decref(bev); }
 };
 
-// An event added with the bufferevent's timeout, or none when unset.
-int add_with_timeout(bufferevent* bev, evref::Event& ev, const timeval& tv) {
-  if (!timer_set(tv)) return base_of(bev).add(ev, nullptr, false);
-  const evref::Micros us = evref::to_micros(tv);
-  return base_of(bev).add(ev, &us, false);
+// An event added with the bufferevent's timeout, or none when unset;
+// through event_add, which turns any timeval into a deadline the core can
+// hold (extreme values saturate).
+int add_with_timeout(evref::Event& ev, const timeval& tv) {
+  return event_add(evref::facade(&ev), timer_set(tv) ? &tv : nullptr);
 }
 
 int io_enable(bufferevent* bev, short what) {
-  if ((what & EV_READ) && add_with_timeout(bev, bev->ev_read, bev->timeout_read) != 0) return -1;
-  if ((what & EV_WRITE) && add_with_timeout(bev, bev->ev_write, bev->timeout_write) != 0) return -1;
+  if ((what & EV_READ) && add_with_timeout(bev->ev_read, bev->timeout_read) != 0) return -1;
+  if ((what & EV_WRITE) && add_with_timeout(bev->ev_write, bev->timeout_write) != 0) return -1;
   return 0;
 }
 
@@ -204,7 +205,7 @@ void output_added_cb(evbuffer*, const evbuffer_cb_info* info, void* arg) {
   bufferevent* bev = static_cast<bufferevent*>(arg);
   if (info->n_added && (bev->enabled & EV_WRITE) && !bev->write_suspended &&
       !base_of(bev).pending(bev->ev_write, EV_WRITE, nullptr))
-    add_with_timeout(bev, bev->ev_write, bev->timeout_write);
+    add_with_timeout(bev->ev_write, bev->timeout_write);
 }
 
 bool retriable(int err) { return err == EINTR || err == EAGAIN || err == EWOULDBLOCK; }
@@ -216,15 +217,17 @@ void on_readable(int fd, short what, void* arg) {
   if (what == EV_TIMEOUT) {
     event |= BEV_EVENT_TIMEOUT;
   } else {
-    ssize_t howmuch = static_cast<ssize_t>(kMaxSingleRead);
+    size_t howmuch = kMaxSingleRead;
     if (bev->wm_read_high != 0) {
-      const ssize_t room = static_cast<ssize_t>(bev->wm_read_high) -
-                           static_cast<ssize_t>(evbuffer_get_length(bev->input));
-      if (room <= 0) {
+      // Unsigned, unlike libevent 2.1.12's ev_ssize_t room, which is
+      // negative for a high watermark above SSIZE_MAX, so that it never
+      // reads; bufferevent.h stops reading only beyond the high watermark.
+      const size_t len = evbuffer_get_length(bev->input);
+      if (len >= bev->wm_read_high) {
         suspend_read(bev);
         return;
       }
-      if (room < howmuch) howmuch = room;
+      howmuch = std::min(howmuch, bev->wm_read_high - len);
     }
     if (bev->read_suspended) return;
     evbuffer_unfreeze(bev->input, 0);
@@ -523,7 +526,7 @@ int bufferevent_set_timeouts(bufferevent* bev, const timeval* tv_read, const tim
               {bev->ev_write, bev->timeout_write, EV_WRITE}};
   for (const auto& d : dirs) {
     if (!base.pending(d.ev, d.what, nullptr)) continue;
-    if (timer_set(d.tv)) r |= add_with_timeout(bev, d.ev, d.tv);
+    if (timer_set(d.tv)) r |= add_with_timeout(d.ev, d.tv);
     else base.remove_timer(d.ev);
   }
   return r ? -1 : 0;
