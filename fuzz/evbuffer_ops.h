@@ -127,8 +127,9 @@ OpsSpans OpsSpansFrom(typename Api::Buf* b, size_t from) {
 
 inline std::string OpsAddr(const void* p) { return std::to_string(reinterpret_cast<uintptr_t>(p)); }
 
-// reserve_space + commit_space of `fill` over nv vectors, checking the
-// extent rules of buffer.h that hold whatever the chain sizes are:
+// reserve_space + commit_space of `fill` over nv (1 to 3) vectors on a
+// buffer whose end is not frozen, checking the extent rules of buffer.h
+// that hold whatever the chain sizes are:
 //   - a reservation offering 8 vectors begins where a 1-byte one began
 //     ("Multiple subsequent calls to this function will make the same space
 //     available until evbuffer_commit_space()"; 8 is more than the chains
@@ -139,30 +140,32 @@ inline std::string OpsAddr(const void* p) { return std::to_string(reinterpret_ca
 //   - after the commit, a 1-byte reservation over two vectors begins at the
 //     first writable byte after the data: where the last extent written
 //     ends if it has room left, else where the next extent began.
-// The extent count itself is left out of the trace, so the differential
-// target does not compare it: chain sizes differ between the reference
-// and libevent by design, and so do the counts.
+// Returns "" or the rule broken. The extent count itself is not returned,
+// so the differential target does not compare it: chain sizes differ
+// between the reference and libevent by design, and so do the counts.
+// Shared by the fuzz targets and the property (property/evbuffer_model_test.cc).
 template <class Api>
-void OpsReserveCommit(int step, typename Api::Buf* b, const std::string& fill, int nv) {
-  const char* name = "reserve+commit";
+std::string OpsReserveCommit(typename Api::Buf* b, const std::string& fill, int nv) {
   const size_t n = fill.size();
   const size_t before = Api::Length(b);
   evbuffer_iovec v[3], again[3], probe[2], many[8];
   if (n > 0) {
-    OpsExpect(step, name, Api::Reserve(b, 1, probe, 2) == 1);
-    OpsExpect(step, name, Api::Reserve(b, static_cast<long>(n), many, 8) >= 1);
+    if (Api::Reserve(b, 1, probe, 2) != 1) return "reserve of 1 byte over 2 vectors: not 1 extent";
+    if (Api::Reserve(b, static_cast<long>(n), many, 8) < 1) return "reserve over 8 vectors failed";
     if (many[0].iov_base != probe[0].iov_base)
-      OpsFail(step, "reserve with 8 vectors", OpsAddr(many[0].iov_base), OpsAddr(probe[0].iov_base));
+      return "reserve over 8 vectors begins at " + OpsAddr(many[0].iov_base) + ", not where the 1-byte one did (" +
+             OpsAddr(probe[0].iov_base) + ")";
   }
   const int k = Api::Reserve(b, static_cast<long>(n), v, nv);
-  OpsExpect(step, name, (k >= 1 || n == 0) && k <= nv);
-  OpsExpect(step, name, Api::Reserve(b, static_cast<long>(n), again, nv) == k);
+  if (k < (n > 0 ? 1 : 0) || k > nv) return "reserve returned " + std::to_string(k) + " over " + std::to_string(nv);
+  if (Api::Reserve(b, static_cast<long>(n), again, nv) != k) return "reserve again: another extent count";
   size_t total = 0;
   for (int i = 0; i < k; ++i) {
     total += v[i].iov_len;
-    OpsExpect(step, "reserve again", again[i].iov_base == v[i].iov_base && again[i].iov_len == v[i].iov_len);
+    if (again[i].iov_base != v[i].iov_base || again[i].iov_len != v[i].iov_len)
+      return "reserve again: extent " + std::to_string(i) + " differs";
   }
-  if (total < n) OpsFail(step, "reserve total", std::to_string(total), std::to_string(n));
+  if (total < n) return "extents hold " + std::to_string(total) + " of " + std::to_string(n) + " bytes";
   size_t left = n;
   int last = -1;  // the last extent written to
   OpsSpans written;
@@ -174,19 +177,20 @@ void OpsReserveCommit(int step, typename Api::Buf* b, const std::string& fill, i
     v[i].iov_len = take;
     left -= take;
   }
-  OpsExpect(step, name, left == 0);
-  OpsExpect(step, name, Api::Commit(b, v, k) == 0);
-  OpsExpect(step, "commit leaves the bytes where they were written", OpsSpansFrom<Api>(b, before) == written);
-  if (last < 0) return;
+  if (Api::Commit(b, v, k) != 0) return "commit failed";
+  if (OpsSpansFrom<Api>(b, before) != written) return "committed bytes are not where they were written";
+  if (last < 0) return "";
   const void* next = nullptr;  // where a new reservation must begin, if known
   if (v[last].iov_len < again[last].iov_len) {
     next = static_cast<const char*>(v[last].iov_base) + v[last].iov_len;
   } else if (last + 1 < k) {
     next = v[last + 1].iov_base;
   }
-  OpsExpect(step, name, Api::Reserve(b, 1, probe, 2) == 1);
+  if (Api::Reserve(b, 1, probe, 2) != 1) return "reserve of 1 byte after commit: not 1 extent";
   if (next != nullptr && probe[0].iov_base != next)
-    OpsFail(step, "reserve after commit", OpsAddr(probe[0].iov_base), OpsAddr(next));
+    return "reserve after commit begins at " + OpsAddr(probe[0].iov_base) + ", not at the first writable byte " +
+           OpsAddr(next);
+  return "";
 }
 
 template <class Api, class Observer>
@@ -273,7 +277,8 @@ void RunOps(const uint8_t* data, size_t size, const OpsOptions& opt, Observer&& 
         if (opt.avoid_known_libevent_abort && n == 0) nv = 1;
         std::string fill = in.bytes(std::min<size_t>(n, 64));  // then 'r's
         fill.resize(n, 'r');
-        OpsReserveCommit<Api>(step, b, fill, nv);
+        const std::string broken = OpsReserveCommit<Api>(b, fill, nv);
+        if (!broken.empty()) OpsFail(step, name, broken, "the extent rules");
         m += fill;
         returned = "reserved";  // not the extent count: it depends on chain sizes
         break;

@@ -21,17 +21,16 @@
 #include <rapidcheck/state.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "eol_oracle.h"  // fuzz/: the obviously-correct EOL search over flat bytes
 #include "eol_input.h"   // fuzz/: evc::Show
+#include "evbuffer_ops.h"  // fuzz/: OpsReserveCommit, the extent rules
 #include "evc_property.h"
 
 namespace evc {
@@ -341,46 +340,15 @@ struct Peek : Checked<Peek> {
   void show(std::ostream& os) const override { os << "peek(" << w << ", from " << from << ", " << n << ")"; }
 };
 
-// An address as a number (RapidCheck would try to print a pointee).
-uintptr_t Addr(const void* p) { return reinterpret_cast<uintptr_t>(p); }
-
-// The memory holding a buffer's bytes from position `from` on, as
-// (address, length) spans with adjacent spans merged: where peek finds them.
-using Spans = std::vector<std::pair<uintptr_t, size_t>>;
-
-void AppendSpan(Spans& s, const void* p, size_t len) {
-  if (len == 0) return;
-  if (!s.empty() && s.back().first + s.back().second == Addr(p)) {
-    s.back().second += len;
-  } else {
-    s.emplace_back(Addr(p), len);
-  }
-}
-
-Spans SpansFrom(evbuffer* b, size_t from) {
-  const int n = evbuffer_peek(b, -1, nullptr, nullptr, 0);
-  std::vector<evbuffer_iovec> v(n > 0 ? n : 1);
-  evbuffer_peek(b, -1, nullptr, v.data(), n);
-  Spans s;
-  for (int i = 0; i < n; ++i) {
-    const size_t skip = std::min(from, v[i].iov_len);
-    from -= skip;
-    AppendSpan(s, static_cast<const char*>(v[i].iov_base) + skip, v[i].iov_len - skip);
-  }
-  return s;
-}
-
 // reserve_space + commit_space. Besides the contents, the extent rules of
-// buffer.h that hold whatever the chain sizes are, on each implementation:
-// at most n_vec extents holding at least the size; the same extents when
-// the reservation is repeated (buffer.h: "Multiple subsequent calls to this
-// function will make the same space available until evbuffer_commit_space()");
-// committed bytes stay where they were written; and after the commit a
-// reservation with two vectors begins at the first writable byte after the
-// data: where the last extent written ends if it has room left, else where
-// the next extent began; and before it, a larger reservation with many
-// vectors begins where a small one did. Extent counts are not compared with the other
-// implementation: they depend on chain sizes, which differ by design.
+// buffer.h that hold whatever the chain sizes are, checked on each
+// implementation by the fuzz targets' OpsReserveCommit (fuzz/evbuffer_ops.h):
+// at most n_vec extents holding the size, the same extents on repeat, a
+// larger reservation with many vectors beginning where a small one did,
+// committed bytes left where they were written, and the next reservation
+// beginning at the first writable byte after the data. Extent counts are
+// not compared with the other implementation: they depend on chain sizes,
+// which differ by design.
 struct ReserveCommit : Checked<ReserveCommit> {
   int w = GenSide();
   std::string data = *GenBytes();
@@ -392,59 +360,13 @@ struct ReserveCommit : Checked<ReserveCommit> {
     if (!m.side[w].frozen_end) Append(m.side[w], data);
   }
   void exec(const Model& m, Sut& s) const {
-    evbuffer_iovec v[3], again[3];
-    const ev_ssize_t size = static_cast<ev_ssize_t>(data.size());
-    if (!m.side[w].frozen_end && !data.empty()) {
-      // A reservation offering many vectors keeps the space an earlier one
-      // gave in front, however much it asks for (8 is more than the chains
-      // these sequences leave after the data).
-      evbuffer_iovec probe[2], many[8];
-      RC_ASSERT(evbuffer_reserve_space(s.buf[w], 1, probe, 2) == 1);
-      const int n = evbuffer_reserve_space(s.buf[w], size, many, 8);
-      RC_ASSERT(n >= 1);
-      RC_ASSERT(Addr(many[0].iov_base) == Addr(probe[0].iov_base));
-    }
-    const int k = evbuffer_reserve_space(s.buf[w], size, v, nvec);
     if (m.side[w].frozen_end) {
-      RC_ASSERT(k == -1);
+      evbuffer_iovec v[3];
+      RC_ASSERT(evbuffer_reserve_space(s.buf[w], static_cast<ev_ssize_t>(data.size()), v, nvec) == -1);
       return;
     }
-    RC_ASSERT(k >= (data.empty() ? 0 : 1));
-    RC_ASSERT(k <= nvec);
-    size_t total = 0;
-    for (int i = 0; i < k; ++i) total += v[i].iov_len;
-    RC_ASSERT(total >= data.size());
-    RC_ASSERT(evbuffer_reserve_space(s.buf[w], size, again, nvec) == k);
-    for (int i = 0; i < k; ++i) {
-      RC_ASSERT(Addr(again[i].iov_base) == Addr(v[i].iov_base));
-      RC_ASSERT(again[i].iov_len == v[i].iov_len);
-    }
-    const size_t before = m.side[w].bytes.size();
-    size_t left = data.size();
-    int last = -1;  // the last extent written to
-    Spans written;
-    for (int i = 0; i < k; ++i) {
-      const size_t take = std::min(left, v[i].iov_len);
-      std::memcpy(v[i].iov_base, data.data() + (data.size() - left), take);
-      AppendSpan(written, v[i].iov_base, take);
-      if (take > 0) last = i;
-      again[i] = v[i];
-      v[i].iov_len = take;
-      left -= take;
-    }
-    RC_ASSERT(left == 0u);
-    RC_ASSERT(evbuffer_commit_space(s.buf[w], v, k) == 0);
-    RC_ASSERT(SpansFrom(s.buf[w], before) == written);  // not copied
-    if (last < 0) return;
-    const char* next = nullptr;  // where a new reservation must begin, if known
-    if (v[last].iov_len < again[last].iov_len) {
-      next = static_cast<const char*>(v[last].iov_base) + v[last].iov_len;
-    } else if (last + 1 < k) {
-      next = static_cast<const char*>(v[last + 1].iov_base);
-    }
-    evbuffer_iovec probe[2];
-    RC_ASSERT(evbuffer_reserve_space(s.buf[w], 1, probe, 2) == 1);
-    if (next != nullptr) RC_ASSERT(Addr(probe[0].iov_base) == Addr(next));
+    const std::string broken = OpsReserveCommit<CApi>(s.buf[w], data, nvec);
+    if (!broken.empty()) RC_FAIL(broken);
   }
   void show(std::ostream& os) const override {
     os << "reserve+commit(" << w << ", " << Show(data) << ", " << nvec << " vec)";

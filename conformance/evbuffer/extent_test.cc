@@ -238,18 +238,26 @@ TEST_F(EvbufferExtent, CommittingEveryExtentAppendsTheBytesInOrderWhereTheyWereW
 // ---------------------------------------------------------------------------
 // evbuffer_expand, then reserve or add
 
+constexpr size_t datlen = 3000;
+
+// `before` bytes, evbuffer_expand(datlen), then a reservation of datlen
+// bytes offering many vectors: the space already writable at the end.
+void ExpandAndReserve(evbuffer* b, size_t before, Reservation& space) {
+  ASSERT_EQ(evbuffer_add(b, std::string(before, 'd').data(), before), 0);
+  ASSERT_EQ(evbuffer_expand(b, datlen), 0);
+  space = Reserve(b, datlen, kMaxVec);
+  ASSERT_GE(space.n, 1);
+}
+
 TEST_F(EvbufferExtent, ReserveAfterExpandLiesInTheExpandedSpace) {
   EVC_RULE("buffer.h:254-255 evbuffer_expand: appending datlen bytes afterwards needs no new "
            "allocation, so a one-extent reservation of datlen bytes lies in the space a reservation "
            "with several vectors shows (the space already writable at the end)");
-  const size_t datlen = 3000;
   for (size_t before : {size_t{0}, size_t{3}, size_t{900}, size_t{5000}}) {
     SCOPED_TRACE("after " + std::to_string(before) + " bytes");
     evbuffer* b = NewBuffer();
-    Add(b, std::string(before, 'd'));
-    ASSERT_EQ(evbuffer_expand(b, datlen), 0);
-    const Reservation many = Reserve(b, datlen, kMaxVec);
-    ASSERT_GE(many.n, 1);
+    Reservation many;
+    ExpandAndReserve(b, before, many);
     EXPECT_GE(many.total(), datlen);
     const Reservation one = Reserve(b, datlen, 1);
     ASSERT_EQ(one.n, 1);
@@ -263,14 +271,11 @@ TEST_F(EvbufferExtent, AddAfterExpandWritesIntoTheExpandedSpace) {
   EVC_RULE("buffer.h:254-255 evbuffer_expand: \"appending datlen additional bytes will not require "
            "any new allocations\": the bytes of a following evbuffer_add land in the space already "
            "writable at the end, which reserve_space with enough vectors shows");
-  const size_t datlen = 3000;
   for (size_t before : {size_t{0}, size_t{3}, size_t{900}, size_t{5000}, size_t{8100}}) {
     SCOPED_TRACE("after " + std::to_string(before) + " bytes");
     evbuffer* b = NewBuffer();
-    Add(b, std::string(before, 'd'));
-    ASSERT_EQ(evbuffer_expand(b, datlen), 0);
-    const Reservation space = Reserve(b, datlen, kMaxVec);
-    ASSERT_GE(space.n, 1);
+    Reservation space;
+    ExpandAndReserve(b, before, space);
     Add(b, std::string(datlen, 'n'));
     EXPECT_EQ(BytesOutside(SpansFrom(b, before), space), 0u) << "of " << datlen << " added bytes";
     EXPECT_EQ(Contents(b), std::string(before, 'd') + std::string(datlen, 'n'));
