@@ -19,17 +19,34 @@ int LoopOnceBounded(event_base* base) {
   return event_base_loop(base, EVLOOP_ONCE);
 }
 
-// A bufferevent on one end of a fresh socket pair (closed with it); the
-// other end is *peer. Callbacks log into *log.
-bufferevent* PairBev(event_base* base, int* peer, BevLog* log) {
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return nullptr;
-  fcntl(sv[0], F_SETFL, O_NONBLOCK);
-  bufferevent* bev = bufferevent_socket_new(base, sv[0], BEV_OPT_CLOSE_ON_FREE);
-  bufferevent_setcb(bev, BevLog::Read, BevLog::Write, BevLog::Event, log);
-  *peer = sv[1];
-  return bev;
-}
+// A base and a bufferevent on one end of a fresh socket pair (closed with
+// it), made and freed inside a child; the test drives the other end, peer.
+struct PairWorld {
+  event_base* base = event_base_new();
+  int peer = -1;
+  BevLog log;
+  bufferevent* bev = nullptr;
+
+  PairWorld() {
+    int sv[2];
+    if (base == nullptr || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return;
+    fcntl(sv[0], F_SETFL, O_NONBLOCK);
+    bev = bufferevent_socket_new(base, sv[0], BEV_OPT_CLOSE_ON_FREE);
+    bufferevent_setcb(bev, BevLog::Read, BevLog::Write, BevLog::Event, &log);
+    peer = sv[1];
+  }
+  ~PairWorld() {
+    if (bev != nullptr) bufferevent_free(bev);
+    if (peer >= 0) close(peer);
+    if (base != nullptr) event_base_free(base);
+  }
+  // Reading enabled, the peer sends "hello", one bounded iteration.
+  void ReceiveHello() {
+    ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
+    ASSERT_EQ(write(peer, "hello", 5), 5);
+    LoopOnceBounded(base);
+  }
+};
 
 // Makes a bufferevent on fd (or on -1, then bufferevent_setfd), enables it,
 // writes, runs one bounded iteration and frees it; every answer is checked
@@ -93,18 +110,14 @@ TEST_F(BufferEventExtremes, PrioritiesOutsideTheBaseRangeAreRefused) {
   for (int pri : {-1, 3, 256, INT_MAX, INT_MIN}) {
     SCOPED_TRACE("priority " + std::to_string(pri));
     EXPECT_IN_CHILD({
-      event_base* base = event_base_new();
-      ASSERT_NE(base, nullptr);
-      ASSERT_EQ(event_base_priority_init(base, 3), 0);
-      bufferevent* bev = bufferevent_socket_new(base, -1, 0);
-      ASSERT_NE(bev, nullptr);
-      const int before = bufferevent_get_priority(bev);
-      EXPECT_EQ(bufferevent_priority_set(bev, pri), -1);
-      EXPECT_EQ(bufferevent_get_priority(bev), before);
-      EXPECT_EQ(bufferevent_priority_set(bev, 2), 0);
-      EXPECT_EQ(bufferevent_get_priority(bev), 2);
-      bufferevent_free(bev);
-      event_base_free(base);
+      PairWorld w;
+      ASSERT_NE(w.bev, nullptr);
+      ASSERT_EQ(event_base_priority_init(w.base, 3), 0);
+      const int before = bufferevent_get_priority(w.bev);
+      EXPECT_EQ(bufferevent_priority_set(w.bev, pri), -1);
+      EXPECT_EQ(bufferevent_get_priority(w.bev), before);
+      EXPECT_EQ(bufferevent_priority_set(w.bev, 2), 0);
+      EXPECT_EQ(bufferevent_get_priority(w.bev), 2);
     });
   }
 }
@@ -115,24 +128,15 @@ TEST_F(BufferEventExtremes, HugeWritesFailAndHugeReadsTakeWhatThereIs) {
   for (size_t size : {SIZE_MAX, static_cast<size_t>(SSIZE_MAX)}) {
     SCOPED_TRACE("size " + std::to_string(size));
     EXPECT_IN_CHILD({
-      event_base* base = event_base_new();
-      ASSERT_NE(base, nullptr);
-      int peer = -1;
-      BevLog log;
-      bufferevent* bev = PairBev(base, &peer, &log);
-      ASSERT_NE(bev, nullptr);
+      PairWorld w;
+      ASSERT_NE(w.bev, nullptr);
       static const char data[8] = "abc";
-      EXPECT_EQ(bufferevent_write(bev, data, size), -1);
-      EXPECT_EQ(evbuffer_get_length(bufferevent_get_output(bev)), 0u);
-      ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
-      ASSERT_EQ(write(peer, "hello", 5), 5);
-      LoopOnceBounded(base);
+      EXPECT_EQ(bufferevent_write(w.bev, data, size), -1);
+      EXPECT_EQ(evbuffer_get_length(bufferevent_get_output(w.bev)), 0u);
+      w.ReceiveHello();
       char out[8] = {};
-      EXPECT_EQ(bufferevent_read(bev, out, size), 5u);
+      EXPECT_EQ(bufferevent_read(w.bev, out, size), 5u);
       EXPECT_EQ(std::string(out), "hello");
-      bufferevent_free(bev);
-      close(peer);
-      event_base_free(base);
     });
   }
 }
@@ -146,19 +150,15 @@ TEST_F(BufferEventExtremes, WatermarksAtTheLimitsAreKeptAsGiven) {
     for (size_t high : marks) {
       SCOPED_TRACE("low " + std::to_string(low) + ", high " + std::to_string(high));
       EXPECT_IN_CHILD({
-        event_base* base = event_base_new();
-        ASSERT_NE(base, nullptr);
-        bufferevent* bev = bufferevent_socket_new(base, -1, 0);
-        ASSERT_NE(bev, nullptr);
-        bufferevent_setwatermark(bev, EV_READ | EV_WRITE, low, high);
+        PairWorld w;
+        ASSERT_NE(w.bev, nullptr);
+        bufferevent_setwatermark(w.bev, EV_READ | EV_WRITE, low, high);
         for (short what : {short(EV_READ), short(EV_WRITE)}) {
           size_t got_low = 7, got_high = 7;
-          EXPECT_EQ(bufferevent_getwatermark(bev, what, &got_low, &got_high), 0);
+          EXPECT_EQ(bufferevent_getwatermark(w.bev, what, &got_low, &got_high), 0);
           EXPECT_EQ(got_low, low) << "events " << what;
           EXPECT_EQ(got_high, high) << "events " << what;
         }
-        bufferevent_free(bev);
-        event_base_free(base);
       });
     }
   }
@@ -170,21 +170,12 @@ TEST_F(BufferEventExtremes, AHugeReadLowWatermarkHoldsTheReadCallback) {
   for (size_t low : {SIZE_MAX, static_cast<size_t>(SSIZE_MAX)}) {
     SCOPED_TRACE("low " + std::to_string(low));
     EXPECT_IN_CHILD({
-      event_base* base = event_base_new();
-      ASSERT_NE(base, nullptr);
-      int peer = -1;
-      BevLog log;
-      bufferevent* bev = PairBev(base, &peer, &log);
-      ASSERT_NE(bev, nullptr);
-      bufferevent_setwatermark(bev, EV_READ, low, 0);
-      ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
-      ASSERT_EQ(write(peer, "hello", 5), 5);
-      LoopOnceBounded(base);
-      EXPECT_EQ(evbuffer_get_length(bufferevent_get_input(bev)), 5u);
-      EXPECT_EQ(log.reads, 0);
-      bufferevent_free(bev);
-      close(peer);
-      event_base_free(base);
+      PairWorld w;
+      ASSERT_NE(w.bev, nullptr);
+      bufferevent_setwatermark(w.bev, EV_READ, low, 0);
+      w.ReceiveHello();
+      EXPECT_EQ(evbuffer_get_length(bufferevent_get_input(w.bev)), 5u);
+      EXPECT_EQ(w.log.reads, 0);
     });
   }
 }
@@ -196,21 +187,12 @@ TEST_F(BufferEventExtremes, AHugeReadHighWatermarkStillReads) {
   for (size_t high : {SIZE_MAX, static_cast<size_t>(SSIZE_MAX) + 1, static_cast<size_t>(SSIZE_MAX)}) {
     SCOPED_TRACE("high " + std::to_string(high));
     EXPECT_IN_CHILD({
-      event_base* base = event_base_new();
-      ASSERT_NE(base, nullptr);
-      int peer = -1;
-      BevLog log;
-      bufferevent* bev = PairBev(base, &peer, &log);
-      ASSERT_NE(bev, nullptr);
-      bufferevent_setwatermark(bev, EV_READ, 0, high);
-      ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
-      ASSERT_EQ(write(peer, "hello", 5), 5);
-      LoopOnceBounded(base);
-      EXPECT_EQ(evbuffer_get_length(bufferevent_get_input(bev)), 5u);
-      EXPECT_EQ(log.reads, 1);
-      bufferevent_free(bev);
-      close(peer);
-      event_base_free(base);
+      PairWorld w;
+      ASSERT_NE(w.bev, nullptr);
+      bufferevent_setwatermark(w.bev, EV_READ, 0, high);
+      w.ReceiveHello();
+      EXPECT_EQ(evbuffer_get_length(bufferevent_get_input(w.bev)), 5u);
+      EXPECT_EQ(w.log.reads, 1);
     });
   }
 }
@@ -218,21 +200,14 @@ TEST_F(BufferEventExtremes, AHugeReadHighWatermarkStillReads) {
 // bufferevent_set_timeouts(tv, tv) on an enabled, idle bufferevent, then a
 // bounded iteration: any timeout that fired is reported as documented.
 void SetTimeoutsAndSurvive(const timeval& tv) {
-  event_base* base = event_base_new();
-  ASSERT_NE(base, nullptr);
-  int peer = -1;
-  BevLog log;
-  bufferevent* bev = PairBev(base, &peer, &log);
-  ASSERT_NE(bev, nullptr);
-  ASSERT_EQ(bufferevent_enable(bev, EV_READ), 0);
-  const int rc = bufferevent_set_timeouts(bev, &tv, &tv);
+  PairWorld w;
+  ASSERT_NE(w.bev, nullptr);
+  ASSERT_EQ(bufferevent_enable(w.bev, EV_READ), 0);
+  const int rc = bufferevent_set_timeouts(w.bev, &tv, &tv);
   EXPECT_TRUE(rc == 0 || rc == -1) << "bufferevent_set_timeouts returned " << rc;
-  EXPECT_GE(LoopOnceBounded(base), 0);
-  for (short what : log.events)
+  EXPECT_GE(LoopOnceBounded(w.base), 0);
+  for (short what : w.log.events)
     EXPECT_EQ(what, BEV_EVENT_TIMEOUT | BEV_EVENT_READING) << "an idle reader can only time out";
-  bufferevent_free(bev);
-  close(peer);
-  event_base_free(base);
 }
 
 TEST_F(BufferEventExtremes, TimeoutsAtTheLimitsOfSecondsAreSurvived) {

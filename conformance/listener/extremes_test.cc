@@ -16,31 +16,35 @@ void Accepted(evconnlistener* lev, evutil_socket_t fd, sockaddr*, int, void* arg
   event_base_loopbreak(evconnlistener_get_base(lev));
 }
 
-std::vector<Named<int>> AllBadFds() {
+// Runs body(base, fd, &accepted) in a child with a fresh base, for every
+// descriptor number that is not an open socket.
+void ForEachFdNotOpen(const std::function<void(event_base*, int fd, int* accepted)>& body) {
   std::vector<Named<int>> fds = NegativeFds();
   for (const auto& fd : UnopenedFds()) fds.push_back(fd);
-  return fds;
+  for (const auto& fd : fds) {
+    SCOPED_TRACE("fd " + fd.name);
+    EXPECT_IN_CHILD({
+      event_base* base = event_base_new();
+      ASSERT_NE(base, nullptr);
+      int accepted = 0;
+      body(base, fd.value, &accepted);
+      EXPECT_EQ(accepted, 0);
+      event_base_free(base);
+    });
+  }
 }
 
 TEST_F(ListenerExtremes, FdsThatAreNotOpenGiveNullWhenTheyMustListen) {
   EVC_RULE("listener.h: backlog is 'passed to the listen() call'; -1 for a default. listener.c: "
            "evconnlistener_new returns NULL when listen() fails, so every fd that is not an open "
            "socket gives NULL with a backlog of -1, 1 or INT_MAX");
-  for (const auto& fd : AllBadFds()) {
-    SCOPED_TRACE("fd " + fd.name);
-    EXPECT_IN_CHILD({
-      event_base* base = event_base_new();
-      ASSERT_NE(base, nullptr);
-      int accepted = 0;
-      for (int backlog : {-1, 1, INT_MAX}) {
-        EXPECT_EQ(evconnlistener_new(base, Accepted, &accepted, LEV_OPT_CLOSE_ON_FREE, backlog,
-                                     fd.value),
-                  nullptr)
-            << "backlog " << backlog;
-      }
-      event_base_free(base);
-    });
-  }
+  ForEachFdNotOpen([](event_base* base, int fd, int* accepted) {
+    for (int backlog : {-1, 1, INT_MAX}) {
+      EXPECT_EQ(evconnlistener_new(base, Accepted, accepted, LEV_OPT_CLOSE_ON_FREE, backlog, fd),
+                nullptr)
+          << "backlog " << backlog;
+    }
+  });
 }
 
 TEST_F(ListenerExtremes, FdsThatAreNotOpenAndSaidToListenAlreadyAreSurvived) {
@@ -48,26 +52,17 @@ TEST_F(ListenerExtremes, FdsThatAreNotOpenAndSaidToListenAlreadyAreSurvived) {
            "Observed libevent 2.1.12: a listener is made and evconnlistener_enable returns -1 "
            "where event_add refuses the fd. Accepted: NULL, or a listener that can be disabled, "
            "enabled (0 or -1), run and freed. No crash, no hang");
-  for (const auto& fd : AllBadFds()) {
-    SCOPED_TRACE("fd " + fd.name);
-    EXPECT_IN_CHILD({
-      event_base* base = event_base_new();
-      ASSERT_NE(base, nullptr);
-      int accepted = 0;
-      // No LEV_OPT_CLOSE_ON_FREE: the closed fd's number is not ours to close.
-      evconnlistener* lev = evconnlistener_new(base, Accepted, &accepted, 0, 0, fd.value);
-      if (lev != nullptr) {
-        EXPECT_EQ(evconnlistener_get_fd(lev), fd.value);
-        EXPECT_EQ(evconnlistener_disable(lev), 0);
-        const int rc = evconnlistener_enable(lev);
-        EXPECT_TRUE(rc == 0 || rc == -1) << "evconnlistener_enable returned " << rc;
-        EXPECT_GE(event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), -1);
-        evconnlistener_free(lev);
-      }
-      EXPECT_EQ(accepted, 0);
-      event_base_free(base);
-    });
-  }
+  ForEachFdNotOpen([](event_base* base, int fd, int* accepted) {
+    // No LEV_OPT_CLOSE_ON_FREE: the closed fd's number is not ours to close.
+    evconnlistener* lev = evconnlistener_new(base, Accepted, accepted, 0, 0, fd);
+    if (lev == nullptr) return;
+    EXPECT_EQ(evconnlistener_get_fd(lev), fd);
+    EXPECT_EQ(evconnlistener_disable(lev), 0);
+    const int rc = evconnlistener_enable(lev);
+    EXPECT_TRUE(rc == 0 || rc == -1) << "evconnlistener_enable returned " << rc;
+    EXPECT_GE(event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK), -1);
+    evconnlistener_free(lev);
+  });
 }
 
 TEST_F(ListenerExtremes, BacklogsAtTheLimitsListenAndAccept) {
