@@ -22,6 +22,14 @@ inline Micros clock_micros(clockid_t id) noexcept {
 inline Micros monotonic_now() noexcept { return clock_micros(CLOCK_MONOTONIC); }
 inline Micros realtime_now() noexcept { return clock_micros(CLOCK_REALTIME); }
 
+// a + b, held at the int64 limits instead of wrapping: a deadline far in
+// the future stays far in the future (a wrapped one would be in the past).
+inline Micros add_saturating(Micros a, Micros b) noexcept {
+  Micros sum;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
 inline Micros to_micros(const timeval& tv) noexcept {
   return static_cast<Micros>(tv.tv_sec) * 1000000 + tv.tv_usec;
 }

@@ -141,7 +141,7 @@ int Base::add(Event& ev, const Micros* timeout, bool absolute) noexcept {
     stop_signal_calls(ev);
     queue_remove(ev);
   }
-  ev.deadline = absolute ? *timeout : now() + *timeout;
+  ev.deadline = absolute ? *timeout : add_saturating(now(), *timeout);
   ev.seq = next_seq_++;
   if (!heap_push(ev)) {
     if (!(ev.state & Event::kInserted)) --n_added_;
@@ -215,7 +215,7 @@ short Base::pending(const Event& ev, short what, Micros* wall_deadline) const no
   if (ev.state & Event::kActive) flags |= ev.res;
   if (ev.state & Event::kTimerSet) flags |= kTimeout;
   what &= kTimeout | kRead | kWrite | kClosed | kSignal;
-  if (wall_deadline && (flags & what & kTimeout)) *wall_deadline = ev.deadline + wall_offset();
+  if (wall_deadline && (flags & what & kTimeout)) *wall_deadline = add_saturating(ev.deadline, wall_offset());
   return flags & what;
 }
 
@@ -413,8 +413,8 @@ void Base::run_persistent(Event& ev) noexcept {
   void* const arg = ev.arg;
   if (ev.interval != 0) {
     const Micros t = now();
-    Micros at = ((res & kTimeout) ? ev.deadline : t) + ev.interval;
-    if (at < t) at = t + ev.interval;
+    Micros at = add_saturating((res & kTimeout) ? ev.deadline : t, ev.interval);
+    if (at < t) at = add_saturating(t, ev.interval);
     add(ev, &at, true);
   }
   cb(fd, res, arg);
