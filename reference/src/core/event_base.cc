@@ -2,12 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <climits>
-#include <cerrno>
 #include <cstdlib>
 #include <new>
-
-#include <sys/resource.h>
 
 namespace evref {
 
@@ -54,7 +50,7 @@ bool Base::choose_backend(const Options& options) {
   return false;
 }
 
-Base::Base(const Options& options) : flags_(options.flags), queues_(1) {
+Base::Base(const Options& options) : flags_(options.flags) {
   choose_backend(options);
   sync_wall_offset(monotonic_now());
 }
@@ -77,17 +73,13 @@ Base::~Base() {
     del(o->ev);
     delete o;
   }
-  while (!heap_.empty()) del(*heap_.front());
-  for (Queue& q : queues_)
-    while (q.head) del(*q.head);
-  for (FdSlot& slot : fds_)
-    while (slot.head) del(*slot.head);
-  for (Event* head : signal_heads_)
-    while (head) {
-      Event* next = head->io_next;
-      del(*head);
-      head = next;
-    }
+  while (!timers_.empty()) del(timers_.top());
+  int priority;
+  while (ActiveQueues::Queue* q = active_.first_nonempty(&priority)) del(*q->head);
+  for (size_t fd = 0; fd < fds_.table_size(); ++fd)
+    while (Event* ev = fds_.events(static_cast<int>(fd))) del(*ev);
+  for (int signo = 1; signo < SignalPipe::kMaxSignal; ++signo)
+    while (Event* ev = signals_.events(signo)) del(*ev);
 }
 
 // ------------------------------------------------------------------- time
@@ -128,26 +120,28 @@ int Base::assign(Event& ev, Base* base, int fd, short events, Callback cb, void*
 int Base::add(Event& ev, const Micros* timeout, bool absolute) noexcept {
   const bool wants_io = ev.events & (kRead | kWrite | kClosed | kSignal);
   if (wants_io && !(ev.state & (Event::kInserted | Event::kActive))) {
-    const int rc = (ev.events & kSignal) ? insert_signal(ev) : insert_io(ev);
+    const int rc = (ev.events & kSignal) ? signals_.insert(ev, *backend_)
+                                         : fds_.insert(ev, *backend_, debug_mode_);
     if (rc != 0) return -1;
     if (!(ev.state & Event::kTimerSet)) ++n_added_;
     ev.state |= Event::kInserted;
   }
   if (timeout == nullptr) return 0;
   if (ev.kind == Event::kPersistent && !absolute) ev.interval = *timeout;
-  if (ev.state & Event::kTimerSet) heap_remove(ev);
+  if (ev.state & Event::kTimerSet) timers_.remove(ev);
   else if (!(ev.state & Event::kInserted)) ++n_added_;
   if ((ev.state & Event::kActive) && (ev.res & kTimeout)) {
     stop_signal_calls(ev);
-    queue_remove(ev);
+    active_.remove(ev);
   }
   ev.deadline = absolute ? *timeout : add_saturating(now(), *timeout);
   ev.seq = next_seq_++;
-  if (!heap_push(ev)) {
+  ev.state |= Event::kTimerSet;  // first: the heap checks it of its members
+  if (!timers_.push(ev)) {
+    ev.state &= ~Event::kTimerSet;
     if (!(ev.state & Event::kInserted)) --n_added_;
     return -1;
   }
-  ev.state |= Event::kTimerSet;
   return 0;
 }
 
@@ -163,11 +157,11 @@ void Base::stop_signal_calls(Event& ev) noexcept {
 int Base::del(Event& ev) noexcept {
   stop_signal_calls(ev);
   const bool was_added = ev.state & (Event::kInserted | Event::kTimerSet);
-  if (ev.state & Event::kTimerSet) heap_remove(ev);
-  if (ev.state & Event::kActive) queue_remove(ev);
+  if (ev.state & Event::kTimerSet) timers_.remove(ev);
+  if (ev.state & Event::kActive) active_.remove(ev);
   if (ev.state & Event::kInserted) {
-    if (ev.events & kSignal) remove_signal(ev);
-    else remove_io(ev);
+    if (ev.events & kSignal) signals_.remove(ev);
+    else fds_.remove(ev, *backend_);
   }
   ev.state &= ~(Event::kInserted | Event::kTimerSet);
   if (was_added) --n_added_;
@@ -176,7 +170,7 @@ int Base::del(Event& ev) noexcept {
 
 int Base::remove_timer(Event& ev) noexcept {
   if (!(ev.state & Event::kTimerSet)) return 0;
-  heap_remove(ev);
+  timers_.remove(ev);
   ev.state &= ~Event::kTimerSet;
   ev.interval = 0;
   if (!(ev.state & Event::kInserted)) --n_added_;
@@ -198,7 +192,7 @@ void Base::activate(Event& ev, short res, short ncalls) noexcept {
     ev.ncalls = ncalls;
     ev.pncalls = nullptr;
   }
-  queue_push(ev);
+  active_.push(ev);
 }
 
 int Base::set_priority(Event& ev, int priority) noexcept {
@@ -220,9 +214,8 @@ short Base::pending(const Event& ev, short what, Micros* wall_deadline) const no
 }
 
 int Base::priority_init(int n) noexcept {
-  if (n_active_ != 0 || n < 1 || n >= 256) return -1;  // EVENT_MAX_PRIORITIES
-  queues_.assign(static_cast<size_t>(n), Queue{});
-  return 0;
+  if (n >= 256) return -1;  // EVENT_MAX_PRIORITIES
+  return active_.reset(n) ? 0 : -1;
 }
 
 // ------------------------------------------------------------- once-only
@@ -287,12 +280,12 @@ int Base::loop(int flags) noexcept {
   running_ = true;
   cached_now_ = 0;
   got_exit_ = got_break_ = false;  // reset on entry: an early loopbreak is lost
-  if (n_signal_events_ != 0) signals_.receive_here();  // libevent's evsig_set_base_
+  signals_.receive_here();  // libevent's evsig_set_base_
   int result = 0;
   for (bool done = false; !done && !got_exit_ && !got_break_;) {
     continue_ = false;
     const Micros timeout = wait_time(flags);
-    if (!(flags & kLoopNoExitOnEmpty) && !have_events() && n_active_ == 0) {
+    if (!(flags & kLoopNoExitOnEmpty) && !have_events() && active_.size() == 0) {
       result = 1;
       break;
     }
@@ -306,9 +299,9 @@ int Base::loop(int flags) noexcept {
     if (!(flags_ & kFlagNoCacheTime)) cached_now_ = mono;
     activate_ready();
     expire_timers();
-    if (n_active_ != 0) {
+    if (active_.size() != 0) {
       const int ran = run_active();
-      if ((flags & kLoopOnce) && n_active_ == 0 && ran != 0) done = true;
+      if ((flags & kLoopOnce) && active_.size() == 0 && ran != 0) done = true;
     } else if (flags & kLoopNonblock) {
       done = true;
     }
@@ -321,15 +314,15 @@ int Base::loop(int flags) noexcept {
 // No wait while callbacks are queued or the caller asked not to block;
 // otherwise until the earliest timer, or without limit.
 Micros Base::wait_time(int flags) noexcept {
-  if (n_active_ != 0 || (flags & kLoopNonblock)) return 0;
-  if (heap_.empty()) return -1;
-  const Micros left = heap_.front()->deadline - monotonic_now();
+  if (active_.size() != 0 || (flags & kLoopNonblock)) return 0;
+  if (timers_.empty()) return -1;
+  const Micros left = timers_.top().deadline - monotonic_now();
   return left > 0 ? left : 0;
 }
 
 void Base::activate_ready() noexcept {
   for (const Ready& r : ready_) {
-    if (signal_pipe_watched_ && r.fd == signals_.read_fd()) {
+    if (signals_.is_pipe(r.fd)) {
       signals_.drain([this](int signo, unsigned n) { activate_signal(signo, n); });
     } else {
       activate_fd(r.fd, r.what);
@@ -343,18 +336,16 @@ void Base::activate_ready() noexcept {
 // (libevent's epoll reports every readiness with EV_ET, and evmap passes
 // on the bits the event asked for); where EV_ET is a no-op, it is not.
 void Base::activate_fd(int fd, short what) noexcept {
-  if (fd < 0 || static_cast<size_t>(fd) >= fds_.size()) return;
   const short edge = (features_ & kFeatureEdge) ? kEdge : 0;
-  for (Event* ev = fds_[fd].head; ev; ev = ev->io_next) {
+  for (Event* ev = fds_.events(fd); ev; ev = ev->io_next) {
     const short res = ev->events & what & (kRead | kWrite | kClosed);
     if (res) activate(*ev, res | (ev->events & edge), 1);
   }
 }
 
 void Base::activate_signal(int signo, unsigned count) noexcept {
-  if (static_cast<size_t>(signo) >= signal_heads_.size()) return;
   const short n = count > 0x7fff ? 0x7fff : static_cast<short>(count);
-  for (Event* ev = signal_heads_[signo]; ev; ev = ev->io_next) activate(*ev, kSignal, n);
+  for (Event* ev = signals_.events(signo); ev; ev = ev->io_next) activate(*ev, kSignal, n);
 }
 
 // An expired timer removes the event from everything (fd map included)
@@ -362,8 +353,8 @@ void Base::activate_signal(int signo, unsigned count) noexcept {
 // runs (libevent's timeout_process and event_persist_closure).
 void Base::expire_timers() noexcept {
   const Micros t = now();
-  while (!heap_.empty() && heap_.front()->deadline <= t) {
-    Event& ev = *heap_.front();
+  while (!timers_.empty() && timers_.top().deadline <= t) {
+    Event& ev = timers_.top();
     del(ev);
     activate(ev, kTimeout, 1);
   }
@@ -372,23 +363,20 @@ void Base::expire_timers() noexcept {
 // Runs the highest-priority non-empty queue only; lower priorities wait
 // for the next iteration (libevent's event_process_active).
 int Base::run_active() noexcept {
-  for (Queue& q : queues_) {
-    if (q.head == nullptr) continue;
-    running_priority_ = static_cast<int>(&q - queues_.data());
-    const int ran = run_queue(q);
-    running_priority_ = -1;
-    return ran;
-  }
-  return 0;
+  ActiveQueues::Queue* q = active_.first_nonempty(&running_priority_);
+  if (q == nullptr) return 0;
+  const int ran = run_queue(*q);
+  running_priority_ = -1;
+  return ran;
 }
 
 // Each event leaves the queue before its callback: a plain event is
 // deleted (so it runs once per activation), a persistent one stays added.
 // The callback may free the event: nothing of it is read afterwards.
-int Base::run_queue(Queue& q) noexcept {
+int Base::run_queue(ActiveQueues::Queue& q) noexcept {
   int count = 0;
   while (Event* ev = q.head) {
-    if (ev->events & kPersist) queue_remove(*ev);
+    if (ev->events & kPersist) active_.remove(*ev);
     else del(*ev);
     ++count;
     current_ = ev;
@@ -451,198 +439,13 @@ void Base::run_signal(Event& ev) noexcept {
   }
 }
 
-// ------------------------------------------------------- fd and signal map
+// ------------------------------------------------------------- invariants
 
-short Base::FdSlot::mask() const noexcept {
-  short m = 0;
-  if (nread) m |= kIoRead;
-  if (nwrite) m |= kIoWrite;
-  if (nclosed) m |= kIoClosed;
-  if (nedge) m |= kIoEdge;
-  return m;
-}
-
-// The fd table grows to hold fd. An fd at or above the hard RLIMIT_NOFILE
-// can never be open, so it is refused (EBADF) rather than sizing the table
-// for it; libevent refuses such fds too (its fd map stops growing at
-// INT_MAX/8 entries, and epoll_ctl refuses fds that are not open).
-bool Base::fd_slot_exists(int fd) noexcept {
-  if (static_cast<size_t>(fd) < fds_.size()) return true;
-  rlimit rl{};
-  rlim_t limit = INT_MAX / 8;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY && rl.rlim_max < limit)
-    limit = rl.rlim_max;
-  if (static_cast<rlim_t>(fd) >= limit) {
-    errno = EBADF;
-    return false;
-  }
-  try {
-    fds_.resize(static_cast<size_t>(fd) + 1);
-  } catch (const std::bad_alloc&) {
-    errno = ENOMEM;
-    return false;
-  }
-  return true;
-}
-
-// New events go to the front of the fd's list, as in libevent's evmap, so
-// the most recently added is activated first.
-int Base::insert_io(Event& ev) noexcept {
-  if (ev.fd < 0) return 0;  // nothing to watch; libevent accepts it too
-  if (!fd_slot_exists(ev.fd)) return -1;
-  FdSlot& slot = fds_[ev.fd];
-  // One fd cannot be both edge- and level-triggered: the kernel's flag is
-  // per fd. libevent's debug mode refuses the mix ("Tried to mix
-  // edge-triggered and non-edge-triggered events"); otherwise it lets the
-  // last change decide for every event of the fd, and so does this.
-  if (debug_mode_ && slot.head && ((slot.head->events ^ ev.events) & kEdge)) return -1;
-  const short before = slot.mask();
-  slot.nread += (ev.events & kRead) != 0;
-  slot.nwrite += (ev.events & kWrite) != 0;
-  slot.nclosed += (ev.events & kClosed) != 0;
-  slot.nedge += (ev.events & kEdge) != 0;
-  const short after = slot.mask();
-  if (after != before && backend_->change(ev.fd, before, after) != 0) {
-    slot.nread -= (ev.events & kRead) != 0;
-    slot.nwrite -= (ev.events & kWrite) != 0;
-    slot.nclosed -= (ev.events & kClosed) != 0;
-    slot.nedge -= (ev.events & kEdge) != 0;
-    return -1;
-  }
-  ev.io_prev = nullptr;
-  ev.io_next = slot.head;
-  if (slot.head) slot.head->io_prev = &ev;
-  slot.head = &ev;
-  return 0;
-}
-
-void Base::remove_io(Event& ev) noexcept {
-  if (ev.fd < 0 || static_cast<size_t>(ev.fd) >= fds_.size()) return;
-  FdSlot& slot = fds_[ev.fd];
-  (ev.io_prev ? ev.io_prev->io_next : slot.head) = ev.io_next;
-  if (ev.io_next) ev.io_next->io_prev = ev.io_prev;
-  ev.io_prev = ev.io_next = nullptr;
-  const short before = slot.mask();
-  slot.nread -= (ev.events & kRead) != 0;
-  slot.nwrite -= (ev.events & kWrite) != 0;
-  slot.nclosed -= (ev.events & kClosed) != 0;
-  slot.nedge -= (ev.events & kEdge) != 0;
-  const short after = slot.mask();
-  if (after != before) backend_->change(ev.fd, before, after);
-}
-
-int Base::insert_signal(Event& ev) noexcept {
-  const int signo = ev.fd;
-  if (signo <= 0 || signo >= SignalPipe::kMaxSignal) return -1;
-  if (!signal_pipe_watched_) {
-    const int rfd = signals_.open();
-    if (rfd < 0 || backend_->change(rfd, 0, kIoRead) != 0) return -1;
-    signal_pipe_watched_ = true;
-  }
-  if (signal_heads_.size() <= static_cast<size_t>(signo)) signal_heads_.resize(signo + 1, nullptr);
-  if (signal_heads_[signo] == nullptr && signals_.catch_signal(signo) != 0) return -1;
-  ev.io_prev = nullptr;
-  ev.io_next = signal_heads_[signo];
-  if (ev.io_next) ev.io_next->io_prev = &ev;
-  signal_heads_[signo] = &ev;
-  ++n_signal_events_;
-  return 0;
-}
-
-// The last event of a signal gone: the signal's old disposition returns.
-void Base::remove_signal(Event& ev) noexcept {
-  const int signo = ev.fd;
-  (ev.io_prev ? ev.io_prev->io_next : signal_heads_[signo]) = ev.io_next;
-  if (ev.io_next) ev.io_next->io_prev = ev.io_prev;
-  ev.io_prev = ev.io_next = nullptr;
-  --n_signal_events_;
-  if (signal_heads_[signo] == nullptr) signals_.restore(signo);
-}
-
-// ----------------------------------------------------------- active queues
-
-// An event's queue; a priority beyond the range (after priority_init shrank
-// it) uses the lowest.
-Base::Queue& Base::queue_of(const Event& ev) noexcept {
-  return queues_[std::min(ev.priority, npriorities() - 1)];
-}
-
-void Base::queue_push(Event& ev) noexcept {
-  Queue& q = queue_of(ev);
-  ev.active_next = nullptr;
-  ev.active_prev = q.tail;
-  (q.tail ? q.tail->active_next : q.head) = &ev;
-  q.tail = &ev;
-  ev.state |= Event::kActive;
-  ++n_active_;
-}
-
-void Base::queue_remove(Event& ev) noexcept {
-  Queue& q = queue_of(ev);
-  (ev.active_prev ? ev.active_prev->active_next : q.head) = ev.active_next;
-  (ev.active_next ? ev.active_next->active_prev : q.tail) = ev.active_prev;
-  ev.active_prev = ev.active_next = nullptr;
-  ev.state &= ~Event::kActive;
-  --n_active_;
-}
-
-// -------------------------------------------------------------- timer heap
-// A binary min-heap ordered by (deadline, seq); each event knows its index,
-// so removal is O(log n).
-
-bool Base::earlier(const Event* a, const Event* b) noexcept {
-  return a->deadline != b->deadline ? a->deadline < b->deadline : a->seq < b->seq;
-}
-
-void Base::heap_place(size_t i, Event* ev) noexcept {
-  heap_[i] = ev;
-  ev->heap_index = i;
-}
-
-bool Base::heap_push(Event& ev) noexcept {
-  try {
-    heap_.push_back(&ev);
-  } catch (const std::bad_alloc&) {
-    return false;
-  }
-  ev.heap_index = heap_.size() - 1;
-  heap_sift_up(ev.heap_index);
-  return true;
-}
-
-void Base::heap_remove(Event& ev) noexcept {
-  const size_t i = ev.heap_index;
-  Event* last = heap_.back();
-  heap_.pop_back();
-  if (i == heap_.size()) return;
-  heap_place(i, last);
-  heap_sift_up(i);
-  heap_sift_down(last->heap_index);
-}
-
-void Base::heap_sift_up(size_t i) noexcept {
-  Event* ev = heap_[i];
-  while (i > 0) {
-    const size_t parent = (i - 1) / 2;
-    if (!earlier(ev, heap_[parent])) break;
-    heap_place(i, heap_[parent]);
-    i = parent;
-  }
-  heap_place(i, ev);
-}
-
-void Base::heap_sift_down(size_t i) noexcept {
-  Event* ev = heap_[i];
-  const size_t n = heap_.size();
-  for (;;) {
-    size_t child = 2 * i + 1;
-    if (child >= n) break;
-    if (child + 1 < n && earlier(heap_[child + 1], heap_[child])) ++child;
-    if (!earlier(heap_[child], ev)) break;
-    heap_place(i, heap_[child]);
-    i = child;
-  }
-  heap_place(i, ev);
+const char* Base::check_invariants() const noexcept {
+  for (const char* bad : {fds_.check_invariants(), signals_.check_invariants(),
+                          timers_.check_invariants(), active_.check_invariants()})
+    if (bad) return bad;
+  return nullptr;
 }
 
 }  // namespace evref
