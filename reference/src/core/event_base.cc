@@ -131,7 +131,7 @@ int Base::add(Event& ev, const Micros* timeout, bool absolute) noexcept {
   if (ev.state & Event::kTimerSet) timers_.remove(ev);
   else if (!(ev.state & Event::kInserted)) ++n_added_;
   if ((ev.state & Event::kActive) && (ev.res & kTimeout)) {
-    stop_signal_calls(ev);
+    stop_calls_of(ev);
     active_.remove(ev);
   }
   ev.deadline = absolute ? *timeout : add_saturating(now(), *timeout);
@@ -145,17 +145,10 @@ int Base::add(Event& ev, const Micros* timeout, bool absolute) noexcept {
   return 0;
 }
 
-// Ends a running signal closure's loop over this event's calls.
-void Base::stop_signal_calls(Event& ev) noexcept {
-  if (ev.pncalls == nullptr) return;
-  *ev.pncalls = 0;
-  ev.pncalls = nullptr;
-}
-
 // event_del: out of every list; a signal closure running this event's
 // calls stops after the current one.
 int Base::del(Event& ev) noexcept {
-  stop_signal_calls(ev);
+  stop_calls_of(ev);
   const bool was_added = ev.state & (Event::kInserted | Event::kTimerSet);
   if (ev.state & Event::kTimerSet) timers_.remove(ev);
   if (ev.state & Event::kActive) active_.remove(ev);
@@ -188,10 +181,7 @@ void Base::activate(Event& ev, short res, short ncalls) noexcept {
   // A higher-priority event activated from a callback runs before the
   // rest of the current (lower-priority) queue (libevent's event_continue).
   if (running_priority_ >= 0 && ev.priority < running_priority_) continue_ = true;
-  if (ev.events & kSignal) {
-    ev.ncalls = ncalls;
-    ev.pncalls = nullptr;
-  }
+  if (ev.events & kSignal) ev.ncalls = ncalls;
   active_.push(ev);
 }
 
@@ -383,7 +373,7 @@ int Base::run_queue(ActiveQueues::Queue& q) noexcept {
     switch (ev->kind) {
       case Event::kSignalled: run_signal(*ev); break;
       case Event::kPersistent: run_persistent(*ev); break;
-      default: ev->cb(ev->fd, ev->res, ev->arg); break;
+      default: call_user(ev->cb, ev->fd, ev->res, ev->arg); break;
     }
     current_ = nullptr;
     if (got_break_) break;   // event_base_loopbreak: stop after this callback
@@ -405,38 +395,31 @@ void Base::run_persistent(Event& ev) noexcept {
     if (at < t) at = add_saturating(t, ev.interval);
     add(ev, &at, true);
   }
-  cb(fd, res, arg);
+  call_user(cb, fd, res, arg);
 }
 
-// A signal caught n times runs its callback n times; event_del from inside
-// stops the rest through pncalls (libevent's event_signal_closure).
+// A signal caught n times runs its callback n times, until the callback
+// deletes, frees or re-arms its event, or breaks the loop (libevent's
+// event_signal_closure, which stops through a pointer to its counter).
 void Base::run_signal(Event& ev) noexcept {
   const Callback cb = ev.cb;
   const int fd = ev.fd;
   const short res = ev.res;
   void* const arg = ev.arg;
-  short ncalls = ev.ncalls;
-  // pncalls never outlives this frame: it is cleared on the last call, by
-  // event_del/event_add (stop_signal_calls), or on loopbreak below. GCC
-  // cannot see the first two paths.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpragmas"
-#pragma GCC diagnostic ignored "-Wunknown-warning-option"
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-  if (ncalls != 0) ev.pncalls = &ncalls;
-#pragma GCC diagnostic pop
-  while (ncalls) {
-    --ncalls;
-    ev.ncalls = ncalls;
-    if (ncalls == 0) ev.pncalls = nullptr;
-    cb(fd, res, arg);
-    if (got_break_ && ncalls != 0) {
-      // Still counting, so the callback did not delete (or free) the event:
-      // it is alive; stop pointing at this frame. The rest are dropped.
-      ev.pncalls = nullptr;
-      return;
-    }
+  for (short ncalls = ev.ncalls; ncalls > 0;) {
+    ev.ncalls = --ncalls;
+    if (!call_user(cb, fd, res, arg)) return;
   }
+}
+
+// The one way the loop calls user code: with the event's fields read
+// beforehand, as the callback may free the event. Returns whether the
+// caller may go on with the event: it was not deleted, freed or re-armed
+// inside (stop_calls_of), and the loop was not broken.
+bool Base::call_user(Callback cb, int fd, short res, void* arg) noexcept {
+  current_stopped_ = false;
+  cb(fd, res, arg);
+  return !current_stopped_ && !got_break_;
 }
 
 // ------------------------------------------------------------- invariants

@@ -104,7 +104,10 @@ class Base {
   int run_queue(ActiveQueues::Queue& q) noexcept;
   void run_persistent(Event& ev) noexcept;
   void run_signal(Event& ev) noexcept;
-  static void stop_signal_calls(Event& ev) noexcept;
+  bool call_user(Callback cb, int fd, short res, void* arg) noexcept;
+  void stop_calls_of(const Event& ev) noexcept {
+    if (&ev == current_) current_stopped_ = true;
+  }
 
   static void once_trampoline(int fd, short what, void* arg);
   static void loopexit_cb(int fd, short what, void* arg);
@@ -124,7 +127,8 @@ class Base {
   Micros cached_now_ = 0;  // 0: not cached
   Micros wall_offset_ = 0;
   Micros wall_synced_at_ = 0;  // monotonic time of the last resync
-  Event* current_ = nullptr;
+  Event* current_ = nullptr;     // the event whose callback runs
+  bool current_stopped_ = false;  // it was deleted, freed or re-armed since
   int running_priority_ = -1;
   bool running_ = false;
   bool got_exit_ = false;

@@ -51,10 +51,8 @@ struct Event {
   uint8_t state = 0;
   uint8_t kind = kPlain;
   int priority = 0;
-  // Signal events: calls still to make in this activation, and where the
-  // running closure keeps its own copy (event_del zeroes it to stop).
+  // Signal events: calls still to make in this activation.
   short ncalls = 0;
-  short* pncalls = nullptr;
   Micros deadline = 0;  // absolute, monotonic
   Micros interval = 0;  // EV_PERSIST: the timeout to re-arm with (0: none)
   uint64_t seq = 0;     // orders equal deadlines first-added-first
