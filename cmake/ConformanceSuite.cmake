@@ -3,7 +3,7 @@
 # Compiles the same test sources once per implementation that claims <area>
 # (binary <kind>_<area>_<impl>) and registers every GoogleTest case with CTest
 # as "<column>.<Suite>.<Case>", run through the harness launcher
-# (harness/run_test.py): one process per case, a timeout, the result compared
+# (evconform/run_test.py): one process per case, a timeout, the result compared
 # with the implementation's expectations, and a result record written for the
 # report. The column is the implementation's name or, for a PER_BACKEND suite,
 # "<impl>/<backend>" for each backend the implementation declares (the same
@@ -56,7 +56,7 @@ function(evconform_register_tests exe impl backend area kind env)
     set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${exe}_tests.cmake")
   endif()
   get_property(expectations GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_EXPECTATIONS)
-  set(launcher "${Python3_EXECUTABLE}" "${CMAKE_SOURCE_DIR}/harness/run_test.py"
+  set(launcher ${EVCONFORM_PYTHON} evconform.run_test
       --impl ${impl} --area ${area} --kind ${kind}
       --expectations "${expectations}"
       --results "${EVCONFORM_RESULTS_DIR}"
@@ -74,6 +74,12 @@ function(evconform_register_tests exe impl backend area kind env)
   if(EVCONFORM_VALGRIND)
     math(EXPR ctest_timeout "${ctest_timeout} * 10")
   endif()
+  # The tests are registered when the binary is linked (POST_BUILD below):
+  # a stamp of how they are run, rewritten only when it changes, relinks the
+  # binary, so an existing build tree picks up a new launcher command.
+  file(CONFIGURE OUTPUT "${ctest_file}.launcher" @ONLY
+    CONTENT "${launcher}\n${EVCONFORM_PYTHON_ENV}\n${ctest_timeout}\n")
+  set_property(TARGET ${exe} APPEND PROPERTY LINK_DEPENDS "${ctest_file}.launcher")
   add_custom_command(TARGET ${exe} POST_BUILD
     COMMAND "${CMAKE_COMMAND}"
       -D "EXE=$<TARGET_FILE:${exe}>"
@@ -81,6 +87,7 @@ function(evconform_register_tests exe impl backend area kind env)
       -D "PREFIX=${column}."
       -D "LABELS=impl:${impl};area:${area};kind:${kind};column:${column}"
       -D "TIMEOUT=${ctest_timeout}"
+      -D "ENVIRONMENT=${EVCONFORM_PYTHON_ENV}"
       -D "LAUNCHER=${launcher}"
       -P "${CMAKE_SOURCE_DIR}/cmake/DiscoverTests.cmake"
     BYPRODUCTS "${ctest_file}"

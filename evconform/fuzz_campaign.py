@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A fuzzing campaign over evconform's libFuzzer targets.
 
 For each target: copy its seed corpus (and kept regression inputs) into a
@@ -26,9 +25,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from . import ROOT, cli, proc, registry
+from .cli import ToolError
+from .proc import run
+
 FUZZ = os.path.join(ROOT, "fuzz")
 
 # target -> (input family: corpus, dictionary and options share its name;
@@ -46,17 +47,6 @@ STATUS_RE = re.compile(r"^#(\d+): cov: (\d+) ft: (\d+) corp: (\d+) exec/s (\d+) 
                        r"oom/timeout/crash: (\d+)/(\d+)/(\d+) time: (\d+)s")
 
 
-class CampaignError(Exception):
-    pass
-
-
-def run(cmd, **kw):
-    try:
-        return subprocess.run(cmd, **kw)
-    except OSError as e:
-        raise CampaignError(f"cannot run {cmd[0]}: {e.strerror}")
-
-
 def binary_name(target, impl, family):
     _, per_impl = family
     return f"fuzz_{target}_{impl}" if per_impl else f"fuzz_{target}"
@@ -64,12 +54,9 @@ def binary_name(target, impl, family):
 
 def build(build_dir, preset, targets):
     if run(["cmake", "--preset", preset], cwd=ROOT, stdout=subprocess.DEVNULL).returncode:
-        raise CampaignError(f"cmake --preset {preset} failed")
-    r = run(["cmake", "--build", build_dir, "--target", *targets], cwd=ROOT,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if r.returncode:
-        sys.stderr.write(r.stdout[-4000:])
-        raise CampaignError(f"building {' '.join(targets)} in {build_dir} failed")
+        raise ToolError(f"cmake --preset {preset} failed")
+    proc.must(["cmake", "--build", build_dir, "--target", *targets],
+              f"building {' '.join(targets)} in {build_dir}", cwd=ROOT)
 
 
 def options_of(family_name):
@@ -180,14 +167,14 @@ def coverage(cov_dir, target, impl, family, corpus, work):
     data = os.path.join(work, "coverage.profdata")
     env = dict(os.environ, LLVM_PROFILE_FILE=raw)
     if run([binary, corpus], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode:
-        raise CampaignError(f"coverage replay of {target} failed")
+        raise ToolError(f"coverage replay of {target} failed")
     if run(["llvm-profdata-14", "merge", "-sparse", raw, "-o", data]).returncode:
-        raise CampaignError("llvm-profdata-14 merge failed")
+        raise ToolError("llvm-profdata-14 merge failed")
     src = os.path.join(ROOT, "reference", "src")
     r = run(["llvm-cov-14", "export", binary, f"-instr-profile={data}", "-summary-only", src],
             stdout=subprocess.PIPE, text=True)
     if r.returncode:
-        raise CampaignError("llvm-cov-14 export failed")
+        raise ToolError("llvm-cov-14 export failed")
     files = json.loads(r.stdout)["data"][0]["files"]
     total = {"lines": [0, 0], "functions": [0, 0], "regions": [0, 0]}
     per_file = {}
@@ -228,7 +215,7 @@ def fuzz_one(args, target, family, fuzz_bin_dir, out):
     with open(os.path.join(work, "fuzz.log"), encoding="utf-8", errors="replace") as f:
         stats = last_status(f.read())
     if stats is None:
-        raise CampaignError(f"{target}: libFuzzer printed no status (exit {r.returncode}); "
+        raise ToolError(f"{target}: libFuzzer printed no status (exit {r.returncode}); "
                             f"see {os.path.join(work, 'fuzz.log')}")
     # Merge and minimise the corpus.
     merged = os.path.join(work, "corpus.min")
@@ -286,7 +273,7 @@ def write_summary(out, results, args):
 
 
 def markdown(doc):
-    """The campaign summary as Markdown lines (also used by reports/generate.py)."""
+    """The campaign summary as Markdown lines (also used by evconform.report)."""
     out = [f"Campaign finished {doc['date']}: implementation `{doc['implementation']}`, "
            f"{doc['seconds_per_target']} s per target, {doc['jobs']} fork job(s).", "",
            "| target | seconds | executions | exec/s | exec/s per job | cov | ft | corpus (seeds → after → minimised) "
@@ -319,7 +306,7 @@ def markdown(doc):
 
 
 def main(argv):
-    p = argparse.ArgumentParser(description="Run a libFuzzer campaign over evconform's fuzz targets.")
+    p = argparse.ArgumentParser(prog="python3 -m evconform.fuzz_campaign", description="Run a libFuzzer campaign over evconform's fuzz targets.")
     p.add_argument("--targets", default=",".join(TARGETS),
                    help="comma-separated targets (default: all): " + ", ".join(TARGETS))
     p.add_argument("--impl", default="reference",
@@ -338,68 +325,69 @@ def main(argv):
     args = p.parse_args(argv)
     args.out, args.build_dir, args.report = (os.path.abspath(d) for d in (args.out, args.build_dir, args.report))
     try:
-        known = dict(TARGETS, **SELFTEST)
-        targets = [t for t in args.targets.split(",") if t]
-        for t in targets:
-            if t not in known:
-                raise CampaignError(f"unknown target '{t}' (known: {', '.join(TARGETS)})")
-        if args.time < 1 or args.jobs < 1 or args.minimise_runs < 1:
-            raise CampaignError("--time, --jobs and --minimise-runs must be at least 1")
-        if not re.fullmatch(r"[A-Za-z0-9_]+", args.impl):
-            raise CampaignError(f"bad implementation name '{args.impl}'")
-        fuzz_bin_dir = os.path.join(args.build_dir, "fuzz")
-        binaries = [binary_name(t, args.impl, known[t]) for t in targets]
-        cov_dir = os.path.join(ROOT, "build", "coverage")
-        if not args.no_build:
-            build(args.build_dir, "fuzz", binaries)
-            if not args.no_coverage:
-                cov_targets = [b.replace("fuzz_", "fuzz_replay_", 1) for b, t in zip(binaries, targets)
-                               if measures_coverage(t, args.impl, known[t])]
-                if cov_targets:
-                    build(cov_dir, "coverage", cov_targets)
-        for b in binaries:
-            if not os.path.exists(os.path.join(fuzz_bin_dir, b)):
-                raise CampaignError(f"{b} is not built in {fuzz_bin_dir} (is '{args.impl}' an "
-                                    f"implementation of the fuzz preset?)")
-        try:
-            shutil.rmtree(args.out, ignore_errors=True)
-            os.makedirs(args.out)
-        except OSError as e:
-            raise CampaignError(f"cannot create {args.out}: {e.strerror}")
-        results = []
-        for t in targets:
-            summary, merged = fuzz_one(args, t, known[t], fuzz_bin_dir, args.out)
-            if not args.no_coverage:
-                summary["coverage"] = coverage(cov_dir, t, args.impl, known[t], merged,
-                                               os.path.join(args.out, t))
-            results.append(summary)
-            cov = summary["coverage"]
-            print(f"   {summary['executions']:,} executions, {summary['exec_per_sec']:,}/s, cov {summary['cov']}, "
-                  f"corpus {summary['seed_inputs']} → {summary['corpus_minimised']} minimised, "
-                  + (f"reference lines {cov['lines']['percent']} %, " if cov else "")
-                  + f"{summary['crash_artefacts']} crash artefact(s), {len(summary['unique_crashes'])} unique",
-                  flush=True)
-        doc = write_summary(args.out, results, args)
-    except CampaignError as e:
-        print(f"fuzz-campaign: {e}", file=sys.stderr)
-        return 2
+        doc = campaign(args)
     except subprocess.TimeoutExpired as e:
-        print(f"fuzz-campaign: {e.cmd[0]} overran its time limit", file=sys.stderr)
-        return 2
+        raise ToolError(f"{e.cmd[0]} overran its time limit") from None
     print(f"summary: {os.path.join(args.out, 'summary.md')}")
     add_to_report(args.report, os.path.join(args.out, "summary.json"))
     return 1 if any(t["unique_crashes"] for t in doc["targets"]) else 0
 
 
+def campaign(args):
+    """Builds, fuzzes every target, writes the summary; returns it."""
+    known = dict(TARGETS, **SELFTEST)
+    targets = [t for t in args.targets.split(",") if t]
+    for t in targets:
+        if t not in known:
+            raise ToolError(f"unknown target '{t}' (known: {', '.join(TARGETS)})")
+    if args.time < 1 or args.jobs < 1 or args.minimise_runs < 1:
+        raise ToolError("--time, --jobs and --minimise-runs must be at least 1")
+    if not re.fullmatch(r"[A-Za-z0-9_]+", args.impl):
+        raise ToolError(f"bad implementation name '{args.impl}'")
+    fuzz_bin_dir = os.path.join(args.build_dir, "fuzz")
+    binaries = [binary_name(t, args.impl, known[t]) for t in targets]
+    cov_dir = os.path.join(ROOT, "build", "coverage")
+    if not args.no_build:
+        build(args.build_dir, "fuzz", binaries)
+        if not args.no_coverage:
+            cov_targets = [b.replace("fuzz_", "fuzz_replay_", 1) for b, t in zip(binaries, targets)
+                           if measures_coverage(t, args.impl, known[t])]
+            if cov_targets:
+                build(cov_dir, "coverage", cov_targets)
+    for b in binaries:
+        if not os.path.exists(os.path.join(fuzz_bin_dir, b)):
+            raise ToolError(f"{b} is not built in {fuzz_bin_dir} (is '{args.impl}' an "
+                                f"implementation of the fuzz preset?)")
+    try:
+        shutil.rmtree(args.out, ignore_errors=True)
+        os.makedirs(args.out)
+    except OSError as e:
+        raise ToolError(f"cannot create {args.out}: {e.strerror}")
+    results = []
+    for t in targets:
+        summary, merged = fuzz_one(args, t, known[t], fuzz_bin_dir, args.out)
+        if not args.no_coverage:
+            summary["coverage"] = coverage(cov_dir, t, args.impl, known[t], merged,
+                                           os.path.join(args.out, t))
+        results.append(summary)
+        cov = summary["coverage"]
+        print(f"   {summary['executions']:,} executions, {summary['exec_per_sec']:,}/s, cov {summary['cov']}, "
+              f"corpus {summary['seed_inputs']} → {summary['corpus_minimised']} minimised, "
+              + (f"reference lines {cov['lines']['percent']} %, " if cov else "")
+              + f"{summary['crash_artefacts']} crash artefact(s), {len(summary['unique_crashes'])} unique",
+              flush=True)
+    return write_summary(args.out, results, args)
+
+
 def add_to_report(build_dir, summary_path):
     results = os.path.join(build_dir, "results")
-    registry = os.path.join(build_dir, "evconform-implementations.json")
-    if not (os.path.isdir(results) and os.path.exists(registry)):
+    registry_path = registry.of_build(build_dir)
+    if not (os.path.isdir(results) and os.path.exists(registry_path)):
         return
-    run([sys.executable, os.path.join(ROOT, "reports", "generate.py"), "--results", results,
-         "--registry", registry, "--out", os.path.join(build_dir, "report"),
-         "--fuzz-summary", summary_path], stdout=subprocess.DEVNULL)
+    proc.tool("report", ["--results", results, "--registry", registry_path,
+                         "--out", os.path.join(build_dir, "report"), "--fuzz-summary", summary_path],
+              stdout=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    cli.main("fuzz-campaign", main)

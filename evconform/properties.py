@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Runs the RapidCheck properties outside CTest: long randomized runs, and a
 comparison of the traces two implementations leave for the same cases.
 
@@ -16,42 +15,30 @@ backend, and reports the first case where they differ.
 Exit status: 0 all passed (and no trace differs), 1 otherwise, 2 bad usage.
 """
 import argparse
-import json
 import os
 import random
-import subprocess
-import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "harness"))
-from evharness import backends  # noqa: E402
-
-
-class UsageError(Exception):
-    pass
+from . import ROOT, backends, cli, registry
+from .cli import ToolError
+from .proc import run
+from .registry import column_name
 
 
 def columns(build_dir):
     """[(area, impl, backend or "", binary)] for every built property binary."""
-    reg_path = os.path.join(build_dir, "evconform-implementations.json")
-    try:
-        with open(reg_path, encoding="utf-8") as f:
-            reg = json.load(f)
-    except OSError:
-        raise UsageError(f"no registry at {reg_path}: build the preset first")
-    per_backend = set(reg.get("per_backend_areas", []))
+    reg_path = registry.of_build(build_dir)
+    if not os.path.exists(reg_path):
+        raise ToolError(f"no registry at {reg_path}: build the preset first")
+    reg = registry.load(reg_path)
     out = []
-    for impl in reg["implementations"]:
+    for impl in reg.implementations:
         for area in impl["areas"]:
             binary = os.path.join(build_dir, "property", f"property_{area}_{impl['name']}")
-            if not os.path.exists(binary):
-                continue
-            if area in per_backend and impl.get("backends"):
-                out += [(area, impl["name"], b, binary) for b in impl["backends"]]
-            else:
-                out.append((area, impl["name"], "", binary))
+            if os.path.exists(binary):
+                out += [(area, c["impl"], c["backend"], binary) for c in reg.columns
+                        if c["impl"] == impl["name"] and reg.applies(c, area)]
     return out
 
 
@@ -63,7 +50,7 @@ def run_one(binary, backend, params, trace_file=None, timeout=3600):
     if trace_file:
         env["EVC_TRACE_FILE"] = trace_file
     start = time.monotonic()
-    r = subprocess.run([binary], env=env, capture_output=True, text=True, errors="replace", timeout=timeout)
+    r = run([binary], env=env, capture_output=True, text=True, errors="replace", timeout=timeout)
     return r.returncode == 0, time.monotonic() - start, r.stdout + r.stderr
 
 
@@ -89,7 +76,7 @@ def failure_text(output):
 
 
 def main(argv):
-    p = argparse.ArgumentParser(description="Long or differential runs of the RapidCheck properties.")
+    p = argparse.ArgumentParser(prog="python3 -m evconform.properties", description="Long or differential runs of the RapidCheck properties.")
     p.add_argument("--build-dir", default=os.path.join(ROOT, "build", "default"))
     p.add_argument("--cases", type=int, default=10000, help="cases per property (default 10000)")
     p.add_argument("--seed", type=int, help="RapidCheck seed (default: random, printed)")
@@ -98,28 +85,24 @@ def main(argv):
     p.add_argument("--area", help="only this area")
     p.add_argument("--compare", metavar="A,B", help="compare the traces of implementations A and B")
     args = p.parse_args(argv)
-    try:
-        if args.cases < 1 or args.max_size < 1:
-            raise UsageError("--cases and --max-size must be at least 1")
-        cols = columns(os.path.abspath(args.build_dir))
-        if args.impl:
-            cols = [c for c in cols if c[1] == args.impl]
-        if args.area:
-            cols = [c for c in cols if c[0] == args.area]
-        pair = None
-        if args.compare:
-            pair = args.compare.split(",")
-            if len(pair) != 2 or pair[0] == pair[1]:
-                raise UsageError("--compare takes two different implementations: A,B")
-            known = {c[1] for c in cols}
-            for i in pair:
-                if i not in known:
-                    raise UsageError(f"no property binaries for implementation '{i}'")
-        if not cols:
-            raise UsageError("no property binaries match")
-    except UsageError as e:
-        print(f"run-properties: {e}", file=sys.stderr)
-        return 2
+    if args.cases < 1 or args.max_size < 1:
+        raise ToolError("--cases and --max-size must be at least 1")
+    cols = columns(os.path.abspath(args.build_dir))
+    if args.impl:
+        cols = [c for c in cols if c[1] == args.impl]
+    if args.area:
+        cols = [c for c in cols if c[0] == args.area]
+    pair = None
+    if args.compare:
+        pair = args.compare.split(",")
+        if len(pair) != 2 or pair[0] == pair[1]:
+            raise ToolError("--compare takes two different implementations: A,B")
+        known = {c[1] for c in cols}
+        for i in pair:
+            if i not in known:
+                raise ToolError(f"no property binaries for implementation '{i}'")
+    if not cols:
+        raise ToolError("no property binaries match")
     seed = args.seed if args.seed is not None else random.randrange(1, 2**31)
     params = f"max_success={args.cases} max_size={args.max_size} seed={seed}"
     print(f"RC_PARAMS=\"{params}\"")
@@ -129,7 +112,7 @@ def main(argv):
         for area, impl, backend, binary in cols:
             trace = os.path.join(tmp, f"{area}-{impl}-{backend}.txt") if pair and impl in pair else None
             ok, secs, out = run_one(binary, backend, params, trace)
-            col = impl + (f"/{backend}" if backend else "")
+            col = column_name(impl, backend)
             print(f"{'PASS' if ok else 'FAIL'}  {area:12} {col:18} {args.cases} cases  {secs:6.1f} s", flush=True)
             if not ok:
                 bad += 1
@@ -161,4 +144,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    cli.main("run-properties", main)

@@ -7,8 +7,7 @@ import tempfile
 import time
 
 from . import status as st
-
-VALGRIND_ERROR_EXIT = 99
+from . import valgrind as vg
 _MAX_MESSAGE = 4000
 
 
@@ -41,9 +40,7 @@ def run(binary, test, timeout, env_extra=(), valgrind=None):
         out_json = os.path.join(tmp, "result.json")
         cmd = [binary, f"--gtest_filter={test}", f"--gtest_output=json:{out_json}"]
         if valgrind:
-            cmd = [valgrind, "--tool=memcheck", "--leak-check=full",
-                   "--errors-for-leak-kinds=definite", f"--error-exitcode={VALGRIND_ERROR_EXIT}",
-                   "--track-fds=no", "-q"] + cmd
+            cmd = vg.command(valgrind) + cmd
         env = dict(os.environ)
         for kv in env_extra:
             k, _, v = kv.partition("=")
@@ -86,7 +83,7 @@ def _classify(test, rc, out, err, report, duration):
             "ERROR: LeakSanitizer" in err:
         res.update(status=st.CRASH, message="sanitizer report:\n" + _tail(err))
         return res
-    if rc == VALGRIND_ERROR_EXIT and "==" in err:
+    if rc == vg.ERROR_EXIT and "==" in err:
         res.update(status=st.MEMERR, message="valgrind memcheck:\n" + _tail(err))
         return res
     if case is None:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Runs the side-by-side benchmarks: reference vs libevent, in the same run.
 
 Each benchmark binary exists once per implementation (bench_<name>_<impl>,
@@ -8,11 +7,11 @@ reference throughput / libevent throughput: above 1.0 the reference is
 faster. Each figure is the median over trials, with the min-max of the
 per-trial ratios.
 
-  bench/run.py                      # every benchmark, 5 trials, epoll
-  bench/run.py --method poll        # the same on the poll backend
-  bench/run.py --only evbuffer      # one family (evbuffer, dispatch, echo)
-  bench/run.py --out DIR            # also write DIR/bench.json and DIR/bench.md
-  bench/run.py --toolkit            # also time the toolkit (gate, fuzzing)
+  python3 -m evconform.bench                  # every benchmark, 5 trials, epoll
+  python3 -m evconform.bench --method poll    # the same on the poll backend
+  python3 -m evconform.bench --only evbuffer  # one family (evbuffer, dispatch, echo)
+  python3 -m evconform.bench --out DIR        # also write DIR/bench.json and DIR/bench.md
+  python3 -m evconform.bench --toolkit        # also time the toolkit (gate, fuzzing)
 
 The families:
   evbuffer  Google Benchmark (bench/evbuffer_bench.cc): readln for every EOL
@@ -34,15 +33,12 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from evharness import backends  # noqa: E402
+from . import ROOT, backends, cli
+from .cli import ToolError
+from .proc import run
 
 IMPLS = ("reference", "libevent")
 STYLES = ["ANY", "CRLF", "CRLF_STRICT", "LF", "NUL"]
-
-
-class BenchError(Exception):
-    pass
 
 
 # --- what runs -------------------------------------------------------------
@@ -93,23 +89,23 @@ def program_cases(smoke):
 def run_program(binary, args, method):
     env = backends.only(os.environ, method)
     try:
-        p = subprocess.run([binary] + args, capture_output=True, text=True, env=env, timeout=600)
+        p = run([binary] + args, capture_output=True, text=True, env=env, timeout=600)
     except subprocess.TimeoutExpired:
-        raise BenchError(f"{os.path.basename(binary)} ran over 600 s")
+        raise ToolError(f"{os.path.basename(binary)} ran over 600 s")
     if p.returncode != 0:
         last = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ""
-        raise BenchError(f"{os.path.basename(binary)} {' '.join(args)} failed ({p.returncode}): {last}")
+        raise ToolError(f"{os.path.basename(binary)} {' '.join(args)} failed ({p.returncode}): {last}")
     try:
         return json.loads(p.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        raise BenchError(f"{os.path.basename(binary)} printed no JSON result")
+        raise ToolError(f"{os.path.basename(binary)} printed no JSON result")
 
 
 def list_gbench(binary, smoke):
     """The benchmark names of a Google Benchmark binary (only the 1x ones in smoke mode)."""
-    p = subprocess.run([binary, "--benchmark_list_tests"], capture_output=True, text=True, timeout=60)
+    p = run([binary, "--benchmark_list_tests"], capture_output=True, text=True, timeout=60)
     if p.returncode != 0:
-        raise BenchError(f"{os.path.basename(binary)} --benchmark_list_tests failed ({p.returncode})")
+        raise ToolError(f"{os.path.basename(binary)} --benchmark_list_tests failed ({p.returncode})")
     names = p.stdout.split()
     return [n for n in names if n.endswith("/1")] if smoke else names
 
@@ -121,25 +117,25 @@ def run_gbench(binary, smoke, name):
     args = [binary, "--benchmark_format=json", "--benchmark_min_time=" + ("0.01" if smoke else "0.1"),
             "--benchmark_filter=^" + re.escape(name) + "$"]
     try:
-        p = subprocess.run(args, capture_output=True, text=True, timeout=900)
+        p = run(args, capture_output=True, text=True, timeout=900)
     except subprocess.TimeoutExpired:
-        raise BenchError(f"{os.path.basename(binary)} ran over 900 s")
+        raise ToolError(f"{os.path.basename(binary)} ran over 900 s")
     if p.returncode != 0:
-        raise BenchError(f"{os.path.basename(binary)} failed ({p.returncode})")
+        raise ToolError(f"{os.path.basename(binary)} failed ({p.returncode})")
     try:
         data = json.loads(p.stdout)
     except ValueError:
-        raise BenchError(f"{os.path.basename(binary)} printed no JSON")
+        raise ToolError(f"{os.path.basename(binary)} printed no JSON")
     out = {}
     for b in data.get("benchmarks", []):
         if b.get("error_occurred"):
-            raise BenchError(f"{os.path.basename(binary)}: {b['name']}: {b.get('error_message')}")
+            raise ToolError(f"{os.path.basename(binary)}: {b['name']}: {b.get('error_message')}")
         if "bytes_per_second" in b:
             out[b["name"]] = (b["bytes_per_second"], "GB/s")
         elif "items_per_second" in b:
             out[b["name"]] = (b["items_per_second"], "M op/s")
     if not out:
-        raise BenchError(f"{os.path.basename(binary)} ran no benchmark")
+        raise ToolError(f"{os.path.basename(binary)} ran no benchmark")
     return out
 
 
@@ -202,7 +198,7 @@ def collect(args):
         for impl in IMPLS:
             path = os.path.join(args.build, "bench", f"bench_{fam}_{impl}")
             if not os.access(path, os.X_OK):
-                raise BenchError(f"benchmark binary not found: {path} (build first)")
+                raise ToolError(f"benchmark binary not found: {path} (build first)")
             binaries[(fam, impl)] = path
     wanted = [f for f in families if not args.only or f == args.only]
     order = lambda k: IMPLS if k % 2 == 0 else tuple(reversed(IMPLS))  # noqa: E731
@@ -238,7 +234,7 @@ def collect(args):
                 trials[impl].append(run_program(binaries[(case["family"], impl)], case["args"], args.method))
         for impl in IMPLS:
             if trials[impl][0].get("method") != args.method:
-                raise BenchError(f"{impl} ran on {trials[impl][0].get('method')}, not {args.method}")
+                raise ToolError(f"{impl} ran on {trials[impl][0].get('method')}, not {args.method}")
         fig = case["figure"]
         ref = [t[fig] for t in trials["reference"]]
         lib = [t[fig] for t in trials["libevent"]]
@@ -316,15 +312,15 @@ def progress(msg):
 
 def toolkit_figures(args):
     """Wall time of the gate (build excluded and included) and fuzz exec/s."""
-    root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    root = ROOT
     out = {}
 
     def timed(cmd, **kw):
         progress("toolkit: " + " ".join(cmd))
         t0 = time.monotonic()
-        p = subprocess.run(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kw)
+        p = run(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kw)
         if p.returncode != 0 and cmd[0] == "cmake":
-            raise BenchError(f"{' '.join(cmd)} failed: {p.stderr.strip().splitlines()[-1:]}")
+            raise ToolError(f"{' '.join(cmd)} failed: {p.stderr.strip().splitlines()[-1:]}")
         return time.monotonic() - t0
 
     build = timed(["cmake", "--build", "--preset", "default", "--clean-first"])
@@ -342,7 +338,7 @@ def toolkit_figures(args):
         # New inputs go to the first folder, a scratch one: the seed corpus
         # in the source tree stays as it is.
         with tempfile.TemporaryDirectory() as scratch:
-            p = subprocess.run([binary, f"-max_total_time={args.fuzz_seconds}", "-print_final_stats=1",
+            p = run([binary, f"-max_total_time={args.fuzz_seconds}", "-print_final_stats=1",
                                 "-rss_limit_mb=2048", scratch, os.path.join(root, "fuzz", "corpus", family)],
                                capture_output=True, text=True, timeout=args.fuzz_seconds + 120)
         m = re.search(r"stat::number_of_executed_units:\s*(\d+)", p.stderr)
@@ -409,7 +405,7 @@ def markdown(rows, memory, search, scal, toolkit, args):
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(description="Side-by-side benchmarks, reference vs libevent.")
+    ap = argparse.ArgumentParser(prog="python3 -m evconform.bench", description="Side-by-side benchmarks, reference vs libevent.")
     ap.add_argument("--build", default="build/default", help="the build folder (default: %(default)s)")
     ap.add_argument("--trials", type=int, default=5, help="runs per implementation (default: 5)")
     ap.add_argument("--method", default="epoll", help="kernel method (default: epoll)")
@@ -421,23 +417,20 @@ def main(argv):
     ap.add_argument("--out", help="folder to write bench.json and bench.md into")
     args = ap.parse_args(argv)
     if args.trials < 1:
-        print("bench: --trials must be at least 1", file=sys.stderr)
-        return 2
+        raise ToolError("--trials must be at least 1")
     if args.method not in backends.METHODS:
-        print(f"bench: unknown method '{args.method}' (one of {', '.join(backends.METHODS)})", file=sys.stderr)
-        return 2
+        raise ToolError(f"unknown method '{args.method}' (one of {', '.join(backends.METHODS)})")
     if args.out:
         try:
             os.makedirs(args.out, exist_ok=True)
             if not os.access(args.out, os.W_OK):
                 raise OSError("not writable")
         except OSError as e:
-            print(f"bench: cannot write to {args.out}: {e}", file=sys.stderr)
-            return 2
+            raise ToolError(f"cannot write to {args.out}: {e}") from None
     try:
         rows, memory = collect(args)
         toolkit = toolkit_figures(args) if args.toolkit else None
-    except BenchError as e:
+    except ToolError as e:  # a benchmark that failed: exit 1, not a usage error
         print(f"bench: {e}", file=sys.stderr)
         return 1
     search = search_vs_memchr(rows)
@@ -455,4 +448,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    cli.main("bench", main)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The HTML report in a real browser: headless Chromium (Debian's chromium)
 loads report.html and dumps the DOM after its script ran. Checks that the
 page loads and renders the summary and every row, that the area and result
@@ -8,12 +7,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import html_report  # noqa: E402
+from evconform import html_report
 
 
 def cell(status, expected="PASS", message=""):

@@ -1,6 +1,6 @@
 """Self-tests of the harness launcher and the report generator.
 
-They run the real launcher (harness/run_test.py) on a fake implementation
+They run the real launcher (evconform.run_test) on a fake implementation
 whose tests pass, fail, crash, hang, skip and exit early, and check that each
 outcome gets its status, that expectations flip the exit code, that bad input
 gets a one-line error and a non-zero exit, and that the report and the gate
@@ -9,20 +9,19 @@ reflect the records.
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import unittest
 
-SRC = os.environ.get("EVCONFORM_SOURCE_DIR",
-                     os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+from evconform import check_flakes, proc, report
+
 FAKE = os.environ.get("EVCONFORM_FAKE_TEST", "")
-LAUNCHER = os.path.join(SRC, "harness", "run_test.py")
-GENERATOR = os.path.join(SRC, "reports", "generate.py")
+LAUNCHER = "run_test"
+GENERATOR = "report"
 
 
 def run(cmd):
-    return subprocess.run([sys.executable] + cmd, capture_output=True, text=True, timeout=60)
+    """Runs the tool cmd[0] of the package with the arguments cmd[1:]."""
+    return proc.tool(cmd[0], cmd[1:], capture_output=True, text=True, timeout=60)
 
 
 @unittest.skipUnless(FAKE and os.access(FAKE, os.X_OK), "EVCONFORM_FAKE_TEST not set")
@@ -249,11 +248,9 @@ class LauncherTest(unittest.TestCase):
 
 
 class PrCommentTest(unittest.TestCase):
-    """reports/generate.py's pull-request comment stays under its size limit."""
+    """The report's pull-request comment stays under its size limit."""
 
     def test_many_differences_are_cut_to_the_limit(self):
-        sys.path.insert(0, os.path.join(SRC, "reports"))
-        import generate
         cols = [{"name": n, "impl": n, "backend": "", "areas": ["a"]} for n in ("x", "y")]
         cell = lambda s: {"status": s, "expected": s, "unexpected": False, "message": "",
                           "expectation_reason": ""}
@@ -264,7 +261,7 @@ class PrCommentTest(unittest.TestCase):
                               "y": {"FAIL": 2000, "unexpected": 0}}}
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "pr.md")
-            generate.write_pr_comment(matrix, path, limit=4000)
+            report.write_pr_comment(matrix, path, limit=4000)
             with open(path, encoding="utf-8") as f:
                 text = f.read()
         self.assertLessEqual(len(text), 4000)
@@ -275,11 +272,9 @@ class PrCommentTest(unittest.TestCase):
 
 @unittest.skipUnless(FAKE and os.access(FAKE, os.X_OK), "EVCONFORM_FAKE_TEST not set")
 class FlakeHuntTest(unittest.TestCase):
-    """harness/check_flakes.py: repeated, shuffled runs of one suite binary."""
+    """evconform.check_flakes: repeated, shuffled runs of one suite binary."""
 
     def setUp(self):
-        sys.path.insert(0, os.path.join(SRC, "harness"))
-        import check_flakes
         self.cf = check_flakes
         self.key = ("fake", "fake", FAKE, (), "")
 

@@ -19,10 +19,7 @@ import os
 import tomllib
 
 from . import status as st
-
-
-class ExpectationError(Exception):
-    """A malformed expectations file; the message is one line."""
+from .cli import ToolError
 
 
 _KEYS = {"test", "status", "reason"}
@@ -30,41 +27,41 @@ _OPTIONAL = {"backend"}
 
 
 def load(path):
-    """Returns a list of entries (dicts). Raises ExpectationError."""
+    """Returns a list of entries (dicts). Raises ToolError (a malformed file)."""
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
     except FileNotFoundError:
         return []
     except OSError as e:
-        raise ExpectationError(f"{path}: cannot read: {e.strerror}") from None
+        raise ToolError(f"{path}: cannot read: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
-        raise ExpectationError(f"{path}: not valid TOML: {e}") from None
+        raise ToolError(f"{path}: not valid TOML: {e}") from None
     unknown = set(data) - {"expect"}
     if unknown:
-        raise ExpectationError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
+        raise ToolError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
     entries = data.get("expect", [])
     if not isinstance(entries, list):
-        raise ExpectationError(f"{path}: 'expect' must be an array of tables ([[expect]])")
+        raise ToolError(f"{path}: 'expect' must be an array of tables ([[expect]])")
     seen = set()
     for i, e in enumerate(entries, 1):
         where = f"{path}: entry {i}"
         if not isinstance(e, dict):
-            raise ExpectationError(f"{where}: must be a table")
+            raise ToolError(f"{where}: must be a table")
         extra = set(e) - _KEYS - _OPTIONAL
         if extra:
-            raise ExpectationError(f"{where}: unknown key(s): {', '.join(sorted(extra))}")
+            raise ToolError(f"{where}: unknown key(s): {', '.join(sorted(extra))}")
         for key in _KEYS:
             if not isinstance(e.get(key), str) or not e[key].strip():
-                raise ExpectationError(f"{where}: '{key}' must be a non-empty string")
+                raise ToolError(f"{where}: '{key}' must be a non-empty string")
         if e["status"] not in st.RUN_STATUSES:
-            raise ExpectationError(
+            raise ToolError(
                 f"{where}: status '{e['status']}' is not one of {', '.join(st.RUN_STATUSES)}")
         if "backend" in e and (not isinstance(e["backend"], str) or not e["backend"].strip()):
-            raise ExpectationError(f"{where}: 'backend' must be a non-empty string")
+            raise ToolError(f"{where}: 'backend' must be a non-empty string")
         key = (e["test"], e.get("backend"))
         if key in seen:
-            raise ExpectationError(f"{where}: test '{e['test']}' is listed twice")
+            raise ToolError(f"{where}: test '{e['test']}' is listed twice")
         seen.add(key)
     return entries
 

@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Builds the conformance matrix from the harness's result records.
 
 Reads <results>/<column>/*.json (one record per test and column, written by
-harness/run_test.py; a column is an implementation, or an implementation with
+evconform/run_test.py; a column is an implementation, or an implementation with
 one backend selected, e.g. reference/poll) and the implementation registry,
 and writes:
   matrix.json   tests x columns, with status, expectation and message
@@ -21,51 +20,9 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from evharness import status as st  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import html_report  # noqa: E402
-
-
-class InputError(Exception):
-    pass
-
-
-def load_registry(path):
-    """The matrix's columns, in registry order. Each column is a dict: name,
-    impl, backend ("" for the implementation's plain column), claimed (the
-    implementation's areas) and per_backend (whether it is a backend column).
-    Returns (columns, per_backend_areas)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        per_backend = set(data.get("per_backend_areas", []))
-        columns = []
-        for i in data["implementations"]:
-            claimed = list(i["areas"])
-            backends = list(i.get("backends", []))
-            columns.append({"name": i["name"], "impl": i["name"], "backend": "",
-                            "claimed": claimed, "per_backend": False,
-                            "has_backends": bool(backends and per_backend)})
-            for b in backends if per_backend else []:
-                columns.append({"name": f"{i['name']}/{b}", "impl": i["name"], "backend": b,
-                                "claimed": claimed, "per_backend": True, "has_backends": True})
-        return columns, per_backend
-    except FileNotFoundError:
-        raise InputError(f"implementation registry not found: {path} (configure the build first)")
-    except (ValueError, KeyError, TypeError) as e:
-        raise InputError(f"implementation registry {path} is malformed: {e}")
-
-
-def expectations_paths(registry_path):
-    """{impl: expectations file} from the registry (default: harness/expectations/<impl>.toml)."""
-    with open(registry_path, encoding="utf-8") as f:
-        data = json.load(f)
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    return {i["name"]: os.path.normpath(i.get("expectations")
-                                        or os.path.join(root, "harness", "expectations", f"{i['name']}.toml"))
-            for i in data["implementations"]}
+from . import cli, expectations, fuzz_campaign, html_report, mutation, registry, results
+from . import status as st
+from .cli import ToolError
 
 
 def update_expectations(matrix, paths, today):
@@ -74,13 +31,12 @@ def update_expectations(matrix, paths, today):
     (per backend when the columns disagree). An entry that already says the
     same keeps its reason; a new one gets a reason to fill in. Returns
     {path: number of entries}."""
-    from evharness import expectations as ex  # noqa: E402
     written = {}
     for impl, path in paths.items():
         cols = [c for c in matrix["columns"] if c["impl"] == impl]
         if not cols:
             continue  # not in this run's report (--columns): its file stays as it is
-        old = ex.load(path)
+        old = expectations.load(path)
         entries = []
         for row in matrix["tests"]:
             cells = {c["backend"]: row["results"][c["name"]] for c in cols if c["name"] in row["results"]}
@@ -93,48 +49,21 @@ def update_expectations(matrix, paths, today):
             else:
                 groups = sorted(bad.items())
             for backend, status in groups:
-                prev = ex.lookup(old, row["test"], backend)
+                prev = expectations.lookup(old, row["test"], backend)
                 reason = (prev["reason"] if prev and prev["status"] == status
                           else f"TODO: why does it {status}? (recorded {today})")
                 entries.append({"test": row["test"], "status": status, "reason": reason,
                                 "backend": backend})
-        ex.write(path, entries, [f"# Expectations of {impl}: tests that do not PASS, and why.",
-                                 "# Written by reports/generate.py --update-expectations; fill in every TODO."])
+        expectations.write(path, entries, [
+            f"# Expectations of {impl}: tests that do not PASS, and why.",
+            "# Written by python3 -m evconform.report --update-expectations; fill in every TODO."])
         written[path] = len(entries)
     return written
 
 
-def applies(column, area, per_backend):
-    """Whether `column` has a cell for tests of `area`: backend columns hold
-    the per-backend areas, the plain column holds the rest (or everything,
-    for an implementation that declares no backends)."""
-    if column["per_backend"]:
-        return area in per_backend
-    return area not in per_backend or not column["has_backends"]
-
-
-def load_results(results_dir):
-    if not os.path.isdir(results_dir):
-        raise InputError(f"results folder not found: {results_dir} (run the tests first)")
-    records = []
-    for impl in sorted(os.listdir(results_dir)):
-        folder = os.path.join(results_dir, impl)
-        if not os.path.isdir(folder):
-            continue
-        for name in sorted(os.listdir(folder)):
-            if not name.endswith(".json"):
-                continue
-            path = os.path.join(folder, name)
-            try:
-                with open(path, encoding="utf-8") as f:
-                    records.append(json.load(f))
-            except ValueError as e:
-                raise InputError(f"result record {path} is malformed: {e}")
-    return records
-
-
-def build_matrix(registry, records):
-    columns, per_backend = registry
+def build_matrix(reg, columns, records):
+    """The matrix of `columns` (of registry `reg`) from the result records."""
+    per_backend = reg.per_backend
     names = [c["name"] for c in columns]
     by_name = {c["name"]: c for c in columns}
     tests = {}
@@ -153,7 +82,7 @@ def build_matrix(registry, records):
         }
     for row in tests.values():
         for c in columns:
-            if c["name"] in row["results"] or not applies(c, row["area"], per_backend):
+            if c["name"] in row["results"] or not reg.applies(c, row["area"]):
                 continue
             claimed = row["area"] in c["claimed"]
             row["results"][c["name"]] = {
@@ -237,47 +166,43 @@ def _columns_of(matrix, rows):
     return [n for n in names if any(n in r["results"] for r in rows)]
 
 
-def _load_summary(path, fmt, what, module_dir):
-    """A JSON summary written by another tool (None when absent), and that
-    tool's folder put on the import path for its Markdown helpers."""
+def _load_summary(path, fmt, what):
+    """A JSON summary written by another tool (None when absent)."""
     if not path:
         return None
     try:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
         if doc.get("format") != fmt:
-            raise InputError(f"{path} is not a {what}")
+            raise ToolError(f"{path} is not a {what}")
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as e:
-        raise InputError(f"cannot read {what} {path}: {e}")
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", module_dir))
+        raise ToolError(f"cannot read {what} {path}: {e}") from None
     return doc
 
 
 def fuzz_section(summary_path):
-    """Markdown lines for a fuzz campaign summary (fuzz/campaign.py), or []."""
-    doc = _load_summary(summary_path, "evconform-fuzz-campaign-1", "fuzz campaign summary", "fuzz")
+    """Markdown lines for a fuzz campaign summary (evconform.fuzz_campaign), or []."""
+    doc = _load_summary(summary_path, "evconform-fuzz-campaign-1", "fuzz campaign summary")
     if doc is None:
         return []
-    import campaign  # noqa: E402
-    return ["", "## Fuzzing", "", *campaign.markdown(doc)]
+    return ["", "## Fuzzing", "", *fuzz_campaign.markdown(doc)]
 
 
 def kill_matrix_section(path):
-    """Markdown lines for a mutation run's kill matrix (mutation/run.py), or []."""
-    doc = _load_summary(path, "evconform-kill-matrix-1", "kill matrix", "mutation")
+    """Markdown lines for a mutation run's kill matrix (evconform.mutation), or []."""
+    doc = _load_summary(path, "evconform-kill-matrix-1", "kill matrix")
     if doc is None:
         return []
-    import run as mutation_run  # noqa: E402
-    return ["", "## Suite strength (mutation)", "", *mutation_run.score_table(doc), "",
+    return ["", "## Suite strength (mutation)", "", *mutation.score_table(doc), "",
             "Per fault: `kill-matrix.md` (`tools/run-mutants`)."]
 
 
 def bench_section(path):
-    """Markdown lines for a benchmark run (bench/run.py --out), or []: the
+    """Markdown lines for a benchmark run (evconform.bench --out), or []: the
     rows that have a target, and search_eol against memchr."""
-    doc = _load_summary(path, "evconform-bench-1", "benchmark summary", "bench")
+    doc = _load_summary(path, "evconform-bench-1", "benchmark summary")
     if doc is None:
         return []
     out = ["", "## Performance (reference vs libevent, same run)", "",
@@ -378,7 +303,7 @@ def write_pr_comment(matrix, path, limit=PR_COMMENT_LIMIT):
 def write_markdown(matrix, path, extra=()):
     cols = [c["name"] for c in matrix["columns"]]
     out = ["# evconform conformance matrix", ""]
-    out.append("Generated by `reports/generate.py` from the harness's result records. "
+    out.append("Generated by `python3 -m evconform.report` from the harness's result records. "
                "Statuses: PASS, FAIL, CRASH, TIMEOUT, MEMERR (valgrind), SKIP, "
                "UNSUPPORTED (area not claimed), NOTRUN. ❗ marks a result that differs from "
                "the implementation's expectations file (the gate fails on those). "
@@ -447,7 +372,8 @@ def write_markdown(matrix, path, extra=()):
 
 
 def main(argv):
-    p = argparse.ArgumentParser(description="Build the evconform matrix report.")
+    p = argparse.ArgumentParser(prog="python3 -m evconform.report",
+                                description="Build the evconform matrix report.")
     p.add_argument("--results", required=True, help="folder of result records")
     p.add_argument("--registry", required=True, help="evconform-implementations.json")
     p.add_argument("--out", required=True, help="folder to write the report into")
@@ -466,38 +392,33 @@ def main(argv):
     p.add_argument("--gate", action="store_true",
                    help="exit 1 if any result differs from its expectation")
     args = p.parse_args(argv)
+    reg = registry.load(args.registry)
+    columns = reg.columns
+    if args.columns:
+        wanted = args.columns.split(",")
+        unknown = [w for w in wanted if w not in {c["name"] for c in columns}]
+        if unknown:
+            raise ToolError(f"unknown column '{unknown[0]}' (configured: "
+                            f"{' '.join(c['name'] for c in columns)})")
+        columns = [c for c in columns if c["name"] in wanted]
+    matrix = build_matrix(reg, columns, results.load_all(args.results))
+    if not matrix["tests"]:
+        raise ToolError(f"no result records under {args.results}")
     try:
-        columns, per_backend = load_registry(args.registry)
-        if args.columns:
-            wanted = args.columns.split(",")
-            unknown = [w for w in wanted if w not in {c["name"] for c in columns}]
-            if unknown:
-                raise InputError(f"unknown column '{unknown[0]}' (configured: "
-                                 f"{' '.join(c['name'] for c in columns)})")
-            columns = [c for c in columns if c["name"] in wanted]
-        matrix = build_matrix((columns, per_backend), load_results(args.results))
-        if not matrix["tests"]:
-            raise InputError(f"no result records under {args.results}")
         os.makedirs(args.out, exist_ok=True)
         write_json(matrix, os.path.join(args.out, "matrix.json"))
         write_junit(matrix, os.path.join(args.out, "junit.xml"))
         html_report.write_html(matrix, os.path.join(args.out, "report.html"))
         write_pr_comment(matrix, os.path.join(args.out, "pr-comment.md"))
-        write_markdown(matrix, os.path.join(args.out, "report.md"), fuzz_section(args.fuzz_summary) + kill_matrix_section(args.kill_matrix)
-                       + bench_section(args.bench))
-    except InputError as e:
-        print(f"evconform report: {e}", file=sys.stderr)
-        return 2
+        write_markdown(matrix, os.path.join(args.out, "report.md"), fuzz_section(args.fuzz_summary)
+                       + kill_matrix_section(args.kill_matrix) + bench_section(args.bench))
     except OSError as e:
-        print(f"evconform report: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
-        return 2
+        raise ToolError(f"cannot write {e.filename}: {e.strerror}") from None
     if args.update_expectations:
         try:
-            written = update_expectations(matrix, expectations_paths(args.registry),
-                                          time.strftime("%Y-%m-%d"))
+            written = update_expectations(matrix, reg.expectations(), time.strftime("%Y-%m-%d"))
         except Exception as e:  # one line, whatever went wrong
-            print(f"evconform report: cannot update expectations: {e}", file=sys.stderr)
-            return 2
+            raise ToolError(f"cannot update expectations: {e}") from None
         for path, n in written.items():
             print(f"expectations: {path}: {n} entr{'y' if n == 1 else 'ies'}")
         return 0
@@ -512,4 +433,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    cli.main("evconform report", main)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A user plugs in an implementation by configuration alone, and the gate
 flips on a deliberately broken build.
 
@@ -11,25 +10,20 @@ and that the areas it does not claim are UNSUPPORTED in the report.
 
 The same file names "libevent-broken": libevent with a library in front
 that replaces evbuffer_readln by one that always returns NULL, held to
-libevent's expectations. The runner (harness/runner.py) gates the readln
+libevent's expectations. The runner (evconform.runner) gates the readln
 tests: exit 0 on libevent-pc, exit 1 on libevent-broken with each
 regression printed as it happens.
 
-  plugin_test.py SOURCE_DIR
+  python3 -m evconform.tests.plugin_test
 """
 import json
 import os
-import subprocess
-import sys
-import tempfile
+
+from evconform import ROOT, proc
 
 
 def sh(cmd, **kw):
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=900, **kw)
-    if p.returncode != 0:
-        sys.stderr.write(p.stdout[-3000:] + p.stderr[-3000:])
-        raise SystemExit(f"FAIL: {' '.join(cmd[:4])}... exited {p.returncode}")
-    return p.stdout
+    return proc.must(cmd, "FAIL: " + " ".join(cmd[:4]) + "...", timeout=900, **kw)
 
 
 BROKEN_READLN = """
@@ -56,10 +50,9 @@ def broken_library(tmp):
 
 def gate(src, build, impl):
     """The runner's exit status and output on the readln tests of impl."""
-    p = subprocess.run([sys.executable, os.path.join(src, "harness", "runner.py"),
-                        "--build-dir", build, "--no-build", "--impl", impl, "--area", "evbuffer",
-                        "--filter", "EvbufferReadln", "--out", os.path.join(build, "report-" + impl)],
-                       capture_output=True, text=True, timeout=600)
+    p = proc.tool("runner", ["--build-dir", build, "--no-build", "--impl", impl, "--area", "evbuffer",
+                             "--filter", "EvbufferReadln", "--out", os.path.join(build, "report-" + impl)],
+                  capture_output=True, text=True, timeout=600)
     return p.returncode, p.stdout + p.stderr
 
 
@@ -101,9 +94,10 @@ def main(src):
         # libevent's known reserve_space abort is in the expectations given
         assert statuses.get("CRASH") == 2 and statuses.get("PASS", 0) > 10, statuses
         report = os.path.join(tmp, "report")
-        sh([sys.executable, os.path.join(src, "reports", "generate.py"), "--results",
-            os.path.join(build, "results"), "--registry",
-            os.path.join(build, "evconform-implementations.json"), "--out", report])
+        if proc.tool("report", ["--results", os.path.join(build, "results"), "--registry",
+                                os.path.join(build, "evconform-implementations.json"), "--out", report],
+                     capture_output=True).returncode:
+            raise SystemExit("FAIL: the report of the plugged build")
         with open(os.path.join(report, "matrix.json")) as f:
             matrix = json.load(f)
         cols = [c["name"] for c in matrix["columns"]]
@@ -121,6 +115,4 @@ def main(src):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: plugin_test.py SOURCE_DIR")
-    main(os.path.abspath(sys.argv[1]))
+    main(ROOT)

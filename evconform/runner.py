@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """evconform's runner: build, run any subset of the conformance matrix with
 progress, write the report, and exit with the gate's status.
 
@@ -11,13 +10,13 @@ progress, write the report, and exit with the gate's status.
 programs, compat14); --filter a regular expression on the test name
 ("Suite.Case"). Each may be repeated; without them everything runs.
 --implementations plugs in the implementations a TOML file names (format:
-harness/implementations.py). --valgrind runs every test under memcheck
+evconform/implementations.py). --valgrind runs every test under memcheck
 (the valgrind build, build/valgrind): memory errors and leaks are MEMERR.
 --build-dir uses another configured build tree; --no-build runs what is
 already built there.
 
 Every test runs in its own process under a timeout through the harness
-launcher (harness/run_test.py), so a crash or a hang is a result. While it
+launcher (evconform/run_test.py), so a crash or a hang is a result. While it
 runs, one line shows tests done / total and the unexpected results so far;
 each unexpected result is printed when it happens.
 
@@ -26,35 +25,20 @@ not (FAIL, CRASH, TIMEOUT or MEMERR where PASS is expected, and a PASS where
 something else is: a stale expectation); 2 on bad input or a build error,
 with a one-line message.
 """
-import argparse
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 
-SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-GENERATOR = os.path.join(SRC, "reports", "generate.py")
-sys.path.insert(0, os.path.join(SRC, "reports"))
-import generate  # noqa: E402  (the registry's columns, as the report sees them)
+from . import ROOT, cli, ctest, proc, registry, results
+from .cli import ToolError
+
 SUITE_KINDS = "kind:(conformance|property)"
-# A ctest line for a finished test: " 12/345 Test #67: name .....   Passed    0.12 sec"
-FINISHED = re.compile(r"^\s*(\d+)/(\d+) Test\s+#\d+: (\S+) \.*\s*(?:\*\*\*)?(\w[\w ]*?)\s+[\d.]+ sec")
-
-
-class UsageError(Exception):
-    pass
-
-
-def fail(message):
-    print(f"evconform: {message}", file=sys.stderr)
-    return 2
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="evconform", description=__doc__.split("\n\n")[0])
+    p = cli.OneLineParser(prog="evconform", description=__doc__.split("\n\n")[0])
     p.add_argument("--impl", action="append", default=[],
                    help="an implementation or a column (repeatable; default: all)")
     p.add_argument("--area", action="append", default=[], help="an area (repeatable)")
@@ -70,25 +54,21 @@ def parse_args(argv):
     p.add_argument("--update-expectations", action="store_true",
                    help="write this run's results as the selected implementations' new "
                         "expectations (whole implementations only: no --area or --filter)")
-
-    def error(message):  # one line, exit 2, like every tool of the toolkit
-        raise UsageError(message)
-    p.error = error
     args = p.parse_args(argv)
     if args.jobs < 1:
-        raise UsageError("-j needs a positive number")
+        raise ToolError("-j needs a positive number")
     if args.filter is not None:
         try:
             re.compile(args.filter)
         except re.error as e:
-            raise UsageError(f"--filter is not a regular expression: {e}")
+            raise ToolError(f"--filter is not a regular expression: {e}")
     if args.update_expectations and (args.area or args.filter):
-        raise UsageError("--update-expectations rewrites whole expectations files: "
-                         "run whole implementations (no --area or --filter)")
+        raise ToolError("--update-expectations rewrites whole expectations files: "
+                        "run whole implementations (no --area or --filter)")
     if args.no_build and args.implementations:
-        raise UsageError("--implementations needs a configure: drop --no-build")
+        raise ToolError("--implementations needs a configure: drop --no-build")
     if args.implementations and not os.path.isfile(args.implementations):
-        raise UsageError(f"implementations file not found: {args.implementations}")
+        raise ToolError(f"implementations file not found: {args.implementations}")
     return args
 
 
@@ -96,22 +76,21 @@ def configure(preset, build_dir, implementations):
     """Configures the preset, or build_dir with its own cache (this writes
     the implementation registry, so names are checked before the build)."""
     file_arg = os.path.abspath(implementations) if implementations else ""
-    where = ["--preset", preset] if not build_dir else ["-S", SRC, "-B", build_dir]
-    p = subprocess.run(["cmake"] + where + [f"-DEVCONFORM_IMPLEMENTATIONS_FILE={file_arg}"],
-                       cwd=SRC, capture_output=True, text=True)
+    where = ["--preset", preset] if not build_dir else ["-S", ROOT, "-B", build_dir]
+    p = proc.run(["cmake"] + where + [f"-DEVCONFORM_IMPLEMENTATIONS_FILE={file_arg}"],
+                 cwd=ROOT, capture_output=True, text=True)
     if p.returncode != 0:
         out = p.stdout + p.stderr
         m = re.search(r"evconform: .*", out) or re.search(r"CMake Error.*", out)
-        raise UsageError(m.group(0) if m else out.strip().splitlines()[-1])
+        raise ToolError(m.group(0) if m else out.strip().splitlines()[-1])
 
 
 def run_build(preset, build_dir):
     print(f"evconform: building ({build_dir or preset})...", flush=True)
     what = ["--preset", preset] if not build_dir else [build_dir, "-j", "2"]
     # The build's own progress shows (a first build takes minutes).
-    p = subprocess.run(["cmake", "--build"] + what, cwd=SRC, stdout=sys.stdout, stderr=sys.stderr)
-    if p.returncode != 0:
-        raise UsageError(f"the build failed (cmake --build {' '.join(what)})")
+    if proc.run(["cmake", "--build"] + what, cwd=ROOT).returncode != 0:
+        raise ToolError(f"the build failed (cmake --build {' '.join(what)})")
 
 
 def cache_value(build, name):
@@ -122,26 +101,20 @@ def cache_value(build, name):
     return ""
 
 
-def select_columns(registry_path, impls, areas):
-    """The columns to run and report, and the ctest label filters. The
-    columns and which areas each holds are the report's own
-    (reports/generate.py: load_registry, applies)."""
-    try:
-        columns, per_backend = generate.load_registry(registry_path)
-    except generate.InputError as e:
-        raise UsageError(str(e))
-    known_areas = per_backend | {a for c in columns for a in c["claimed"]}
-    names = {c["name"] for c in columns} | {c["impl"] for c in columns}
+def select_columns(reg, impls, areas):
+    """The columns to run and report, and the ctest label filters."""
+    known_areas = reg.areas()
+    names = {c["name"] for c in reg.columns} | {c["impl"] for c in reg.columns}
     for name in impls:
         if name not in names:
-            raise UsageError(f"unknown implementation or column '{name}' (configured: "
-                             f"{' '.join(sorted(names))})")
+            raise ToolError(f"unknown implementation or column '{name}' (configured: "
+                            f"{' '.join(sorted(names))})")
     for a in areas:
         if a not in known_areas:
-            raise UsageError(f"unknown area '{a}' (known: {' '.join(sorted(known_areas))})")
-    chosen = [c["name"] for c in columns
+            raise ToolError(f"unknown area '{a}' (known: {' '.join(sorted(known_areas))})")
+    chosen = [c["name"] for c in reg.columns
               if (not impls or c["impl"] in impls or c["name"] in impls)
-              and (not areas or any(generate.applies(c, a, per_backend) for a in areas))]
+              and (not areas or any(reg.applies(c, a) for a in areas))]
     labels = ["-L", SUITE_KINDS]
     if impls:
         labels += ["-L", "^column:(" + "|".join(re.escape(c) for c in chosen) + ")$"]
@@ -150,42 +123,17 @@ def select_columns(registry_path, impls, areas):
     return chosen, labels
 
 
-def count_tests(build, selection):
-    p = subprocess.run(["ctest", "--test-dir", build, "-N"] + selection,
-                       capture_output=True, text=True)
-    m = re.search(r"Total Tests: (\d+)", p.stdout)
-    return int(m.group(1)) if m else 0
-
-
-def result_of(results_dir, columns, test):
-    """The harness's record for a CTest name '<column>.<Suite>.<Case>'
-    (harness/run_test.py writes <results>/<column, / as +>/<Suite.Case>.json)."""
-    for column in columns:
-        if test.startswith(column + "."):
-            path = os.path.join(results_dir, column.replace("/", "+"), test[len(column) + 1:] + ".json")
-            if os.path.exists(path):
-                with open(path, encoding="utf-8") as f:
-                    return json.load(f)
-    return None
-
-
 def run_tests(build, selection, total, jobs, results_dir, columns):
     """Runs the selection through ctest, showing progress; returns the
     number of tests ctest reported as not passing (unexpected results)."""
     tty = sys.stdout.isatty()
     done = unexpected = 0
     last_print = 0.0
-    proc = subprocess.Popen(["ctest", "--test-dir", build, "-j", str(jobs)] + selection,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    for line in proc.stdout:
-        m = FINISHED.match(line)
-        if not m:
-            continue
+    for test, passed, outcome in ctest.run(build, selection, jobs):
         done += 1
-        test, outcome = m.group(3), m.group(4)
-        if outcome not in ("Passed", "Skipped"):
+        if not passed:
             unexpected += 1
-            rec = result_of(results_dir, columns, test) or {}
+            rec = results.find(results_dir, columns, test) or {}
             status = rec.get("status", outcome.upper())
             expected = rec.get("expected", "PASS")
             if tty:
@@ -197,47 +145,43 @@ def run_tests(build, selection, total, jobs, results_dir, columns):
         elif now - last_print >= 10 or done == total:
             print(f"[{done}/{total}] {unexpected} unexpected", flush=True)
             last_print = now
-    proc.wait()
     if tty:
         print()
     return unexpected
 
 
 def main(argv):
-    try:
-        args = parse_args(argv)
-        preset = "valgrind" if args.valgrind else "default"
-        build = os.path.abspath(args.build_dir or os.path.join(SRC, "build", preset))
-        if not args.no_build:
-            configure(preset, args.build_dir, args.implementations)
-        registry = os.path.join(build, "evconform-implementations.json")
-        if not os.path.exists(registry):
-            raise UsageError(f"{build} is not a configured evconform build tree")
-        columns, selection = select_columns(registry, args.impl, args.area)
-        if not args.no_build:
-            run_build(preset, args.build_dir)
-        if args.filter:
-            selection += ["-R", args.filter]
-        total = count_tests(build, selection)
-        if total == 0:
-            raise UsageError("no test matches the selection")
-    except UsageError as e:
-        return fail(str(e))
-    results = cache_value(build, "EVCONFORM_RESULTS_DIR") or os.path.join(build, "results")
-    shutil.rmtree(results, ignore_errors=True)
+    args = parse_args(argv)
+    preset = "valgrind" if args.valgrind else "default"
+    build = os.path.abspath(args.build_dir or os.path.join(ROOT, "build", preset))
+    if not args.no_build:
+        configure(preset, args.build_dir, args.implementations)
+    registry_path = registry.of_build(build)
+    if not os.path.exists(registry_path):
+        raise ToolError(f"{build} is not a configured evconform build tree")
+    columns, selection = select_columns(registry.load(registry_path), args.impl, args.area)
+    if not args.no_build:
+        run_build(preset, args.build_dir)
+    if args.filter:
+        selection += ["-R", args.filter]
+    total = len(ctest.tests(build, selection))
+    if total == 0:
+        raise ToolError("no test matches the selection")
+    results_dir = cache_value(build, "EVCONFORM_RESULTS_DIR") or os.path.join(build, "results")
+    shutil.rmtree(results_dir, ignore_errors=True)
     print(f"evconform: running {total} tests on {', '.join(columns)}", flush=True)
     start = time.monotonic()
-    run_tests(build, selection, total, args.jobs, results, columns)
+    run_tests(build, selection, total, args.jobs, results_dir, columns)
     print(f"evconform: ran {total} tests in {time.monotonic() - start:.0f} s", flush=True)
-    report = ["--gate", "--results", results, "--registry", registry,
+    report = ["--gate", "--results", results_dir, "--registry", registry_path,
               "--out", args.out or os.path.join(build, "report"), "--columns", ",".join(columns),
-              "--fuzz-summary", os.path.join(SRC, "build", "fuzz", "campaign", "summary.json"),
-              "--kill-matrix", os.path.join(SRC, "build", "mutants", "kill-matrix.json"),
-              "--bench", os.path.join(SRC, "build", "bench", "bench.json")]
+              "--fuzz-summary", os.path.join(ROOT, "build", "fuzz", "campaign", "summary.json"),
+              "--kill-matrix", os.path.join(ROOT, "build", "mutants", "kill-matrix.json"),
+              "--bench", os.path.join(ROOT, "build", "bench", "bench.json")]
     if args.update_expectations:
         report.append("--update-expectations")
-    return subprocess.run([sys.executable, GENERATOR] + report).returncode
+    return proc.tool("report", report).returncode
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    cli.main("evconform", main)

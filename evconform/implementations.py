@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Implementations a user plugs in, by configuration alone.
 
 An implementations file (TOML) names each implementation to test beside the
@@ -15,119 +14,110 @@ built-in ones:
     expectations = "mylib.toml"             # known divergences (relative to this file)
 
 Areas it does not claim are reported UNSUPPORTED. CMake reads the file
-through this script (-DEVCONFORM_IMPLEMENTATIONS_FILE=...): it checks the
+through this module (-DEVCONFORM_IMPLEMENTATIONS_FILE=...): it checks the
 file and writes the CMake calls that register each implementation.
 
-  harness/implementations.py FILE             # check, print a summary
-  harness/implementations.py FILE --cmake OUT # check, write OUT for CMake
+  python3 -m evconform.implementations FILE             # check, print a summary
+  python3 -m evconform.implementations FILE --cmake OUT # check, write OUT for CMake
 
 Every error is one line on stderr, exit status 2.
 """
 import os
 import re
 import subprocess
-import sys
 import tomllib
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from evharness import backends, expectations  # noqa: E402
+from . import backends, cli, expectations, proc
+from .cli import ToolError
+from .registry import AREAS, BUILTIN
 
-AREAS = ("evbuffer", "event", "listener", "bufferevent", "programs", "compat14")
-BUILTIN = ("reference", "libevent", "libev")
 KEYS = {"name", "areas", "include_dirs", "libraries", "pkg_config", "environment", "backends",
         "expectations"}
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
-class ImplError(Exception):
-    """A bad implementations file; the message is one line."""
-
-
 def _strings(impl, key, where):
     v = impl.get(key, [])
     if not isinstance(v, list) or not all(isinstance(s, str) and s for s in v):
-        raise ImplError(f"{where}: '{key}' must be a list of non-empty strings")
+        raise ToolError(f"{where}: '{key}' must be a list of non-empty strings")
     return v
 
 
 def load(path, builtin=BUILTIN):
-    """The implementations of `path`, checked. Raises ImplError."""
+    """The implementations of `path`, checked. Raises ToolError."""
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
     except FileNotFoundError:
-        raise ImplError(f"{path}: no such implementations file") from None
+        raise ToolError(f"{path}: no such implementations file") from None
     except OSError as e:
-        raise ImplError(f"{path}: cannot read: {e.strerror}") from None
+        raise ToolError(f"{path}: cannot read: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
-        raise ImplError(f"{path}: not valid TOML: {e}") from None
+        raise ToolError(f"{path}: not valid TOML: {e}") from None
     if set(data) - {"implementation"}:
-        raise ImplError(f"{path}: unknown top-level key(s): {', '.join(sorted(set(data) - {'implementation'}))}")
+        raise ToolError(f"{path}: unknown top-level key(s): {', '.join(sorted(set(data) - {'implementation'}))}")
     items = data.get("implementation")
     if not isinstance(items, list) or not items:
-        raise ImplError(f"{path}: needs at least one [[implementation]] table")
+        raise ToolError(f"{path}: needs at least one [[implementation]] table")
     base = os.path.dirname(os.path.abspath(path))
     out, names = [], set(builtin)
     for i, impl in enumerate(items, 1):
         where = f"{path}: implementation {i}"
         if not isinstance(impl, dict):
-            raise ImplError(f"{where}: must be a table")
+            raise ToolError(f"{where}: must be a table")
         extra = set(impl) - KEYS
         if extra:
-            raise ImplError(f"{where}: unknown key(s): {', '.join(sorted(extra))}")
+            raise ToolError(f"{where}: unknown key(s): {', '.join(sorted(extra))}")
         name = impl.get("name")
         if not isinstance(name, str) or not NAME.match(name):
-            raise ImplError(f"{where}: 'name' must match [A-Za-z][A-Za-z0-9_-]*")
+            raise ToolError(f"{where}: 'name' must match [A-Za-z][A-Za-z0-9_-]*")
         where = f"{path}: implementation '{name}'"
         if name in names:
-            raise ImplError(f"{where}: the name is already taken")
+            raise ToolError(f"{where}: the name is already taken")
         names.add(name)
         areas = _strings(impl, "areas", where)
         if not areas:
-            raise ImplError(f"{where}: claims no 'areas' (one or more of: {', '.join(AREAS)})")
+            raise ToolError(f"{where}: claims no 'areas' (one or more of: {', '.join(AREAS)})")
         for a in areas:
             if a not in AREAS:
-                raise ImplError(f"{where}: unknown area '{a}' (known: {', '.join(AREAS)})")
+                raise ToolError(f"{where}: unknown area '{a}' (known: {', '.join(AREAS)})")
         includes = [os.path.join(base, d) for d in _strings(impl, "include_dirs", where)]
         for d in includes:
             if not os.path.isdir(d):
-                raise ImplError(f"{where}: include directory not found: {d}")
+                raise ToolError(f"{where}: include directory not found: {d}")
         libraries = []
         for lib in _strings(impl, "libraries", where):
             if "/" in lib:
                 lib = os.path.join(base, lib)
                 if not os.path.isfile(lib):
-                    raise ImplError(f"{where}: library not found: {lib}")
+                    raise ToolError(f"{where}: library not found: {lib}")
             libraries.append(lib)
         pc = impl.get("pkg_config")
         if pc is not None:
             if not isinstance(pc, str) or not pc:
-                raise ImplError(f"{where}: 'pkg_config' must be a module name")
+                raise ToolError(f"{where}: 'pkg_config' must be a module name")
             try:
-                found = subprocess.run(["pkg-config", "--exists", pc], timeout=30).returncode == 0
-            except (OSError, subprocess.TimeoutExpired):
+                found = proc.run(["pkg-config", "--exists", pc], timeout=30).returncode == 0
+            except (ToolError, subprocess.TimeoutExpired):
                 found = False
             if not found:
-                raise ImplError(f"{where}: pkg-config module '{pc}' not found")
+                raise ToolError(f"{where}: pkg-config module '{pc}' not found")
         if not libraries and pc is None:
-            raise ImplError(f"{where}: needs 'libraries' or 'pkg_config'")
+            raise ToolError(f"{where}: needs 'libraries' or 'pkg_config'")
         env = impl.get("environment", {})
         if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
-            raise ImplError(f"{where}: 'environment' must be a table of strings")
+            raise ToolError(f"{where}: 'environment' must be a table of strings")
         for b in _strings(impl, "backends", where):
             if b not in backends.METHODS:
-                raise ImplError(f"{where}: unknown backend '{b}' (known: {', '.join(backends.METHODS)})")
+                raise ToolError(f"{where}: unknown backend '{b}' (known: {', '.join(backends.METHODS)})")
         exp = impl.get("expectations")
         if exp is not None:
             if not isinstance(exp, str) or not exp:
-                raise ImplError(f"{where}: 'expectations' must be a file name")
+                raise ToolError(f"{where}: 'expectations' must be a file name")
             exp = os.path.join(base, exp)
             if not os.path.isfile(exp):
-                raise ImplError(f"{where}: expectations file not found: {exp}")
-            try:
-                expectations.load(exp)
-            except expectations.ExpectationError as e:
-                raise ImplError(str(e)) from None
+                raise ToolError(f"{where}: expectations file not found: {exp}")
+            expectations.load(exp)
         out.append({"name": name, "areas": areas, "include_dirs": includes, "libraries": libraries,
                     "pkg_config": pc, "environment": env, "backends": impl.get("backends", []),
                     "expectations": exp})
@@ -140,7 +130,7 @@ def _cmake_list(items):
 
 def cmake(impls):
     """CMake code registering every implementation (cmake/Implementations.cmake)."""
-    lines = ["# Generated by harness/implementations.py; do not edit."]
+    lines = ["# Generated by evconform/implementations.py; do not edit."]
     for im in impls:
         libs = list(im["libraries"])
         if im["pkg_config"]:
@@ -160,36 +150,20 @@ def cmake(impls):
 
 
 def main(argv):
-    args = list(argv)
-    out = None
-    if "--cmake" in args:
-        i = args.index("--cmake")
-        if i + 1 >= len(args):
-            print("implementations: --cmake needs an output file", file=sys.stderr)
-            return 2
-        out = args[i + 1]
-        del args[i:i + 2]
-    builtin = BUILTIN
-    if "--builtin" in args:
-        i = args.index("--builtin")
-        builtin = tuple(x for x in (args[i + 1] if i + 1 < len(args) else "").split(";") if x)
-        del args[i:i + 2]
-    if len(args) != 1:
-        print("implementations: usage: implementations.py FILE [--cmake OUT] [--builtin 'a;b']",
-              file=sys.stderr)
-        return 2
-    try:
-        impls = load(args[0], builtin)
-    except ImplError as e:
-        print(f"evconform: {e}", file=sys.stderr)
-        return 2
-    if out:
+    p = cli.OneLineParser(prog="python3 -m evconform.implementations",
+                          description="Check an implementations file (and write it for CMake).")
+    p.add_argument("file")
+    p.add_argument("--cmake", metavar="OUT", help="write the CMake calls registering them to OUT")
+    p.add_argument("--builtin", default=";".join(BUILTIN),
+                   help="the build's built-in implementations, ;-separated (their names are taken)")
+    args = p.parse_args(argv)
+    impls = load(args.file, tuple(x for x in args.builtin.split(";") if x))
+    if args.cmake:
         try:
-            with open(out, "w", encoding="utf-8") as f:
+            with open(args.cmake, "w", encoding="utf-8") as f:
                 f.write(cmake(impls))
         except OSError as e:
-            print(f"evconform: cannot write {out}: {e.strerror}", file=sys.stderr)
-            return 2
+            raise ToolError(f"cannot write {args.cmake}: {e.strerror}") from None
     for im in impls:
         print(f"{im['name']}: areas {', '.join(im['areas'])}"
               + (f"; backends {', '.join(im['backends'])}" if im["backends"] else ""))
@@ -197,4 +171,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    cli.main("evconform", main)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """How fast do the fuzz targets find a deliberately broken reference?
 
 For each seeded EOL bug (two faults of the mutation set, mutation/faults/:
@@ -10,7 +9,7 @@ EMPTY corpus (no seeds, no dictionary: the worst case) with seeds 1..N until
 it reports the bug or the time limit passes. The time is the wall time of
 the libFuzzer process, start-up included. Prints a table, writes JSON.
 
-  fuzz/seeded_bugs.py [--runs 3] [--limit 60] [--out build/fuzz/seeded-bugs.json]
+  python3 -m evconform.seeded_bugs [--runs 3] [--limit 60] [--out build/fuzz/seeded-bugs.json]
 Exit status: 0 when every bug was found by every run within the limit.
 """
 import argparse
@@ -19,21 +18,13 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from . import ROOT, cli
+from .proc import must, run
 TARGETS = ["fuzz_eol_search_reference", "fuzz_eol_differential"]
 SEEDED = ["evbuffer-eol-crlf-cr-in-previous-chain-ignored", "evbuffer-eol-crlf-strict-len-split"]
-
-
-def sh(cmd, **kw):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
-    if r.returncode:
-        sys.stderr.write(r.stdout[-3000:])
-        raise SystemExit(f"seeded-bugs: {' '.join(cmd)} failed")
-    return r.stdout
 
 
 def time_to_find(binary, seed, limit, work):
@@ -41,7 +32,7 @@ def time_to_find(binary, seed, limit, work):
     shutil.rmtree(corpus, ignore_errors=True)
     os.makedirs(corpus)
     start = time.monotonic()
-    r = subprocess.run([binary, f"-seed={seed}", f"-max_total_time={limit}", "-max_len=512",
+    r = run([binary, f"-seed={seed}", f"-max_total_time={limit}", "-max_len=512",
                         f"-artifact_prefix={work}/", corpus],
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace",
                        timeout=limit * 3 + 60)
@@ -51,7 +42,7 @@ def time_to_find(binary, seed, limit, work):
 
 
 def main(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python3 -m evconform.seeded_bugs", description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--limit", type=int, default=60, help="seconds per run")
     p.add_argument("--out", default=os.path.join(ROOT, "build", "fuzz", "seeded-bugs.json"))
@@ -63,10 +54,11 @@ def main(argv):
         name = os.path.basename(patch)[:-len(".patch")]
         tree = tempfile.mkdtemp(prefix=f"evc-seeded-{name}-")
         try:
-            sh(["git", "-C", ROOT, "worktree", "add", "--detach", tree, "HEAD"])
-            sh(["git", "-C", tree, "apply", patch])
-            sh(["cmake", "--preset", "fuzz"], cwd=tree)
-            sh(["cmake", "--build", os.path.join(tree, "build", "fuzz"), "--target", *TARGETS])
+            must(["git", "-C", ROOT, "worktree", "add", "--detach", tree, "HEAD"], "git worktree add")
+            must(["git", "-C", tree, "apply", patch], f"applying {name}")
+            must(["cmake", "--preset", "fuzz"], "configuring the fuzz preset", cwd=tree)
+            must(["cmake", "--build", os.path.join(tree, "build", "fuzz"), "--target", *TARGETS],
+                 "building the fuzz targets")
             for target in TARGETS:
                 binary = os.path.join(tree, "build", "fuzz", "fuzz", target)
                 times = []
@@ -81,7 +73,7 @@ def main(argv):
                 shown = ", ".join("not found" if t is None else f"{t:.2f}" for t in times)
                 print(f"{name:40} {target:28} {shown} s", flush=True)
         finally:
-            subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", tree],
+            run(["git", "-C", ROOT, "worktree", "remove", "--force", tree],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             shutil.rmtree(tree, ignore_errors=True)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
@@ -91,4 +83,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    cli.main("seeded-bugs", main)

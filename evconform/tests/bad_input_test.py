@@ -1,17 +1,16 @@
-#!/usr/bin/env python3
 """Bad input to the toolkit's own tools (mutation runner, property runner,
 flake hunt, implementations file, the matrix runner): one line on
 stderr and exit status 2, before any build starts."""
 import os
-import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from evconform import ROOT, proc
 
 
 def check(cmd, fragment):
-    r = subprocess.run([sys.executable, *cmd], capture_output=True, text=True, timeout=60)
+    """Runs the tool cmd[0] of the package with the arguments cmd[1:]."""
+    r = proc.tool(cmd[0], cmd[1:], capture_output=True, text=True, timeout=60)
     lines = r.stderr.strip().splitlines()
     ok = r.returncode == 2 and len(lines) == 1 and fragment in lines[0]
     print(f"{'ok' if ok else 'FAIL'}: {' '.join(cmd[1:])} -> {r.returncode}: {r.stderr.strip()!r}")
@@ -22,11 +21,7 @@ def main():
     # The build folder this test belongs to (CTest passes it): the flake
     # hunt needs a real test list to tell an unknown implementation.
     build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "default")
-    mut = os.path.join(ROOT, "mutation", "run.py")
-    props = os.path.join(ROOT, "property", "run_properties.py")
-    flakes = os.path.join(ROOT, "harness", "check_flakes.py")
-    impls = os.path.join(ROOT, "harness", "implementations.py")
-    runner = os.path.join(ROOT, "harness", "runner.py")
+    mut, props, flakes, impls, runner = "mutation", "properties", "check_flakes", "implementations", "runner"
     with tempfile.TemporaryDirectory() as tmp:
         bad = os.path.join(tmp, "faults")
         os.makedirs(bad)

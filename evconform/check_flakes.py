@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Flake hunt: runs the conformance and property suites many times in a row
 on every implementation and column, and reports every test that failed even
 once.
@@ -11,11 +10,11 @@ test's leftovers, on timing or on a fixed port shows up. Tests whose
 expectation is not PASS (known libevent failures and crashes) are left out;
 the matrix checks those.
 
-  harness/check_flakes.py --repeat 50               # 50 runs of everything
-  harness/check_flakes.py --repeat 50 --jobs 2      # two suites at a time
-  harness/check_flakes.py --repeat 50 --load        # with every core kept busy
-  harness/check_flakes.py --impl reference --filter 'Evbuffer*'
-  harness/check_flakes.py --repeat 1 --valgrind     # every suite once under memcheck
+  python3 -m evconform.check_flakes --repeat 50            # 50 runs of everything
+  python3 -m evconform.check_flakes --repeat 50 --jobs 2   # two suites at a time
+  python3 -m evconform.check_flakes --repeat 50 --load     # with every core kept busy
+  python3 -m evconform.check_flakes --impl reference --filter 'Evbuffer*'
+  python3 -m evconform.check_flakes --repeat 1 --valgrind  # every suite once under memcheck
 
 Exit status: 0 when every run of every test passed, 1 when any failed,
 crashed or hung, 2 on bad input.
@@ -28,87 +27,40 @@ import multiprocessing
 import os
 import re
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from evharness import backends, expectations  # noqa: E402
+from . import ROOT, backends, cli, ctest, expectations, proc, run_test
+from . import valgrind as vg
+from .cli import ToolError
+from .registry import column_name
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FAILED_LINE = re.compile(r"^\[  FAILED  \] (\S+\.\S+) \(\d+ ms\)$", re.M)
 RAN_LINE = re.compile(r"^\[==========\] (\d+) tests? from .* ran\.", re.M)
 
 
-class FlakeError(Exception):
-    pass
+def launches(tests):
+    """The launcher's arguments of every test that runs through it."""
+    return [a for a in (run_test.parse_command(t.command) for t in tests) if a is not None]
 
 
-def ctest_tests(build, label):
-    """The matrix's tests as CTest knows them: (name, command, labels)."""
-    try:
-        p = subprocess.run(["ctest", "--test-dir", build, "--show-only=json-v1", "-L", label],
-                           capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise FlakeError(f"cannot list the tests with ctest: {e}")
-    if p.returncode != 0:
-        raise FlakeError(f"no CTest build in {build} (build first: cmake --build --preset default)")
-    try:
-        doc = json.loads(p.stdout)
-    except ValueError:
-        raise FlakeError("ctest printed no JSON test list")
-    return doc.get("tests", [])
-
-
-def parse_launch(command):
-    """The launcher's arguments (harness/run_test.py ...) as a dict."""
-    args = {"env": []}
-    i = 2  # python, run_test.py
-    while i < len(command):
-        a = command[i]
-        if a in ("--impl", "--area", "--kind", "--expectations", "--results", "--timeout",
-                 "--backend", "--valgrind"):
-            args[a[2:]] = command[i + 1]
-            i += 2
-        elif a == "--env":
-            args["env"].append(command[i + 1])
-            i += 2
-        elif a == "--":
-            i += 1
-            break
-        else:
-            break
-    args["binary"], args["test"] = command[i], command[i + 1]
-    return args
-
-
-def groups_of(tests, impls, name_filter):
-    """{(impl, column, binary, env): [test names]} for the tests expected to pass."""
+def groups_of(launched, impls, name_filter):
+    """{(impl, column, binary, env, backend): [test names]} for the tests expected to pass."""
     groups, left_out, cache = {}, [], {}
-    for t in tests:
-        cmd = t.get("command") or []
-        if len(cmd) < 4 or not cmd[1].endswith("run_test.py"):
+    for a in launched:
+        if impls and a.impl not in impls:
             continue
-        a = parse_launch(cmd)
-        if impls and a["impl"] not in impls:
+        if name_filter and not fnmatch.fnmatchcase(a.test, name_filter):
             continue
-        if name_filter and not fnmatch.fnmatchcase(a["test"], name_filter):
-            continue
-        if a["expectations"] not in cache:
-            cache[a["expectations"]] = expectations.load(a["expectations"])
-        entry = expectations.lookup(cache[a["expectations"]], a["test"], a.get("backend"))
-        column = f"{a['impl']}/{a['backend']}" if a.get("backend") else a["impl"]
+        if a.expectations not in cache:
+            cache[a.expectations] = expectations.load(a.expectations)
+        entry = expectations.lookup(cache[a.expectations], a.test, a.backend)
+        column = column_name(a.impl, a.backend)
         if entry and entry["status"] != "PASS":
-            left_out.append(f"{column} {a['test']} (expected {entry['status']})")
+            left_out.append(f"{column} {a.test} (expected {entry['status']})")
             continue
-        env = tuple(a["env"])
-        key = (a["impl"], column, a["binary"], env, a.get("backend") or "")
-        groups.setdefault(key, []).append(a["test"])
+        key = (a.impl, column, a.binary, tuple(a.env), a.backend or "")
+        groups.setdefault(key, []).append(a.test)
     return groups, left_out
-
-
-VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full", "--show-leak-kinds=definite",
-            "--trace-children=yes", "--trace-children-skip=/bin/*,/usr/bin/*,/usr/sbin/*",
-            "--errors-for-leak-kinds=definite", "-q"]
 
 
 def run_group(key, names, repeat, per_run_limit, valgrind=False):
@@ -121,13 +73,12 @@ def run_group(key, names, repeat, per_run_limit, valgrind=False):
         env = backends.only(env, backend)
         env.update(backends.column_environment(backend))
     env["GTEST_FILTER"] = ":".join(names)
-    cmd = (VALGRIND if valgrind else []) + [binary, f"--gtest_repeat={repeat}", "--gtest_shuffle",
-                                              "--gtest_brief=1"]
+    cmd = (vg.command(trace_children=True) if valgrind else []) + [
+        binary, f"--gtest_repeat={repeat}", "--gtest_shuffle", "--gtest_brief=1"]
     limit = per_run_limit * repeat * (20 if valgrind else 1) + 60
     start = time.monotonic()
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", env=env,
-                           timeout=limit)
+        p = proc.run(cmd, capture_output=True, text=True, errors="replace", env=env, timeout=limit)
         rc, out = p.returncode, p.stdout + p.stderr
         hung = False
     except subprocess.TimeoutExpired as e:
@@ -140,8 +91,8 @@ def run_group(key, names, repeat, per_run_limit, valgrind=False):
     # ran."; their sum is what really ran (a filter that matched nothing
     # would otherwise pass).
     ran_counts = [int(n) for n in RAN_LINE.findall(out)]
-    memerr = valgrind and rc == 99
-    crashed = rc is not None and rc not in (0, 1, 99 if valgrind else 0)
+    memerr = valgrind and rc == vg.ERROR_EXIT
+    crashed = rc is not None and rc not in (0, 1, vg.ERROR_EXIT if valgrind else 0)
     missing = not crashed and not hung and not memerr and sum(ran_counts) != len(names) * repeat
     return {"impl": impl, "column": column, "binary": os.path.basename(binary),
             "tests": len(names), "repeat": repeat, "iterations_done": len(ran_counts),
@@ -157,7 +108,7 @@ def busy():
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(description="Run the conformance and property suites many times; "
+    ap = argparse.ArgumentParser(prog="python3 -m evconform.check_flakes", description="Run the conformance and property suites many times; "
                                  "report every test that ever failed.")
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "default"),
                     help="the build folder (default: build/default)")
@@ -176,25 +127,23 @@ def main(argv):
                          "leaks fail the suite run (use with --repeat 1)")
     ap.add_argument("--out", help="write flakes.json into this folder")
     args = ap.parse_args(argv)
+    if args.repeat < 1 or args.jobs < 1:
+        raise ToolError("--repeat and --jobs must be at least 1")
     try:
-        if args.repeat < 1 or args.jobs < 1:
-            raise FlakeError("--repeat and --jobs must be at least 1")
         if args.out:
             os.makedirs(args.out, exist_ok=True)
             if not os.access(args.out, os.W_OK):
-                raise FlakeError(f"cannot write to {args.out}")
-        tests = ctest_tests(args.build, args.label)
-        known = sorted({parse_launch(t["command"])["impl"] for t in tests
-                        if len(t.get("command") or []) > 3 and t["command"][1].endswith("run_test.py")})
-        unknown = [i for i in args.impl or [] if i not in known]
-        if unknown:
-            raise FlakeError(f"unknown implementation '{unknown[0]}' (this build has: {', '.join(known)})")
-        groups, left_out = groups_of(tests, args.impl, args.filter)
-        if not groups:
-            raise FlakeError("no test matches (check --impl, --filter and --label)")
-    except (FlakeError, expectations.ExpectationError, OSError) as e:
-        print(f"check-flakes: {e}", file=sys.stderr)
-        return 2
+                raise ToolError(f"cannot write to {args.out}")
+    except OSError as e:
+        raise ToolError(str(e)) from None
+    launched = launches(ctest.tests(args.build, ["-L", args.label]))
+    known = sorted({a.impl for a in launched})
+    unknown = [i for i in args.impl or [] if i not in known]
+    if unknown:
+        raise ToolError(f"unknown implementation '{unknown[0]}' (this build has: {', '.join(known)})")
+    groups, left_out = groups_of(launched, args.impl, args.filter)
+    if not groups:
+        raise ToolError("no test matches (check --impl, --filter and --label)")
 
     loaders = []
     if args.load:
@@ -245,4 +194,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    cli.main("check-flakes", main)

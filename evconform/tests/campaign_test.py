@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-"""Tests of the fuzz campaign command (fuzz/campaign.py).
+"""Tests of the fuzz campaign command (evconform.fuzz_campaign).
 
 --bad-input: bad usage gives one line on stderr and exit status 2.
 Otherwise (needs the fuzz preset's fuzz_campaign_selftest): a 20-second
@@ -10,16 +9,14 @@ exactly two signatures; exit status 1 (crashes found); summary written.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CAMPAIGN = os.path.join(HERE, "campaign.py")
+from evconform import proc
 
 
 def campaign(*args):
-    return subprocess.run([sys.executable, CAMPAIGN, *args], capture_output=True, text=True, timeout=240)
+    return proc.tool("fuzz_campaign", args, capture_output=True, text=True, timeout=240)
 
 
 def check(cond, what):

@@ -1,2 +1,0 @@
-"""evconform harness: run conformance tests in isolation, compare them with
-expectations, and keep one result record per (implementation, test)."""
