@@ -17,6 +17,7 @@
 #include <new>
 
 #include "facade.h"
+#include "refs.h"
 
 struct bufferevent {
   evref::Event ev_read;
@@ -59,18 +60,11 @@ void destroy(bufferevent* bev) {
   delete bev;
 }
 
-bool decref(bufferevent* bev) {
-  if (--bev->refcnt > 0) return false;
-  destroy(bev);
-  return true;
-}
-
-// Holds a reference while user code may run; releasing it may free.
-struct Guard {
-  bufferevent* bev;
-  explicit Guard(bufferevent* b) : bev(b) { ++bev->refcnt; }
-  ~Guard() { decref(bev); }
-};
+// Entry points and event callbacks that may run user code hold a
+// reference (Guard) so bufferevent_free inside a callback only drops the
+// owner's; the last reference destroys.
+using Refs = evref::Refs<bufferevent, destroy>;
+using Guard = Refs::Hold;
 
 // An event added with the bufferevent's timeout, or none when unset;
 // through event_add, which turns any timeval into a deadline the core can
@@ -95,7 +89,7 @@ void io_disable(bufferevent* bev, short what) {
 void schedule_deferred(bufferevent* bev) {
   if (bev->deferred_scheduled) return;
   bev->deferred_scheduled = true;
-  ++bev->refcnt;  // released by run_deferred
+  Refs::take(bev);  // released by run_deferred
   base_of(bev).activate(bev->deferred, EV_TIMEOUT, 1);
 }
 
@@ -173,7 +167,7 @@ void run_deferred(int, short, void* arg) {
     bev->errno_pending = 0;
     bev->eventcb(bev, what, bev->cbarg);
   }
-  decref(bev);
+  Refs::drop(bev);
 }
 
 void suspend_read(bufferevent* bev) {
@@ -406,14 +400,14 @@ int bufferevent_socket_connect(bufferevent* bev, const sockaddr* sa, int socklen
 void bufferevent_free(bufferevent* bev) {
   if (bev == nullptr) return;
   bufferevent_setcb(bev, nullptr, nullptr, nullptr, nullptr);
-  decref(bev);
+  Refs::drop(bev);
 }
 
 void bufferevent_incref(bufferevent* bev) {
-  if (bev) ++bev->refcnt;
+  if (bev) Refs::take(bev);
 }
 
-int bufferevent_decref(bufferevent* bev) { return bev && decref(bev) ? 1 : 0; }
+int bufferevent_decref(bufferevent* bev) { return bev && Refs::drop(bev) ? 1 : 0; }
 
 void bufferevent_setcb(bufferevent* bev, bufferevent_data_cb readcb, bufferevent_data_cb writecb,
                        bufferevent_event_cb eventcb, void* cbarg) {

@@ -15,6 +15,7 @@
 #include <new>
 
 #include "facade.h"
+#include "refs.h"
 
 struct evconnlistener {
   evref::Event ev;  // EV_READ | EV_PERSIST on the listening fd
@@ -31,15 +32,14 @@ namespace {
 
 evref::Base& base_of(evconnlistener* lev) { return *lev->ev.base; }
 
-// Drops one reference; the last one removes the event, closes the socket
-// if asked to, and frees the listener. Returns whether it was freed.
-bool decref(evconnlistener* lev) {
-  if (--lev->refcnt > 0) return false;
+// The last reference removes the event, closes the socket if asked to,
+// and frees the listener.
+void destroy(evconnlistener* lev) {
   base_of(lev).del(lev->ev);
   if (lev->flags & LEV_OPT_CLOSE_ON_FREE) close(lev->ev.fd);
   delete lev;
-  return true;
 }
+using Refs = evref::Refs<evconnlistener, destroy>;
 
 // EVUTIL_ERR_ACCEPT_RETRIABLE on Unix.
 bool retriable(int err) {
@@ -63,16 +63,14 @@ void accept_ready(int fd, short, void* arg) {
       close(nfd);
       return;
     }
-    ++lev->refcnt;
-    lev->cb(lev, nfd, reinterpret_cast<sockaddr*>(&ss), static_cast<int>(len), lev->arg);
-    if (decref(lev)) return;  // freed inside the callback
+    if (!Refs::call(lev, lev->cb, lev, nfd, reinterpret_cast<sockaddr*>(&ss),
+                    static_cast<int>(len), lev->arg))
+      return;  // freed inside the callback
     if (!lev->enabled) return;
   }
   if (retriable(errno) || lev->errorcb == nullptr) return;
   // errno is still accept's: the error callback reads EVUTIL_SOCKET_ERROR().
-  ++lev->refcnt;
-  lev->errorcb(lev, lev->arg);
-  decref(lev);
+  Refs::call(lev, lev->errorcb, lev, lev->arg);
 }
 
 int set_option(int fd, int level, int name) {
@@ -129,7 +127,7 @@ void evconnlistener_free(evconnlistener* lev) {
   if (lev == nullptr) return;
   lev->cb = nullptr;
   lev->errorcb = nullptr;
-  decref(lev);
+  Refs::drop(lev);
 }
 
 // A listener without a callback stays disabled until it gets one.
