@@ -18,6 +18,7 @@ regression printed as it happens.
 """
 import json
 import os
+import tempfile
 
 from evconform import ROOT, proc
 
