@@ -1,6 +1,6 @@
 // evbuffer micro-benchmarks (Google Benchmark), written against
 // <event2/buffer.h> only, so the same source builds for every
-// implementation; bench/run.py runs the builds alternately and compares
+// implementation; `python3 -m evconform.bench` runs the builds alternately and compares
 // throughputs.
 //
 // Every buffer that holds lines is laid out in 4 KiB chains: the bytes live

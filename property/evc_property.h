@@ -58,7 +58,7 @@ inline std::string Join(const std::vector<std::string>& t) {
 }
 
 // With EVC_TRACE_FILE set, appends one line per generated case: the test,
-// the scenario and what the implementation did. property/compare_traces.py
+// the scenario and what the implementation did. `python3 -m evconform.properties --compare`
 // runs the same seeds on two implementations and compares the files, so a
 // difference between them is reported with the scenario that shows it.
 template <class Scenario>
