@@ -93,6 +93,18 @@ TEST_F(BufferEventLife, DecrefReturnsZeroWhileReferencesRemain) {
   EXPECT_EQ(bufferevent_decref(bev_), 0);
 }
 
+TEST_F(BufferEventLife, WithCloseOnFreeFreeingClosesTheSocket) {
+  EVC_RULE("bufferevent.h: BEV_OPT_CLOSE_ON_FREE: 'If set, we close the underlying file "
+           "descriptor/bufferevent/whatever when this bufferevent is freed' -- freed outside any "
+           "callback, the socket is closed (libevent may finish on the next loop iteration)");
+  ASSERT_NE(NewPairBev(BEV_OPT_CLOSE_ON_FREE), nullptr);
+  const int fd = bufferevent_getfd(bev_);
+  ASSERT_TRUE(FdIsOpen(fd));
+  FreeBev();
+  event_base_loop(base_, EVLOOP_NONBLOCK);
+  EXPECT_FALSE(FdIsOpen(fd));
+}
+
 TEST_F(BufferEventLife, WithoutCloseOnFreeTheSocketStaysOpen) {
   EVC_RULE("bufferevent.h: without BEV_OPT_CLOSE_ON_FREE, freeing leaves the socket open");
   ASSERT_NE(NewPairBev(0), nullptr);
