@@ -8,7 +8,7 @@
 //   LF           a single LF
 //   NUL          a single NUL byte
 // plus what libevent 2.1.12 does where the header is silent (see
-// shared/research/libevent-semantics.md 2.4, all probed on 2.1.12): an ANY
+// docs/rules.md, "EOL search and readln", all probed on 2.1.12): an ANY
 // EOL swallows the whole CR/LF run; CRLF points at the CR; "not found" is
 // pos -1 with eol_len 0; a CRLF never looks back before the start pointer.
 // readln returns the bytes before the EOL and drains the line and its EOL.

@@ -1,7 +1,7 @@
 // evref::Buffer: positions, searching, end-of-line search and readln.
 //
 // The EOL rules are those of <event2/buffer.h> as libevent 2.1.12 applies
-// them (see shared/research/libevent-semantics.md, section 2.4):
+// them (docs/rules.md, "EOL search and readln"):
 //   ANY          the first CR or LF, and every CR/LF byte after it, is one EOL;
 //   CRLF         the first LF, with the CR before it if there is one, but never
 //                looking back before the start position;
