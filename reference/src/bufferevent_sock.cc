@@ -355,7 +355,15 @@ bufferevent* bufferevent_socket_new(event_base* base, evutil_socket_t fd, int op
   bev->options = options;
   assign_io(bev, base, fd);
   evref::Base::assign(bev->deferred, base, -1, 0, run_deferred, bev);
-  evbuffer_add_cb(bev->output, output_added_cb, bev);
+  // Without its output callback the bufferevent would never write: a
+  // failure to add it fails the call, as in libevent's
+  // bufferevent_init_common_.
+  if (evbuffer_add_cb(bev->output, output_added_cb, bev) == nullptr) {
+    evbuffer_free(bev->input);
+    evbuffer_free(bev->output);
+    delete bev;
+    return nullptr;
+  }
   // The user may not add to input nor drain output: only we do.
   evbuffer_freeze(bev->input, 0);
   evbuffer_freeze(bev->output, 1);

@@ -14,6 +14,7 @@
 #include "facade.h"
 
 using evref::core;
+using evref::guarded;
 
 struct event_config {
   evref::Base::Options options;
@@ -75,13 +76,18 @@ ev_uint32_t event_get_version_number(void) { return LIBEVENT_VERSION_NUMBER; }
 
 // ------------------------------------------------------------------ config
 
-event_config* event_config_new(void) { return new (std::nothrow) event_config(); }
+event_config* event_config_new(void) {
+  return guarded<event_config*>(nullptr, [] { return new event_config(); });
+}
 void event_config_free(event_config* cfg) { delete cfg; }
 
 int event_config_avoid_method(event_config* cfg, const char* method) {
   if (cfg == nullptr || method == nullptr) return -1;
-  cfg->options.avoid.emplace_back(method);
-  return 0;
+  // emplace_back changes nothing when it throws: the config stays as it was.
+  return guarded(-1, [&] {
+    cfg->options.avoid.emplace_back(method);
+    return 0;
+  });
 }
 
 int event_config_require_features(event_config* cfg, int feature) {
@@ -99,13 +105,18 @@ int event_config_set_flag(event_config* cfg, int flag) {
 // ------------------------------------------------------------------- base
 
 event_base* event_base_new_with_config(const event_config* cfg) {
-  const evref::Base::Options none;
-  event_base* base = new (std::nothrow) event_base(cfg ? cfg->options : none);
-  if (base != nullptr && !base->ok()) {
-    delete base;
-    return nullptr;
-  }
-  return base;
+  // Base's constructor may throw (it names and makes the backend); the
+  // memory of a base whose constructor threw is released by the new
+  // expression, its members by their destructors.
+  return guarded<event_base*>(nullptr, [cfg]() -> event_base* {
+    const evref::Base::Options none;
+    event_base* base = new event_base(cfg ? cfg->options : none);
+    if (!base->ok()) {
+      delete base;
+      return nullptr;
+    }
+    return base;
+  });
 }
 
 event_base* event_base_new(void) { return event_base_new_with_config(nullptr); }
@@ -121,12 +132,16 @@ const char* event_base_get_method(const event_base* base) {
 
 const char** event_get_supported_methods(void) {
   static const char* names[] = {nullptr, nullptr, nullptr};
-  if (names[0] == nullptr) {
-    size_t i = 0;
-    for (const evref::BackendInfo& b : evref::backends())
-      if (i + 1 < sizeof names / sizeof names[0]) names[i++] = b.name;
-  }
-  return names;
+  // evref::backends() builds its list on first use; without memory the
+  // list stays unbuilt and the answer is NULL, libevent's failure value.
+  return guarded<const char**>(nullptr, [] {
+    if (names[0] == nullptr) {
+      size_t i = 0;
+      for (const evref::BackendInfo& b : evref::backends())
+        if (i + 1 < sizeof names / sizeof names[0]) names[i++] = b.name;
+    }
+    return names;
+  });
 }
 
 int event_base_get_features(const event_base* base) { return base ? base->features() : 0; }
@@ -192,12 +207,14 @@ int event_assign(event* ev, event_base* base, evutil_socket_t fd, short events,
 
 event* event_new(event_base* base, evutil_socket_t fd, short events, event_callback_fn cb,
                  void* arg) {
-  event* ev = new (std::nothrow) event();
-  if (ev != nullptr && event_assign(ev, base, fd, events, cb, arg) != 0) {
-    delete ev;
-    return nullptr;
-  }
-  return ev;
+  return guarded<event*>(nullptr, [&]() -> event* {
+    event* ev = new event();
+    if (event_assign(ev, base, fd, events, cb, arg) != 0) {
+      delete ev;
+      return nullptr;
+    }
+    return ev;
+  });
 }
 
 size_t event_get_struct_event_size(void) { return sizeof(event); }

@@ -6,7 +6,9 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
+#include <cerrno>
 #include <new>
+#include <utility>
 
 #include "core/event_base.h"
 
@@ -15,6 +17,46 @@ struct event_base final : evref::Base {
 };
 
 namespace evref {
+
+// The C boundary (STYLE rule 3). Out of memory inside the reference ends in
+// the value the libevent header documents for the call (-1 or NULL, errno
+// ENOMEM), never in an exception crossing into C nor std::terminate. The
+// layers split the work this way:
+//   - core methods marked noexcept allocate only with malloc / nothrow new,
+//     or catch std::bad_alloc themselves where a local answer is right
+//     (FdMap::grow_to, TimerHeap::push, SignalMap::insert,
+//     ActiveQueues::reset, the backends' change and wait), and leave the
+//     object as it was when they fail;
+//   - core code that may throw std::bad_alloc is not noexcept (Base's
+//     constructor: backend choice and creation);
+//   - every extern "C" entry whose body can throw std::bad_alloc (a std
+//     container, a plain new, a core call that is not noexcept) runs it
+//     inside guarded(): the exception becomes the call's failure value.
+//     Entries that reach only noexcept core methods take the failure value
+//     those return (-1 / NULL); a guard there would be dead code.
+//   Either way a failed call frees what it made (RAII while an exception
+//   unwinds) and leaves every object as it was.
+// reference/tests/alloc_failure_test.cc checks all of this by failing the
+// Nth allocation for every N.
+template <class R, class F>
+R guarded(R failure, F&& body) noexcept {
+  try {
+    return std::forward<F>(body)();
+  } catch (const std::bad_alloc&) {
+    errno = ENOMEM;
+    return failure;
+  }
+}
+
+// For the entries that return nothing (libevent gives no failure value).
+template <class F>
+void guarded_void(F&& body) noexcept {
+  try {
+    std::forward<F>(body)();
+  } catch (const std::bad_alloc&) {
+    errno = ENOMEM;
+  }
+}
 
 // A struct event is storage its owner provides (<event2/event_struct.h>:
 // event_new's heap, or the caller's for event_assign / event_set); the

@@ -7,7 +7,9 @@
 #ifndef EVREF_CORE_BACKEND_H
 #define EVREF_CORE_BACKEND_H
 
+#include <cerrno>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "clock.h"
@@ -31,13 +33,16 @@ class Backend {
   virtual int change(int fd, short before, short after) noexcept = 0;
   // Waits up to `timeout` microseconds (-1: no limit) and appends what is
   // ready to `out`. An interrupted wait is not an error: it returns 0.
+  // Without memory for the answer it returns -1 (ENOMEM) having taken
+  // nothing from the kernel.
   virtual int wait(Micros timeout, std::vector<Ready>& out) noexcept = 0;
 };
 
 struct BackendInfo {
   const char* name;  // as event_base_get_method reports it
   int features;      // enum event_method_feature bits
-  std::unique_ptr<Backend> (*create)();  // null when the kernel refuses
+  // Null when the kernel refuses; may throw std::bad_alloc.
+  std::unique_ptr<Backend> (*create)();
 };
 
 // The backends this build has, in order of preference (libevent's order).
@@ -45,6 +50,18 @@ const std::vector<BackendInfo>& backends();
 
 std::unique_ptr<Backend> make_epoll_backend();
 std::unique_ptr<Backend> make_poll_backend();
+
+// Room in `out` for n more entries, so that wait() can append without
+// throwing (it is noexcept); false with errno ENOMEM when memory is short.
+inline bool reserve_ready(std::vector<Ready>& out, size_t n) noexcept {
+  try {
+    out.reserve(out.size() + n);
+  } catch (const std::bad_alloc&) {
+    errno = ENOMEM;
+    return false;
+  }
+  return true;
+}
 
 // libevent's timeout rounding for millisecond APIs: round up, so a timer is
 // never woken early (evutil_tv_to_msec_), capped like epoll's 35 minutes.

@@ -46,6 +46,11 @@ class Epoll final : public Backend {
   }
 
   int wait(Micros timeout, std::vector<Ready>& out) noexcept override {
+    // Room for a full batch first: readiness taken from the kernel and then
+    // dropped for want of memory would lose edge-triggered wake-ups. Without
+    // memory the wait fails before it takes anything (-1, ENOMEM), as
+    // libevent's dispatch does when it cannot grow its arrays.
+    if (!reserve_ready(out, events_.size())) return -1;
     const int n = epoll_wait(epfd_, events_.data(), static_cast<int>(events_.size()),
                              timeout_millis(timeout));
     if (n < 0) return errno == EINTR ? 0 : -1;
@@ -86,7 +91,14 @@ class Epoll final : public Backend {
 std::unique_ptr<Backend> make_epoll_backend() {
   const int epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) return nullptr;
-  return std::make_unique<Epoll>(epfd);
+  try {
+    return std::make_unique<Epoll>(epfd);
+  } catch (const std::bad_alloc&) {
+    // The epoll fd is ours until Epoll owns it. Like libevent's epoll_init
+    // when its calloc fails: close it and let the next method be tried.
+    close(epfd);
+    return nullptr;
+  }
 }
 
 }  // namespace evref

@@ -45,6 +45,8 @@ class Poll final : public Backend {
   }
 
   int wait(Micros timeout, std::vector<Ready>& out) noexcept override {
+    // As in the epoll backend: room for every fd before polling.
+    if (!reserve_ready(out, fds_.size())) return -1;
     const int n = poll(fds_.data(), fds_.size(), timeout_millis(timeout));
     if (n < 0) return errno == EINTR ? 0 : -1;
     for (const pollfd& p : fds_) {

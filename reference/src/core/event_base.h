@@ -36,6 +36,9 @@ class Base {
     int flags = 0;
   };
 
+  // Chooses and makes the backend. Not noexcept: it may throw
+  // std::bad_alloc, which event_base_new_with_config's guard turns into
+  // NULL (ok() is false when no backend could be made at all).
   explicit Base(const Options& options);
   ~Base();
   Base(const Base&) = delete;
