@@ -18,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -173,6 +174,25 @@ void scenario_event_loop() {
   }
   close(sv[0]);
   close(sv[1]);
+}
+
+// The signal path: the self-pipe, its backend registration, the handler.
+void scenario_signal() {
+  if (event_base* base = event_base_new()) {
+    int fired = 0;
+    if (event* sig = event_new(base, SIGUSR1, EV_SIGNAL | EV_PERSIST, count_cb, &fired)) {
+      const int r = event_add(sig, nullptr);
+      PROMISE(r == 0 || r == -1);
+      PROMISE((event_pending(sig, EV_SIGNAL, nullptr) != 0) == (r == 0));
+      if (r == 0) {
+        PROMISE(raise(SIGUSR1) == 0);
+        const int looped = event_base_loop(base, EVLOOP_ONCE);
+        PROMISE(looped == 0 || looped == -1);
+      }
+      event_free(sig);
+    }
+    event_base_free(base);
+  }
 }
 
 void scenario_once() {
@@ -410,6 +430,7 @@ INSTANTIATE_TEST_SUITE_P(
     Reference, AllocFailure,
     ::testing::Values(Scenario{"BaseAndConfig", "event_base_new/event_config", scenario_base_config},
                       Scenario{"EventAddLoopFree", "event_new/add/loop/free", scenario_event_loop},
+                      Scenario{"SignalEvent", "signal event_new/add/loop/free", scenario_signal},
                       Scenario{"EventBaseOnce", "event_base_once", scenario_once},
                       Scenario{"Evbuffer", "evbuffer", scenario_evbuffer},
                       Scenario{"ListenerNewBind", "evconnlistener_new_bind", scenario_listener},
