@@ -7,6 +7,7 @@ One module per concept:
   results       the results folder (one record per column and test)
   ctest         asking CTest (its json-v1 test list) and running it
   expectations  an implementation's known divergences
+  rules         rule ids: the scheme, the check of every EVC_RULE, listings
   status        the result vocabulary
   backends      selecting a kernel method (EVENT_NO<METHOD>)
   valgrind      the memcheck command line
@@ -14,7 +15,7 @@ One module per concept:
   proc          running other programs (and the package's own tools)
   cli           ToolError and the `main` wrapper every tool uses (exit 2)
 The tools: run_test (the per-test launcher), runner (tools/evconform),
-implementations (the implementations-file checker), report (+ html_report),
+implementations (the implementations-file checker), rules, report (+ html_report),
 check_flakes, mutation, properties, bench, fuzz_campaign, seeded_bugs.
 Their self-tests are in evconform/tests/.
 """

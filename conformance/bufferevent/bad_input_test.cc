@@ -11,7 +11,8 @@ namespace {
 class BufferEventBadInput : public BufferEventTest {};
 
 TEST_F(BufferEventBadInput, NoSocketIsAcceptedUntilAConnectWithoutAddress) {
-  EVC_RULE("bufferevent.h: a socket bufferevent may be made on fd -1 and given one later; enabling "
+  EVC_RULE("bufferevent.h/bufferevent_socket_new/fd-minus-one",
+           "bufferevent.h: a socket bufferevent may be made on fd -1 and given one later; enabling "
            "and writing succeed, and bufferevent_socket_connect with no address fails");
   bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
   ASSERT_NE(bev_, nullptr);
@@ -22,7 +23,8 @@ TEST_F(BufferEventBadInput, NoSocketIsAcceptedUntilAConnectWithoutAddress) {
 }
 
 TEST_F(BufferEventBadInput, ClosedSocketIsRefusedByEpollAndReportedByPollAndSelect) {
-  EVC_RULE("observed libevent 2.1.12: a bufferevent on a closed fd: epoll refuses to enable it "
+  EVC_RULE("bufferevent.h/bufferevent_enable/closed-fd",
+           "observed libevent 2.1.12: a bufferevent on a closed fd: epoll refuses to enable it "
            "(-1); poll accepts it and reports BEV_EVENT_ERROR for writing, then reading, with "
            "EBADF; select accepts it and the loop fails (-1)");
   const std::string method = event_base_get_method(base_);
@@ -52,7 +54,8 @@ TEST_F(BufferEventBadInput, ClosedSocketIsRefusedByEpollAndReportedByPollAndSele
 }
 
 TEST_F(BufferEventBadInput, PeerResetMidWriteIsAWriteError) {
-  EVC_RULE("bufferevent.h: a failed write is reported once as BEV_EVENT_ERROR|BEV_EVENT_WRITING; "
+  EVC_RULE("bufferevent.h/BEV_EVENT_ERROR/peer-reset-mid-write",
+           "bufferevent.h: a failed write is reported once as BEV_EVENT_ERROR|BEV_EVENT_WRITING; "
            "a peer that resets the connection (SO_LINGER 0) while data is queued makes the next "
            "write fail");
   signal(SIGPIPE, SIG_IGN);

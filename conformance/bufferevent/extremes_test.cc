@@ -71,7 +71,8 @@ void SweepBevOnFd(int fd, bool via_setfd, const std::function<void(int enable_rc
 }
 
 TEST_F(BufferEventExtremes, FdsNoProcessCanHaveCannotBeEnabled) {
-  EVC_RULE("bufferevent.h: bufferevent_enable returns -1 on failure; observed libevent 2.1.12: on "
+  EVC_RULE("bufferevent.h/bufferevent_enable/impossible-fd",
+           "bufferevent.h: bufferevent_enable returns -1 on failure; observed libevent 2.1.12: on "
            "fd INT_MAX or INT_MAX/2 (given to bufferevent_socket_new or bufferevent_setfd) "
            "enabling fails with -1 on every backend. NULL from bufferevent_socket_new is accepted "
            "too; a crash or an exception is not");
@@ -84,7 +85,8 @@ TEST_F(BufferEventExtremes, FdsNoProcessCanHaveCannotBeEnabled) {
 }
 
 TEST_F(BufferEventExtremes, NegativeAndUnopenedFdsAreSurvived) {
-  EVC_RULE("observed libevent 2.1.12: a socket bufferevent on a negative fd enables (0) and never "
+  EVC_RULE("bufferevent.h/bufferevent_enable/negative-or-unopened-fd",
+           "observed libevent 2.1.12: a socket bufferevent on a negative fd enables (0) and never "
            "touches it; on a closed fd or 1<<20, epoll refuses to enable (-1), poll reports an "
            "error, select's loop fails. Accepted: NULL, or enable 0 / -1 and a loop iteration "
            "that returns. No crash, no hang");
@@ -104,7 +106,8 @@ TEST_F(BufferEventExtremes, NegativeAndUnopenedFdsAreSurvived) {
 }
 
 TEST_F(BufferEventExtremes, PrioritiesOutsideTheBaseRangeAreRefused) {
-  EVC_RULE("bufferevent.h: bufferevent_priority_set returns -1 if an error occurred; event.h: a "
+  EVC_RULE("bufferevent.h/bufferevent_priority_set/out-of-range",
+           "bufferevent.h: bufferevent_priority_set returns -1 if an error occurred; event.h: a "
            "priority is between 0 and the number of priorities minus one. Observed libevent "
            "2.1.12: -1, 3 (of 3), 256, INT_MAX, INT_MIN give -1 and the priority stays");
   for (int pri : {-1, 3, 256, INT_MAX, INT_MIN}) {
@@ -123,7 +126,8 @@ TEST_F(BufferEventExtremes, PrioritiesOutsideTheBaseRangeAreRefused) {
 }
 
 TEST_F(BufferEventExtremes, HugeWritesFailAndHugeReadsTakeWhatThereIs) {
-  EVC_RULE("bufferevent.h: bufferevent_write returns -1 on failure (evbuffer_add cannot hold "
+  EVC_RULE("bufferevent.h/bufferevent_write/huge-size",
+           "bufferevent.h: bufferevent_write returns -1 on failure (evbuffer_add cannot hold "
            "SIZE_MAX or SSIZE_MAX bytes) and bufferevent_read returns the number of bytes read");
   for (size_t size : {SIZE_MAX, static_cast<size_t>(SSIZE_MAX)}) {
     SCOPED_TRACE("size " + std::to_string(size));
@@ -142,7 +146,8 @@ TEST_F(BufferEventExtremes, HugeWritesFailAndHugeReadsTakeWhatThereIs) {
 }
 
 TEST_F(BufferEventExtremes, WatermarksAtTheLimitsAreKeptAsGiven) {
-  EVC_RULE("bufferevent.h: bufferevent_getwatermark returns the watermarks bufferevent_setwatermark "
+  EVC_RULE("bufferevent.h/bufferevent_getwatermark/extreme-values",
+           "bufferevent.h: bufferevent_getwatermark returns the watermarks bufferevent_setwatermark "
            "set (observed libevent 2.1.12: SIZE_MAX and SSIZE_MAX are kept as given, in either "
            "order, for EV_READ and EV_WRITE)");
   const std::vector<size_t> marks = {0, SIZE_MAX, static_cast<size_t>(SSIZE_MAX)};
@@ -165,7 +170,8 @@ TEST_F(BufferEventExtremes, WatermarksAtTheLimitsAreKeptAsGiven) {
 }
 
 TEST_F(BufferEventExtremes, AHugeReadLowWatermarkHoldsTheReadCallback) {
-  EVC_RULE("bufferevent.h: a bufferevent does not invoke the user read callback unless there is at "
+  EVC_RULE("bufferevent.h/bufferevent_setwatermark/huge-read-low",
+           "bufferevent.h: a bufferevent does not invoke the user read callback unless there is at "
            "least low watermark data in the buffer; with no high watermark (0) it keeps reading");
   for (size_t low : {SIZE_MAX, static_cast<size_t>(SSIZE_MAX)}) {
     SCOPED_TRACE("low " + std::to_string(low));
@@ -181,7 +187,8 @@ TEST_F(BufferEventExtremes, AHugeReadLowWatermarkHoldsTheReadCallback) {
 }
 
 TEST_F(BufferEventExtremes, AHugeReadHighWatermarkStillReads) {
-  EVC_RULE("bufferevent.h: 'If the read buffer is beyond the high watermark, the bufferevent stops "
+  EVC_RULE("bufferevent.h/bufferevent_setwatermark/huge-read-high",
+           "bufferevent.h: 'If the read buffer is beyond the high watermark, the bufferevent stops "
            "reading from the network' - an empty input is not beyond a high watermark of SIZE_MAX "
            "or SSIZE_MAX+1, so the bufferevent reads and calls the read callback");
   for (size_t high : {SIZE_MAX, static_cast<size_t>(SSIZE_MAX) + 1, static_cast<size_t>(SSIZE_MAX)}) {
@@ -211,7 +218,8 @@ void SetTimeoutsAndSurvive(const timeval& tv) {
 }
 
 TEST_F(BufferEventExtremes, TimeoutsAtTheLimitsOfSecondsAreSurvived) {
-  EVC_RULE("bufferevent.h: bufferevent_set_timeouts returns 0 or -1; a timeout that elapses is "
+  EVC_RULE("bufferevent.h/bufferevent_set_timeouts/extreme-seconds",
+           "bufferevent.h: bufferevent_set_timeouts returns 0 or -1; a timeout that elapses is "
            "reported as BEV_EVENT_TIMEOUT|BEV_EVENT_READING. Observed libevent 2.1.12: every "
            "timeval here is accepted; one in the past fires at once. Accepted: -1, or 0 and the "
            "timeout fires or stays pending. No crash, no hang");
@@ -222,7 +230,8 @@ TEST_F(BufferEventExtremes, TimeoutsAtTheLimitsOfSecondsAreSurvived) {
 }
 
 TEST_F(BufferEventExtremes, TimeoutsWithMicrosecondsOutOfRangeAreSurvived) {
-  EVC_RULE("bufferevent.h: bufferevent_set_timeouts returns 0 or -1; the bufferevent's timeouts "
+  EVC_RULE("bufferevent.h/bufferevent_set_timeouts/usec-out-of-range",
+           "bufferevent.h: bufferevent_set_timeouts returns 0 or -1; the bufferevent's timeouts "
            "re-arm its persistent events. A tv_usec outside 0..999999 is accepted or refused, "
            "never fatal");
   for (const auto& tv : ExtremeMicroseconds()) {

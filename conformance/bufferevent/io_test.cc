@@ -9,7 +9,8 @@ namespace {
 using BufferEvent = BufferEventTest;
 
 TEST_F(BufferEvent, StartsWithOnlyWriteEnabled) {
-  EVC_RULE("observed libevent 2.1.12 (bufferevent_init_common_): a new bufferevent has EV_WRITE "
+  EVC_RULE("bufferevent.h/bufferevent_get_enabled/new-is-write-only",
+           "observed libevent 2.1.12 (bufferevent_init_common_): a new bufferevent has EV_WRITE "
            "enabled and EV_READ disabled");
   ASSERT_NE(NewPairBev(), nullptr);
   EXPECT_EQ(bufferevent_get_enabled(bev_), EV_WRITE);
@@ -19,7 +20,8 @@ TEST_F(BufferEvent, StartsWithOnlyWriteEnabled) {
 }
 
 TEST_F(BufferEvent, ReadCallbackSeesTheBytesInInput) {
-  EVC_RULE("bufferevent.h: with EV_READ enabled, data from the socket goes to the input buffer "
+  EVC_RULE("bufferevent.h/bufferevent_data_cb/read-on-input",
+           "bufferevent.h: with EV_READ enabled, data from the socket goes to the input buffer "
            "and the read callback runs");
   ASSERT_NE(NewPairBev(), nullptr);
   ASSERT_EQ(bufferevent_enable(bev_, EV_READ), 0);
@@ -31,7 +33,8 @@ TEST_F(BufferEvent, ReadCallbackSeesTheBytesInInput) {
 }
 
 TEST_F(BufferEvent, ReadAndReadBufferTakeFromInput) {
-  EVC_RULE("bufferevent.h: bufferevent_read removes up to size bytes from input; "
+  EVC_RULE("bufferevent.h/bufferevent_read/takes-from-input",
+           "bufferevent.h: bufferevent_read removes up to size bytes from input; "
            "bufferevent_read_buffer moves all of input to a buffer");
   ASSERT_NE(NewPairBev(), nullptr);
   log_bev_.on_read = [](bufferevent* b) {
@@ -51,7 +54,8 @@ TEST_F(BufferEvent, ReadAndReadBufferTakeFromInput) {
 }
 
 TEST_F(BufferEvent, WriteSendsOutputThenCallsTheWriteCallback) {
-  EVC_RULE("bufferevent.h: bufferevent_write queues data; it is written to the socket, and the "
+  EVC_RULE("bufferevent.h/bufferevent_write/sent-then-write-cb",
+           "bufferevent.h: bufferevent_write queues data; it is written to the socket, and the "
            "write callback runs when output has drained (to the low watermark, 0)");
   ASSERT_NE(NewPairBev(), nullptr);
   ASSERT_EQ(bufferevent_write(bev_, "abc", 3), 0);
@@ -68,7 +72,8 @@ TEST_F(BufferEvent, WriteSendsOutputThenCallsTheWriteCallback) {
 }
 
 TEST_F(BufferEvent, NothingIsWrittenWhileWriteIsDisabled) {
-  EVC_RULE("bufferevent.h: bufferevent_disable(EV_WRITE) stops writing; enable resumes it");
+  EVC_RULE("bufferevent.h/bufferevent_disable/write",
+           "bufferevent.h: bufferevent_disable(EV_WRITE) stops writing; enable resumes it");
   ASSERT_NE(NewPairBev(), nullptr);
   ASSERT_EQ(bufferevent_disable(bev_, EV_WRITE), 0);
   EXPECT_EQ(bufferevent_get_enabled(bev_), 0);
@@ -81,7 +86,8 @@ TEST_F(BufferEvent, NothingIsWrittenWhileWriteIsDisabled) {
 }
 
 TEST_F(BufferEvent, NothingIsReadWhileReadIsDisabled) {
-  EVC_RULE("bufferevent.h: bufferevent_disable(EV_READ) stops reading");
+  EVC_RULE("bufferevent.h/bufferevent_disable/read",
+           "bufferevent.h: bufferevent_disable(EV_READ) stops reading");
   ASSERT_NE(NewPairBev(), nullptr);
   ASSERT_EQ(bufferevent_enable(bev_, EV_READ), 0);
   ASSERT_EQ(bufferevent_disable(bev_, EV_READ), 0);
@@ -92,7 +98,8 @@ TEST_F(BufferEvent, NothingIsReadWhileReadIsDisabled) {
 }
 
 TEST_F(BufferEvent, EnablingWriteWithNothingQueuedCallsTheWriteCallbackOnce) {
-  EVC_RULE("observed libevent 2.1.12 (be_socket_enable): enabling EV_WRITE adds the write event "
+  EVC_RULE("bufferevent.h/bufferevent_enable/write-with-empty-output",
+           "observed libevent 2.1.12 (be_socket_enable): enabling EV_WRITE adds the write event "
            "even with empty output, so the write callback runs once");
   ASSERT_NE(NewPairBev(), nullptr);
   ASSERT_EQ(bufferevent_enable(bev_, EV_WRITE), 0);
@@ -103,7 +110,8 @@ TEST_F(BufferEvent, EnablingWriteWithNothingQueuedCallsTheWriteCallbackOnce) {
 }
 
 TEST_F(BufferEvent, EofIsReportedWithReadingAndDisablesRead) {
-  EVC_RULE("bufferevent.h: end of file is reported as BEV_EVENT_EOF|BEV_EVENT_READING, and "
+  EVC_RULE("bufferevent.h/BEV_EVENT_EOF/reading-then-read-disabled",
+           "bufferevent.h: end of file is reported as BEV_EVENT_EOF|BEV_EVENT_READING, and "
            "reading is disabled");
   ASSERT_NE(NewPairBev(), nullptr);
   ASSERT_EQ(bufferevent_enable(bev_, EV_READ), 0);
@@ -117,7 +125,8 @@ TEST_F(BufferEvent, EofIsReportedWithReadingAndDisablesRead) {
 }
 
 TEST_F(BufferEvent, WriteErrorIsReportedWithWritingAndErrno) {
-  EVC_RULE("bufferevent.h: a failed write is reported as BEV_EVENT_ERROR|BEV_EVENT_WRITING, "
+  EVC_RULE("bufferevent.h/BEV_EVENT_ERROR/write-error-with-errno",
+           "bufferevent.h: a failed write is reported as BEV_EVENT_ERROR|BEV_EVENT_WRITING, "
            "with the error in EVUTIL_SOCKET_ERROR()");
   signal(SIGPIPE, SIG_IGN);
   ASSERT_NE(NewPairBev(), nullptr);
@@ -130,7 +139,8 @@ TEST_F(BufferEvent, WriteErrorIsReportedWithWritingAndErrno) {
 }
 
 TEST_F(BufferEvent, UserCannotTakeFromOutputNorAddToInput) {
-  EVC_RULE("observed libevent 2.1.12: a socket bufferevent freezes the start of output and the "
+  EVC_RULE("bufferevent.h/bufferevent_get_output/frozen-ends",
+           "observed libevent 2.1.12: a socket bufferevent freezes the start of output and the "
            "end of input; only the bufferevent drains output and fills input");
   ASSERT_NE(NewPairBev(), nullptr);
   ASSERT_EQ(bufferevent_write(bev_, "abc", 3), 0);
@@ -139,7 +149,8 @@ TEST_F(BufferEvent, UserCannotTakeFromOutputNorAddToInput) {
 }
 
 TEST_F(BufferEvent, ReadLowWatermarkHoldsTheCallbackUntilEnoughArrived) {
-  EVC_RULE("bufferevent.h: read low watermark: the read callback runs only once input holds at "
+  EVC_RULE("bufferevent.h/bufferevent_setwatermark/read-low",
+           "bufferevent.h: read low watermark: the read callback runs only once input holds at "
            "least that many bytes");
   ASSERT_NE(NewPairBev(), nullptr);
   bufferevent_setwatermark(bev_, EV_READ, 10, 0);
@@ -154,7 +165,8 @@ TEST_F(BufferEvent, ReadLowWatermarkHoldsTheCallbackUntilEnoughArrived) {
 }
 
 TEST_F(BufferEvent, ReadHighWatermarkLimitsWhatInputHolds) {
-  EVC_RULE("bufferevent.h: read high watermark: the bufferevent stops reading once input holds "
+  EVC_RULE("bufferevent.h/bufferevent_setwatermark/read-high",
+           "bufferevent.h: read high watermark: the bufferevent stops reading once input holds "
            "that many bytes, and reads on when the callback drains it");
   ASSERT_NE(NewPairBev(), nullptr);
   bufferevent_setwatermark(bev_, EV_READ, 0, 8);
@@ -176,7 +188,8 @@ TEST_F(BufferEvent, ReadHighWatermarkLimitsWhatInputHolds) {
 }
 
 TEST_F(BufferEvent, ReadCallbackIsRepeatedWhileInputStaysAtTheHighWatermark) {
-  EVC_RULE("observed libevent 2.1.12 (bufferevent_inbuf_wm_check): while input stays at the "
+  EVC_RULE("bufferevent.h/bufferevent_setwatermark/read-high-repeats-callback",
+           "observed libevent 2.1.12 (bufferevent_inbuf_wm_check): while input stays at the "
            "high watermark after the read callback, the callback is called again");
   ASSERT_NE(NewPairBev(), nullptr);
   bufferevent_setwatermark(bev_, EV_READ, 0, 8);
@@ -191,7 +204,8 @@ TEST_F(BufferEvent, ReadCallbackIsRepeatedWhileInputStaysAtTheHighWatermark) {
 }
 
 TEST_F(BufferEvent, WriteLowWatermarkCallsBackOnlyAtOrBelowIt) {
-  EVC_RULE("bufferevent.h: write low watermark: the write callback runs when output is at or "
+  EVC_RULE("bufferevent.h/bufferevent_setwatermark/write-low",
+           "bufferevent.h: write low watermark: the write callback runs when output is at or "
            "below it");
   ASSERT_NE(NewPairBev(), nullptr);
   bufferevent_setwatermark(bev_, EV_WRITE, 1000, 0);
@@ -210,7 +224,8 @@ TEST_F(BufferEvent, WriteLowWatermarkCallsBackOnlyAtOrBelowIt) {
 }
 
 TEST_F(BufferEvent, SetcbAndGetcbRoundTrip) {
-  EVC_RULE("bufferevent.h: bufferevent_getcb returns what bufferevent_setcb set");
+  EVC_RULE("bufferevent.h/bufferevent_getcb/round-trip",
+           "bufferevent.h: bufferevent_getcb returns what bufferevent_setcb set");
   ASSERT_NE(NewPairBev(), nullptr);
   bufferevent_data_cb r = nullptr, w = nullptr;
   bufferevent_event_cb e = nullptr;
@@ -227,7 +242,8 @@ TEST_F(BufferEvent, SetcbAndGetcbRoundTrip) {
 }
 
 TEST_F(BufferEvent, GetfdSetfdAndGetBase) {
-  EVC_RULE("bufferevent.h: bufferevent_getfd/_setfd get and replace the socket; "
+  EVC_RULE("bufferevent.h/bufferevent_setfd/getfd-and-base",
+           "bufferevent.h: bufferevent_getfd/_setfd get and replace the socket; "
            "bufferevent_get_base returns the base");
   bufferevent* b = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
   ASSERT_NE(b, nullptr);

@@ -31,7 +31,8 @@ uint16_t ClosedPort() {
 }
 
 TEST_F(BufferEventLife, FreeInsideTheReadCallbackStopsAllCallbacks) {
-  EVC_RULE("bufferevent.h: bufferevent_free inside a callback is safe; no callback runs for it "
+  EVC_RULE("bufferevent.h/bufferevent_free/inside-read-cb",
+           "bufferevent.h: bufferevent_free inside a callback is safe; no callback runs for it "
            "afterwards, and its socket is closed (BEV_OPT_CLOSE_ON_FREE)");
   ASSERT_NE(NewPairBev(), nullptr);
   const int fd = bufferevent_getfd(bev_);
@@ -46,7 +47,8 @@ TEST_F(BufferEventLife, FreeInsideTheReadCallbackStopsAllCallbacks) {
 }
 
 TEST_F(BufferEventLife, FreeInsideTheEventCallbackOnEof) {
-  EVC_RULE("bufferevent.h: bufferevent_free inside the event callback (here on EOF) is safe");
+  EVC_RULE("bufferevent.h/bufferevent_free/inside-event-cb",
+           "bufferevent.h: bufferevent_free inside the event callback (here on EOF) is safe");
   ASSERT_NE(NewPairBev(), nullptr);
   const int fd = bufferevent_getfd(bev_);
   log_bev_.on_event = [this](bufferevent*, short) { FreeBev(); };
@@ -58,7 +60,8 @@ TEST_F(BufferEventLife, FreeInsideTheEventCallbackOnEof) {
 }
 
 TEST_F(BufferEventLife, FreeInsideTheWriteCallback) {
-  EVC_RULE("bufferevent.h: bufferevent_free inside the write callback is safe; the data written "
+  EVC_RULE("bufferevent.h/bufferevent_free/inside-write-cb",
+           "bufferevent.h: bufferevent_free inside the write callback is safe; the data written "
            "before it arrives");
   ASSERT_NE(NewPairBev(), nullptr);
   const int fd = bufferevent_getfd(bev_);
@@ -71,7 +74,8 @@ TEST_F(BufferEventLife, FreeInsideTheWriteCallback) {
 }
 
 TEST_F(BufferEventLife, ExtraReferenceKeepsItAlivePastFree) {
-  EVC_RULE("bufferevent.h: bufferevent_incref keeps the bufferevent (and its socket) alive past "
+  EVC_RULE("bufferevent.h/bufferevent_incref/outlives-free",
+           "bufferevent.h: bufferevent_incref keeps the bufferevent (and its socket) alive past "
            "bufferevent_free; bufferevent_decref returns 1 when it frees it");
   ASSERT_NE(NewPairBev(), nullptr);
   bufferevent* b = bev_;
@@ -87,14 +91,16 @@ TEST_F(BufferEventLife, ExtraReferenceKeepsItAlivePastFree) {
 }
 
 TEST_F(BufferEventLife, DecrefReturnsZeroWhileReferencesRemain) {
-  EVC_RULE("bufferevent.h: bufferevent_decref returns 0 while other references remain");
+  EVC_RULE("bufferevent.h/bufferevent_decref/zero-while-referenced",
+           "bufferevent.h: bufferevent_decref returns 0 while other references remain");
   ASSERT_NE(NewPairBev(), nullptr);
   bufferevent_incref(bev_);
   EXPECT_EQ(bufferevent_decref(bev_), 0);
 }
 
 TEST_F(BufferEventLife, WithCloseOnFreeFreeingClosesTheSocket) {
-  EVC_RULE("bufferevent.h: BEV_OPT_CLOSE_ON_FREE: 'If set, we close the underlying file "
+  EVC_RULE("bufferevent.h/BEV_OPT_CLOSE_ON_FREE",
+           "bufferevent.h: BEV_OPT_CLOSE_ON_FREE: 'If set, we close the underlying file "
            "descriptor/bufferevent/whatever when this bufferevent is freed' -- freed outside any "
            "callback, the socket is closed (libevent may finish on the next loop iteration)");
   ASSERT_NE(NewPairBev(BEV_OPT_CLOSE_ON_FREE), nullptr);
@@ -106,7 +112,8 @@ TEST_F(BufferEventLife, WithCloseOnFreeFreeingClosesTheSocket) {
 }
 
 TEST_F(BufferEventLife, WithoutCloseOnFreeTheSocketStaysOpen) {
-  EVC_RULE("bufferevent.h: without BEV_OPT_CLOSE_ON_FREE, freeing leaves the socket open");
+  EVC_RULE("bufferevent.h/BEV_OPT_CLOSE_ON_FREE/unset-keeps-socket",
+           "bufferevent.h: without BEV_OPT_CLOSE_ON_FREE, freeing leaves the socket open");
   ASSERT_NE(NewPairBev(0), nullptr);
   const int fd = bufferevent_getfd(bev_);
   FreeBev();
@@ -116,7 +123,8 @@ TEST_F(BufferEventLife, WithoutCloseOnFreeTheSocketStaysOpen) {
 }
 
 TEST_F(BufferEventLife, ReadTimeoutReportsTimeoutReadingAndDisablesRead) {
-  EVC_RULE("bufferevent.h: a read timeout reports BEV_EVENT_TIMEOUT|BEV_EVENT_READING and "
+  EVC_RULE("bufferevent.h/bufferevent_set_timeouts/read-timeout-disables-read",
+           "bufferevent.h: a read timeout reports BEV_EVENT_TIMEOUT|BEV_EVENT_READING and "
            "reading becomes disabled until re-enabled");
   ASSERT_NE(NewPairBev(), nullptr);
   timeval tv = Ms(20);
@@ -132,7 +140,8 @@ TEST_F(BufferEventLife, ReadTimeoutReportsTimeoutReadingAndDisablesRead) {
 }
 
 TEST_F(BufferEventLife, WriteTimeoutReportsTimeoutWritingAndDisablesWrite) {
-  EVC_RULE("bufferevent.h: a write timeout reports BEV_EVENT_TIMEOUT|BEV_EVENT_WRITING and "
+  EVC_RULE("bufferevent.h/bufferevent_set_timeouts/write-timeout-disables-write",
+           "bufferevent.h: a write timeout reports BEV_EVENT_TIMEOUT|BEV_EVENT_WRITING and "
            "writing becomes disabled");
   ASSERT_NE(NewPairBev(), nullptr);
   timeval tv = Ms(30);
@@ -164,7 +173,8 @@ std::vector<int> FillAcceptQueue(uint16_t port) {
 }
 
 TEST_F(BufferEventLife, WriteTimeoutDuringAConnectFiresOnceAndDisablesWrite) {
-  EVC_RULE("bufferevent.h (bufferevent_set_timeouts): if the timeout elapses, the corresponding "
+  EVC_RULE("bufferevent.h/bufferevent_set_timeouts/write-timeout-during-connect",
+           "bufferevent.h (bufferevent_set_timeouts): if the timeout elapses, the corresponding "
            "operation becomes disabled until re-enabled -- also while a connect is in progress "
            "(one BEV_EVENT_TIMEOUT|BEV_EVENT_WRITING, not one per timeout period)");
   uint16_t port = 0;
@@ -190,7 +200,8 @@ TEST_F(BufferEventLife, WriteTimeoutDuringAConnectFiresOnceAndDisablesWrite) {
 }
 
 TEST_F(BufferEventLife, ConnectReportsConnected) {
-  EVC_RULE("bufferevent.h: bufferevent_socket_connect on a bufferevent without a socket makes "
+  EVC_RULE("bufferevent.h/bufferevent_socket_connect/reports-connected",
+           "bufferevent.h: bufferevent_socket_connect on a bufferevent without a socket makes "
            "one, returns 0, and reports BEV_EVENT_CONNECTED when connected");
   uint16_t port = 0;
   const int lfd = ListenOn(port);
@@ -209,7 +220,8 @@ TEST_F(BufferEventLife, ConnectReportsConnected) {
 }
 
 TEST_F(BufferEventLife, ConnectOverIpv6Loopback) {
-  EVC_RULE("bufferevent.h: bufferevent_socket_connect works for any address family (::1 here)");
+  EVC_RULE("bufferevent.h/bufferevent_socket_connect/ipv6",
+           "bufferevent.h: bufferevent_socket_connect works for any address family (::1 here)");
   const int lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in6 sin6{};
   sin6.sin6_family = AF_INET6;
@@ -232,7 +244,8 @@ TEST_F(BufferEventLife, ConnectOverIpv6Loopback) {
 }
 
 TEST_F(BufferEventLife, QueuedDataIsSentOnceConnected) {
-  EVC_RULE("bufferevent.h: data written before the connect completes is sent after it");
+  EVC_RULE("bufferevent.h/bufferevent_socket_connect/queued-data-sent",
+           "bufferevent.h: data written before the connect completes is sent after it");
   uint16_t port = 0;
   const int lfd = ListenOn(port);
   ASSERT_GE(lfd, 0);
@@ -260,7 +273,8 @@ TEST_F(BufferEventLife, QueuedDataIsSentOnceConnected) {
 class RefusedConnect : public BufferEventTest, public ::testing::WithParamInterface<int> {};
 
 TEST_P(RefusedConnect, ReportsOneErrorWithErrno) {
-  EVC_RULE("observed libevent 2.1.12: a refused connect to 127.0.0.1 returns 0, then one event "
+  EVC_RULE("bufferevent.h/bufferevent_socket_connect/refused-one-error",
+           "observed libevent 2.1.12: a refused connect to 127.0.0.1 returns 0, then one event "
            "callback with BEV_EVENT_ERROR (no READING/WRITING) and errno ECONNREFUSED; deferred "
            "callbacks (bufferevent.c) see the errno of the event that caused them");
   bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE | GetParam());
@@ -279,7 +293,8 @@ INSTANTIATE_TEST_SUITE_P(Options, RefusedConnect, ::testing::Values(0, BEV_OPT_D
                          });
 
 TEST_F(BufferEventLife, ConnectedIsNotReportedForAnAlreadyConnectedSocket) {
-  EVC_RULE("bufferevent.h: BEV_EVENT_CONNECTED is reported only for a connect made with "
+  EVC_RULE("bufferevent.h/BEV_EVENT_CONNECTED/only-after-connect",
+           "bufferevent.h: BEV_EVENT_CONNECTED is reported only for a connect made with "
            "bufferevent_socket_connect");
   ASSERT_NE(NewPairBev(), nullptr);
   ASSERT_EQ(bufferevent_enable(bev_, EV_READ | EV_WRITE), 0);
@@ -290,14 +305,16 @@ TEST_F(BufferEventLife, ConnectedIsNotReportedForAnAlreadyConnectedSocket) {
 }
 
 TEST_F(BufferEventLife, ConnectWithoutSocketOrAddressFails) {
-  EVC_RULE("bufferevent.c: bufferevent_socket_connect with no socket and no address returns -1");
+  EVC_RULE("bufferevent.h/bufferevent_socket_connect/no-socket-no-address",
+           "bufferevent.c: bufferevent_socket_connect with no socket and no address returns -1");
   bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
   ASSERT_NE(bev_, nullptr);
   EXPECT_EQ(bufferevent_socket_connect(bev_, nullptr, 0), -1);
 }
 
 TEST_F(BufferEventLife, TriggerEventRunsTheEventCallbackAtOnce) {
-  EVC_RULE("bufferevent.h: bufferevent_trigger_event runs the event callback now, unless "
+  EVC_RULE("bufferevent.h/bufferevent_trigger_event/runs-now",
+           "bufferevent.h: bufferevent_trigger_event runs the event callback now, unless "
            "callbacks are deferred");
   ASSERT_NE(NewPairBev(), nullptr);
   bufferevent_trigger_event(bev_, BEV_EVENT_EOF, 0);
@@ -305,7 +322,8 @@ TEST_F(BufferEventLife, TriggerEventRunsTheEventCallbackAtOnce) {
 }
 
 TEST_F(BufferEventLife, DeferredCallbacksRunFromTheLoop) {
-  EVC_RULE("bufferevent.h: BEV_OPT_DEFER_CALLBACKS: callbacks run later, from the event loop, "
+  EVC_RULE("bufferevent.h/BEV_OPT_DEFER_CALLBACKS",
+           "bufferevent.h: BEV_OPT_DEFER_CALLBACKS: callbacks run later, from the event loop, "
            "not from inside the call that caused them");
   ASSERT_NE(NewPairBev(BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS), nullptr);
   bufferevent_trigger_event(bev_, BEV_EVENT_EOF, 0);
@@ -318,7 +336,8 @@ TEST_F(BufferEventLife, DeferredCallbacksRunFromTheLoop) {
 }
 
 TEST_F(BufferEventLife, FreeWithDeferredCallbacksPendingRunsNone) {
-  EVC_RULE("bufferevent.h: after bufferevent_free no user callback runs, deferred ones "
+  EVC_RULE("bufferevent.h/bufferevent_free/deferred-callbacks-dropped",
+           "bufferevent.h: after bufferevent_free no user callback runs, deferred ones "
            "included");
   ASSERT_NE(NewPairBev(BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS), nullptr);
   const int fd = bufferevent_getfd(bev_);
@@ -330,14 +349,16 @@ TEST_F(BufferEventLife, FreeWithDeferredCallbacksPendingRunsNone) {
 }
 
 TEST_F(BufferEventLife, ThreadsafeWithoutThreadSupportGivesNoBufferevent) {
-  EVC_RULE("observed libevent 2.1.12 (bufferevent_enable_locking_): BEV_OPT_THREADSAFE needs "
+  EVC_RULE("bufferevent.h/BEV_OPT_THREADSAFE/without-threads-null",
+           "observed libevent 2.1.12 (bufferevent_enable_locking_): BEV_OPT_THREADSAFE needs "
            "a lock; without evthread_use_pthreads() none can be made and "
            "bufferevent_socket_new returns NULL");
   EXPECT_EQ(bufferevent_socket_new(base_, -1, BEV_OPT_THREADSAFE), nullptr);
 }
 
 TEST_F(BufferEventLife, UnlockCallbacksWithoutDeferIsRejected) {
-  EVC_RULE("bufferevent.c: BEV_OPT_UNLOCK_CALLBACKS requires BEV_OPT_DEFER_CALLBACKS "
+  EVC_RULE("bufferevent.h/BEV_OPT_UNLOCK_CALLBACKS/requires-defer",
+           "bufferevent.c: BEV_OPT_UNLOCK_CALLBACKS requires BEV_OPT_DEFER_CALLBACKS "
            "(bufferevent_socket_new returns NULL)");
   EXPECT_EQ(bufferevent_socket_new(base_, -1, BEV_OPT_UNLOCK_CALLBACKS), nullptr);
 }

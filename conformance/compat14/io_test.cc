@@ -13,7 +13,8 @@ namespace {
 using Compat14Io = Compat14Test;
 
 TEST_F(Compat14Io, SetAndBaseSetPrepareAReadEvent) {
-  EVC_RULE("event_compat.h: event_set prepares an event; event_base_set binds it to a base; "
+  EVC_RULE("event_compat.h/event_set/read-event-runs",
+           "event_compat.h: event_set prepares an event; event_base_set binds it to a base; "
            "once added, a readable fd runs the callback with the fd, EV_READ and the argument");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -27,7 +28,8 @@ TEST_F(Compat14Io, SetAndBaseSetPrepareAReadEvent) {
 }
 
 TEST_F(Compat14Io, EventInitializedAfterEventSet) {
-  EVC_RULE("event.h: event_initialized is true once the event was prepared (event_set) and "
+  EVC_RULE("event.h/event_initialized/after-event-set",
+           "event.h: event_initialized is true once the event was prepared (event_set) and "
            "false for zeroed storage");
   Probe& p = NewProbe("read");
   EXPECT_FALSE(event_initialized(p.ev));
@@ -37,7 +39,8 @@ TEST_F(Compat14Io, EventInitializedAfterEventSet) {
 }
 
 TEST_F(Compat14Io, NonPersistentEventRunsOnce) {
-  EVC_RULE("event.h: without EV_PERSIST the event stops being pending when its callback runs, "
+  EVC_RULE("event.h/EV_PERSIST/unset-not-pending-though-ready",
+           "event.h: without EV_PERSIST the event stops being pending when its callback runs, "
            "even if the fd stays readable");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -52,7 +55,8 @@ TEST_F(Compat14Io, NonPersistentEventRunsOnce) {
 }
 
 TEST_F(Compat14Io, PersistentEventStaysPending) {
-  EVC_RULE("event.h: with EV_PERSIST the event stays pending after its callback and runs again "
+  EVC_RULE("event.h/EV_PERSIST/runs-again-while-readable",
+           "event.h: with EV_PERSIST the event stays pending after its callback and runs again "
            "while the fd is readable");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -66,7 +70,8 @@ TEST_F(Compat14Io, PersistentEventStaysPending) {
 }
 
 TEST_F(Compat14Io, ReadAndWriteEventsOnOneFdBothRun) {
-  EVC_RULE("event.h: a writable socket runs a write event with EV_WRITE; a read event and a "
+  EVC_RULE("event.h/EV_WRITE/independent-of-read-event",
+           "event.h: a writable socket runs a write event with EV_WRITE; a read event and a "
            "write event on the same fd are independent");
   Probe& r = NewProbe("read");
   Probe& w = NewProbe("write");
@@ -82,7 +87,8 @@ TEST_F(Compat14Io, ReadAndWriteEventsOnOneFdBothRun) {
 }
 
 TEST_F(Compat14Io, DelBeforeTheLoopPreventsTheCallback) {
-  EVC_RULE("event.h: event_del makes the event non-pending (0 on success); its callback does "
+  EVC_RULE("event.h/event_del/before-loop-no-callback",
+           "event.h: event_del makes the event non-pending (0 on success); its callback does "
            "not run even though the fd is ready");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -96,7 +102,8 @@ TEST_F(Compat14Io, DelBeforeTheLoopPreventsTheCallback) {
 }
 
 TEST_F(Compat14Io, DelOfANeverAddedEventSucceeds) {
-  EVC_RULE("event.c (1.4 and 2.1): event_del of an event that is not pending does nothing "
+  EVC_RULE("event.h/event_del/not-pending-returns-zero",
+           "event.c (1.4 and 2.1): event_del of an event that is not pending does nothing "
            "and returns 0");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -104,7 +111,8 @@ TEST_F(Compat14Io, DelOfANeverAddedEventSucceeds) {
 }
 
 TEST_F(Compat14Io, DelInsideItsOwnCallbackStopsAPersistentEvent) {
-  EVC_RULE("event.h: event_del from inside the event's own callback stops a persistent event");
+  EVC_RULE("event.h/event_del/own-callback-stops-persistent",
+           "event.h: event_del from inside the event's own callback stops a persistent event");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
   event* ev = Set(p, sp.fd[0], EV_READ | EV_PERSIST);
@@ -116,7 +124,8 @@ TEST_F(Compat14Io, DelInsideItsOwnCallbackStopsAPersistentEvent) {
 }
 
 TEST_F(Compat14Io, ReAddInsideTheCallbackRunsAgain) {
-  EVC_RULE("event.h: a non-persistent event may be added again from its own callback and then "
+  EVC_RULE("event.h/event_add/own-callback-runs-again",
+           "event.h: a non-persistent event may be added again from its own callback and then "
            "runs again");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -131,7 +140,8 @@ TEST_F(Compat14Io, ReAddInsideTheCallbackRunsAgain) {
 }
 
 TEST_F(Compat14Io, PendingReportsTheAddedConditions) {
-  EVC_RULE("event.h: event_pending returns the asked-for conditions the event is pending on "
+  EVC_RULE("event.h/event_pending/added-conditions",
+           "event.h: event_pending returns the asked-for conditions the event is pending on "
            "(EV_READ, EV_TIMEOUT) and 0 for others");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -144,7 +154,8 @@ TEST_F(Compat14Io, PendingReportsTheAddedConditions) {
 }
 
 TEST_F(Compat14Io, PendingGivesTheTimeoutsExpiry) {
-  EVC_RULE("event.h: event_pending's tv, when the event has a timeout, is set to the time the "
+  EVC_RULE("event.h/event_pending/tv-is-expiry-wall-clock",
+           "event.h: event_pending's tv, when the event has a timeout, is set to the time the "
            "timeout expires (wall-clock, as gettimeofday)");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -162,7 +173,8 @@ TEST_F(Compat14Io, PendingGivesTheTimeoutsExpiry) {
 }
 
 TEST_F(Compat14Io, ActiveRunsTheCallbackWithTheGivenResult) {
-  EVC_RULE("event.h: event_active makes the event active: its callback runs in the next loop "
+  EVC_RULE("event.h/event_active/next-loop-given-flags",
+           "event.h: event_active makes the event active: its callback runs in the next loop "
            "with the given flags, whether or not the fd is ready");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -175,7 +187,8 @@ TEST_F(Compat14Io, ActiveRunsTheCallbackWithTheGivenResult) {
 }
 
 TEST_F(Compat14Io, BaseSetRefusesAPendingEvent) {
-  EVC_RULE("event.h: event_base_set: the event must not be pending or active; -1 on failure "
+  EVC_RULE("event.h/event_base_set/refuses-pending",
+           "event.h: event_base_set: the event must not be pending or active; -1 on failure "
            "(libevent 2.1 accepts only an event that was never added)");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -189,7 +202,8 @@ TEST_F(Compat14Io, BaseSetRefusesAPendingEvent) {
 }
 
 TEST_F(Compat14Io, HigherPriorityRunsFirst) {
-  EVC_RULE("event.h: with event_base_priority_init(base, n), priority 0 is the most important; "
+  EVC_RULE("event.h/event_base_priority_init/zero-most-important",
+           "event.h: with event_base_priority_init(base, n), priority 0 is the most important; "
            "of the active events, the lower priority number runs first");
   ASSERT_EQ(event_base_priority_init(base_, 3), 0);
   SocketPair& sp = NewPair();

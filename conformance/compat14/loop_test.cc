@@ -10,13 +10,15 @@ namespace {
 using Compat14Loop = Compat14Test;
 
 TEST_F(Compat14Loop, LoopWithNothingToDoReturnsOne) {
-  EVC_RULE("event.h: event_base_loop returns 1 when no events are pending or active");
+  EVC_RULE("event.h/event_base_loop/empty-returns-one",
+           "event.h: event_base_loop returns 1 when no events are pending or active");
   EXPECT_EQ(event_base_loop(base_, 0), 1);
   EXPECT_EQ(event_base_dispatch(base_), 1);
 }
 
 TEST_F(Compat14Loop, NonblockDoesNotWait) {
-  EVC_RULE("event.h: EVLOOP_NONBLOCK runs what is ready and returns without waiting (0 with "
+  EVC_RULE("event.h/EVLOOP_NONBLOCK/returns-without-waiting",
+           "event.h: EVLOOP_NONBLOCK runs what is ready and returns without waiting (0 with "
            "events still pending)");
   Probe& p = NewProbe("timer");
   timeval tv = Ms(10000);
@@ -28,7 +30,8 @@ TEST_F(Compat14Loop, NonblockDoesNotWait) {
 }
 
 TEST_F(Compat14Loop, OnceWaitsForOneRound) {
-  EVC_RULE("event.h: EVLOOP_ONCE blocks until an event is active, runs the active events, and "
+  EVC_RULE("event.h/EVLOOP_ONCE/blocks-one-round",
+           "event.h: EVLOOP_ONCE blocks until an event is active, runs the active events, and "
            "returns 0");
   Probe& first = NewProbe("10ms");
   Probe& second = NewProbe("5000ms");
@@ -42,7 +45,8 @@ TEST_F(Compat14Loop, OnceWaitsForOneRound) {
 }
 
 TEST_F(Compat14Loop, OnceReturnsZeroEvenWhenNothingIsLeftPending) {
-  EVC_RULE("event.h: event_base_loop returns 1 only when it exits because no events were "
+  EVC_RULE("event.h/EVLOOP_ONCE/last-event-returns-zero",
+           "event.h: event_base_loop returns 1 only when it exits because no events were "
            "pending or active; an EVLOOP_ONCE round that ran the last event returns 0");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -53,7 +57,8 @@ TEST_F(Compat14Loop, OnceReturnsZeroEvenWhenNothingIsLeftPending) {
 }
 
 TEST_F(Compat14Loop, LoopexitWithATimeoutEndsTheLoop) {
-  EVC_RULE("event.h: event_base_loopexit(base, tv) makes the loop exit once tv has passed; the "
+  EVC_RULE("event.h/event_base_loopexit/timeout-ends-loop",
+           "event.h: event_base_loopexit(base, tv) makes the loop exit once tv has passed; the "
            "loop returns 0 although events are still pending");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -70,7 +75,8 @@ TEST_F(Compat14Loop, LoopexitWithATimeoutEndsTheLoop) {
 }
 
 TEST_F(Compat14Loop, LoopexitInsideACallbackFinishesTheRound) {
-  EVC_RULE("event.h: event_base_loopexit(base, NULL) from a callback exits the loop after the "
+  EVC_RULE("event.h/event_base_loopexit/null-finishes-round",
+           "event.h: event_base_loopexit(base, NULL) from a callback exits the loop after the "
            "current round: the other active events of that round still run");
   SocketPair& a = NewPair();
   SocketPair& b = NewPair();
@@ -90,7 +96,8 @@ TEST_F(Compat14Loop, LoopexitInsideACallbackFinishesTheRound) {
 }
 
 TEST_F(Compat14Loop, BaseOnceRunsATimerOnce) {
-  EVC_RULE("event.h: event_base_once with fd -1 and EV_TIMEOUT runs the callback once with "
+  EVC_RULE("event.h/event_base_once/timer-once",
+           "event.h: event_base_once with fd -1 and EV_TIMEOUT runs the callback once with "
            "EV_TIMEOUT after tv, with no event to manage");
   Probe p;
   timeval tv = Ms(5);
@@ -101,7 +108,8 @@ TEST_F(Compat14Loop, BaseOnceRunsATimerOnce) {
 }
 
 TEST_F(Compat14Loop, BaseOnceRunsWhenTheFdIsReady) {
-  EVC_RULE("event.h: event_base_once on an fd runs the callback once, with EV_READ, when it "
+  EVC_RULE("event.h/event_base_once/fd-ready-once",
+           "event.h: event_base_once on an fd runs the callback once, with EV_READ, when it "
            "becomes readable");
   Probe p;
   SocketPair& sp = NewPair();
@@ -115,7 +123,8 @@ TEST_F(Compat14Loop, BaseOnceRunsWhenTheFdIsReady) {
 }
 
 TEST_F(Compat14Loop, VersionAndMethodAreNamed) {
-  EVC_RULE("event.h: event_get_version and event_base_get_method return non-empty strings");
+  EVC_RULE("event.h/event_get_version/non-empty",
+           "event.h: event_get_version and event_base_get_method return non-empty strings");
   ASSERT_NE(event_get_version(), nullptr);
   EXPECT_GT(std::strlen(event_get_version()), 0u);
   const char* method = event_base_get_method(base_);
@@ -127,7 +136,8 @@ TEST_F(Compat14Loop, VersionAndMethodAreNamed) {
 // event_dispatch, event_loopexit, event_once and event_get_method use it.
 // Each test frees it before the fixture's checks.
 TEST_F(Compat14Loop, EventSetUsesTheCurrentBase) {
-  EVC_RULE("event_compat.h: event_init sets the current base; an event prepared with event_set "
+  EVC_RULE("event_compat.h/event_set/current-base",
+           "event_compat.h: event_init sets the current base; an event prepared with event_set "
            "and no event_base_set belongs to it, and event_loop runs it");
   event_base* current = static_cast<event_base*>(event_init());
   ASSERT_NE(current, nullptr);
@@ -144,7 +154,8 @@ TEST_F(Compat14Loop, EventSetUsesTheCurrentBase) {
 }
 
 TEST_F(Compat14Loop, DispatchAndLoopexitUseTheCurrentBase) {
-  EVC_RULE("event_compat.h: event_dispatch and event_loopexit act on the current base "
+  EVC_RULE("event_compat.h/event_dispatch/current-base",
+           "event_compat.h: event_dispatch and event_loopexit act on the current base "
            "(event_init's)");
   event_base* current = static_cast<event_base*>(event_init());
   ASSERT_NE(current, nullptr);
@@ -163,7 +174,8 @@ TEST_F(Compat14Loop, DispatchAndLoopexitUseTheCurrentBase) {
 }
 
 TEST_F(Compat14Loop, EventOnceAndGetMethodUseTheCurrentBase) {
-  EVC_RULE("event_compat.h: event_once schedules on the current base; event_get_method names "
+  EVC_RULE("event_compat.h/event_once/current-base",
+           "event_compat.h: event_once schedules on the current base; event_get_method names "
            "its method, the same as event_base_get_method");
   event_base* current = static_cast<event_base*>(event_init());
   ASSERT_NE(current, nullptr);

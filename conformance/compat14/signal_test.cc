@@ -17,7 +17,8 @@ class Compat14Signal : public Compat14Test {
 };
 
 TEST_F(Compat14Signal, RaisedSignalRunsTheCallback) {
-  EVC_RULE("event_compat.h: signal_set prepares a persistent EV_SIGNAL event; once added, a "
+  EVC_RULE("event_compat.h/signal_set/callback-on-delivery",
+           "event_compat.h: signal_set prepares a persistent EV_SIGNAL event; once added, a "
            "delivered signal runs the callback with the signal number and EV_SIGNAL");
   Probe& p = NewProbe("signal");
   event* ev = SetSignal(p, SIGUSR1);
@@ -30,7 +31,8 @@ TEST_F(Compat14Signal, RaisedSignalRunsTheCallback) {
 }
 
 TEST_F(Compat14Signal, SignalEventsArePersistent) {
-  EVC_RULE("event_compat.h: signal_set adds EV_PERSIST: the event stays pending and runs for "
+  EVC_RULE("event_compat.h/signal_set/persistent",
+           "event_compat.h: signal_set adds EV_PERSIST: the event stays pending and runs for "
            "each later delivery");
   Probe& p = NewProbe("signal");
   event* ev = SetSignal(p, SIGUSR1);
@@ -44,7 +46,8 @@ TEST_F(Compat14Signal, SignalEventsArePersistent) {
 }
 
 TEST_F(Compat14Signal, SignalDelStopsDelivery) {
-  EVC_RULE("event_compat.h: signal_del makes the signal event non-pending; the loop has "
+  EVC_RULE("event_compat.h/signal_del/not-pending",
+           "event_compat.h: signal_del makes the signal event non-pending; the loop has "
            "nothing left and returns 1");
   Probe& p = NewProbe("signal");
   event* ev = SetSignal(p, SIGUSR2);
@@ -56,14 +59,16 @@ TEST_F(Compat14Signal, SignalDelStopsDelivery) {
 }
 
 TEST_F(Compat14Signal, SignalMacrosGiveTheSignalNumber) {
-  EVC_RULE("event_compat.h: EVENT_SIGNAL of a signal event is its signal number");
+  EVC_RULE("event_compat.h/EVENT_SIGNAL",
+           "event_compat.h: EVENT_SIGNAL of a signal event is its signal number");
   Probe& p = NewProbe("signal");
   event* ev = SetSignal(p, SIGUSR2);
   EXPECT_EQ(EVENT_SIGNAL(ev), SIGUSR2);
 }
 
 TEST_F(Compat14Signal, WithTwoBasesEachRaisedSignalRunsOnExactlyOneBase) {
-  EVC_RULE("libevent book, 'Working with events': only one event_base at a time receives "
+  EVC_RULE("event_compat.h/signal_set/two-bases-one-receives",
+           "libevent book, 'Working with events': only one event_base at a time receives "
            "signals, even if two added signal events; which one is not specified. Each raised "
            "signal runs the callback on exactly one of the bases once both have looped");
   event_base* base2 = event_base_new();

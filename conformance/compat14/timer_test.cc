@@ -8,7 +8,8 @@ namespace {
 using Compat14Timer = Compat14Test;
 
 TEST_F(Compat14Timer, TimerRunsWithTimeoutAfterItsDelay) {
-  EVC_RULE("event_compat.h: evtimer_set prepares a timer; added with a timeout, its callback "
+  EVC_RULE("event_compat.h/evtimer_set/runs-after-delay",
+           "event_compat.h: evtimer_set prepares a timer; added with a timeout, its callback "
            "runs with EV_TIMEOUT once the time has passed");
   Probe& p = NewProbe("timer");
   evtimer_set(p.ev, Probe::Callback, &p);
@@ -25,7 +26,8 @@ TEST_F(Compat14Timer, TimerRunsWithTimeoutAfterItsDelay) {
 }
 
 TEST_F(Compat14Timer, TimeoutCountsFromTheAdd) {
-  EVC_RULE("event.h: event_add's timeout is the time to wait from the call; time that passed "
+  EVC_RULE("event.h/event_add/timeout-from-call",
+           "event.h: event_add's timeout is the time to wait from the call; time that passed "
            "before it (here 50 ms since the base was made) does not count");
   Probe& p = NewProbe("timer");
   event* ev = SetTimer(p);
@@ -43,7 +45,8 @@ TEST_F(Compat14Timer, TimeoutCountsFromTheAdd) {
 }
 
 TEST_F(Compat14Timer, TimeoutMacrosAreTimers) {
-  EVC_RULE("event_compat.h: timeout_set / timeout_add / timeout_pending are the evtimer_* "
+  EVC_RULE("event_compat.h/timeout_set/evtimer-aliases",
+           "event_compat.h: timeout_set / timeout_add / timeout_pending are the evtimer_* "
            "calls under their 1.4 names");
   Probe& p = NewProbe("timeout");
   timeout_set(p.ev, Probe::Callback, &p);
@@ -58,7 +61,8 @@ TEST_F(Compat14Timer, TimeoutMacrosAreTimers) {
 }
 
 TEST_F(Compat14Timer, DispatchReturnsOneWhenTheLastTimerHasRun) {
-  EVC_RULE("event.h: event_base_dispatch returns 1 when no events are pending or active any "
+  EVC_RULE("event.h/event_base_dispatch/one-when-empty-zero-on-loopexit",
+           "event.h: event_base_dispatch returns 1 when no events are pending or active any "
            "more, 0 when it exits through loopexit");
   Probe& p = NewProbe("timer");
   timeval tv = Ms(5);
@@ -68,7 +72,8 @@ TEST_F(Compat14Timer, DispatchReturnsOneWhenTheLastTimerHasRun) {
 }
 
 TEST_F(Compat14Timer, TimersRunInDeadlineOrder) {
-  EVC_RULE("event.h: timeouts expire in the order of their deadlines, not of their adds");
+  EVC_RULE("event.h/event_add/deadline-not-add-order",
+           "event.h: timeouts expire in the order of their deadlines, not of their adds");
   // 50 ms apart: the adds themselves take time (several ms each for the
   // first calls under valgrind), and a deadline counts from its add.
   const long delays[] = {150, 50, 100};
@@ -83,7 +88,8 @@ TEST_F(Compat14Timer, TimersRunInDeadlineOrder) {
 }
 
 TEST_F(Compat14Timer, AddingAgainReplacesTheTimeout) {
-  EVC_RULE("event.h: event_add on a pending event replaces its timeout with the new one");
+  EVC_RULE("event.h/event_add/readd-pending-replaces-timeout",
+           "event.h: event_add on a pending event replaces its timeout with the new one");
   Probe& p = NewProbe("timer");
   event* ev = SetTimer(p);
   timeval far = Ms(10000);
@@ -97,7 +103,8 @@ TEST_F(Compat14Timer, AddingAgainReplacesTheTimeout) {
 }
 
 TEST_F(Compat14Timer, ZeroTimeoutRunsInTheNextLoop) {
-  EVC_RULE("event.h: a timeout of zero expires at once: the callback runs in the next "
+  EVC_RULE("event.h/event_add/zero-timeout-next-nonblock-loop",
+           "event.h: a timeout of zero expires at once: the callback runs in the next "
            "non-blocking loop with EV_TIMEOUT");
   Probe& p = NewProbe("timer");
   timeval zero = Ms(0);
@@ -108,7 +115,8 @@ TEST_F(Compat14Timer, ZeroTimeoutRunsInTheNextLoop) {
 }
 
 TEST_F(Compat14Timer, DelCancelsATimer) {
-  EVC_RULE("event.h: event_del cancels a pending timeout; the callback never runs");
+  EVC_RULE("event.h/event_del/cancels-pending-timeout",
+           "event.h: event_del cancels a pending timeout; the callback never runs");
   Probe& p = NewProbe("timer");
   event* ev = SetTimer(p);
   timeval tv = Ms(5);
@@ -120,7 +128,8 @@ TEST_F(Compat14Timer, DelCancelsATimer) {
 }
 
 TEST_F(Compat14Timer, IdleIoEventReportsTimeout) {
-  EVC_RULE("event.h: an I/O event added with a timeout runs with EV_TIMEOUT if the fd does not "
+  EVC_RULE("event.h/event_add/io-timeout-then-not-pending",
+           "event.h: an I/O event added with a timeout runs with EV_TIMEOUT if the fd does not "
            "become ready in time, and is then no longer pending");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -134,7 +143,8 @@ TEST_F(Compat14Timer, IdleIoEventReportsTimeout) {
 }
 
 TEST_F(Compat14Timer, ReadyIoEventCancelsItsTimeout) {
-  EVC_RULE("event.h: an I/O event with a timeout that becomes ready runs with EV_READ, and its "
+  EVC_RULE("event.h/event_add/io-ready-timeout-no-longer-pends",
+           "event.h: an I/O event with a timeout that becomes ready runs with EV_READ, and its "
            "timeout no longer pends");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -149,7 +159,8 @@ TEST_F(Compat14Timer, ReadyIoEventCancelsItsTimeout) {
 }
 
 TEST_F(Compat14Timer, PersistentTimeoutIsRearmed) {
-  EVC_RULE("event.h: an EV_PERSIST event with a timeout is re-armed with the same timeout each "
+  EVC_RULE("event.h/EV_PERSIST/timeout-rearmed-on-expiry",
+           "event.h: an EV_PERSIST event with a timeout is re-armed with the same timeout each "
            "time it expires");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();

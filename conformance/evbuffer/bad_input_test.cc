@@ -21,7 +21,8 @@ class EvbufferBadInput : public EvbufferTest {
 };
 
 TEST_F(EvbufferBadInput, NegativePullupSizeMeansTheWholeBuffer) {
-  EVC_RULE("buffer.h: evbuffer_pullup with a negative size linearizes the entire buffer");
+  EVC_RULE("buffer.h/evbuffer_pullup/negative-is-whole-buffer",
+           "buffer.h: evbuffer_pullup with a negative size linearizes the entire buffer");
   ThreeChains();
   const unsigned char* p = evbuffer_pullup(buf_, -2);
   ASSERT_NE(p, nullptr);
@@ -30,7 +31,8 @@ TEST_F(EvbufferBadInput, NegativePullupSizeMeansTheWholeBuffer) {
 }
 
 TEST_F(EvbufferBadInput, PullupOfMoreThanTheLengthFailsAndChangesNothing) {
-  EVC_RULE("buffer.h: evbuffer_pullup returns NULL if size is greater than the length of the "
+  EVC_RULE("buffer.h/evbuffer_pullup/beyond-length-null-unchanged",
+           "buffer.h: evbuffer_pullup returns NULL if size is greater than the length of the "
            "buffer");
   ThreeChains();
   EXPECT_EQ(evbuffer_pullup(buf_, 12), nullptr);
@@ -39,7 +41,8 @@ TEST_F(EvbufferBadInput, PullupOfMoreThanTheLengthFailsAndChangesNothing) {
 }
 
 TEST_F(EvbufferBadInput, CopyoutOfSizeMaxCopiesWhatThereIs) {
-  EVC_RULE("buffer.h: evbuffer_copyout copies at most datlen bytes and returns the number copied");
+  EVC_RULE("buffer.h/evbuffer_copyout/size-max",
+           "buffer.h: evbuffer_copyout copies at most datlen bytes and returns the number copied");
   ThreeChains();
   char out[32] = {};
   EXPECT_EQ(evbuffer_copyout(buf_, out, SIZE_MAX), 11);
@@ -48,7 +51,8 @@ TEST_F(EvbufferBadInput, CopyoutOfSizeMaxCopiesWhatThereIs) {
 }
 
 TEST_F(EvbufferBadInput, NullDataWithZeroLengthIsAccepted) {
-  EVC_RULE("observed libevent 2.1.12: evbuffer_add(buf, NULL, 0) and evbuffer_remove(buf, NULL, 0) "
+  EVC_RULE("buffer.h/evbuffer_add/null-zero-length",
+           "observed libevent 2.1.12: evbuffer_add(buf, NULL, 0) and evbuffer_remove(buf, NULL, 0) "
            "return 0 and change nothing");
   ThreeChains();
   EXPECT_EQ(evbuffer_add(buf_, nullptr, 0), 0);
@@ -57,7 +61,8 @@ TEST_F(EvbufferBadInput, NullDataWithZeroLengthIsAccepted) {
 }
 
 TEST_F(EvbufferBadInput, SizesThatOverflowTheLengthFail) {
-  EVC_RULE("buffer.c: evbuffer_add and evbuffer_expand fail (-1) when the new length would not "
+  EVC_RULE("buffer.h/evbuffer_expand/length-overflow",
+           "buffer.c: evbuffer_add and evbuffer_expand fail (-1) when the new length would not "
            "fit in a size_t, and add nothing");
   ThreeChains();
   const char byte = 'x';
@@ -67,7 +72,8 @@ TEST_F(EvbufferBadInput, SizesThatOverflowTheLengthFail) {
 }
 
 TEST_F(EvbufferBadInput, ReserveWithANegativeSizeOrNoVectorsFails) {
-  EVC_RULE("observed libevent 2.1.12: evbuffer_reserve_space with a negative size, or with no "
+  EVC_RULE("buffer.h/evbuffer_reserve_space/negative-size-or-no-vectors",
+           "observed libevent 2.1.12: evbuffer_reserve_space with a negative size, or with no "
            "vectors to fill, returns -1");
   evbuffer_iovec v[2];
   EXPECT_EQ(evbuffer_reserve_space(buf_, -1, v, 2), -1);
@@ -76,7 +82,8 @@ TEST_F(EvbufferBadInput, ReserveWithANegativeSizeOrNoVectorsFails) {
 }
 
 TEST_F(EvbufferBadInput, DrainOfSizeMaxEmptiesTheBuffer) {
-  EVC_RULE("buffer.h: evbuffer_drain removes len bytes from the front, or everything if there are "
+  EVC_RULE("buffer.h/evbuffer_drain/size-max",
+           "buffer.h: evbuffer_drain removes len bytes from the front, or everything if there are "
            "fewer");
   ThreeChains();
   EXPECT_EQ(evbuffer_drain(buf_, SIZE_MAX), 0);
@@ -84,7 +91,8 @@ TEST_F(EvbufferBadInput, DrainOfSizeMaxEmptiesTheBuffer) {
 }
 
 TEST_F(EvbufferBadInput, ClosedFdFailsWithEbadfAndKeepsTheData) {
-  EVC_RULE("buffer.h: evbuffer_write and evbuffer_read return -1 on error, with the error in errno "
+  EVC_RULE("buffer.h/evbuffer_write/closed-fd-ebadf",
+           "buffer.h: evbuffer_write and evbuffer_read return -1 on error, with the error in errno "
            "(EBADF for a closed fd); the buffer keeps its data");
   ThreeChains();
   const int fd = ClosedFd();
@@ -99,7 +107,8 @@ TEST_F(EvbufferBadInput, ClosedFdFailsWithEbadfAndKeepsTheData) {
 }
 
 TEST_F(EvbufferBadInput, NegativeReadSizeReadsWhatIsAvailable) {
-  EVC_RULE("buffer.h: evbuffer_read reads at most howmuch bytes, 'or -1 for no limit'");
+  EVC_RULE("buffer.h/evbuffer_read/negative-howmuch",
+           "buffer.h: evbuffer_read reads at most howmuch bytes, 'or -1 for no limit'");
   int sv[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
   const std::string sent(3000, 'r');

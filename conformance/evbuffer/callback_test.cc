@@ -28,7 +28,8 @@ void Log(evbuffer*, const evbuffer_cb_info* info, void* arg) {
 using EvbufferCallback = EvbufferTest;
 
 TEST_F(EvbufferCallback, AddReportsSizes) {
-  EVC_RULE("buffer.h evbuffer_cb_func: invoked when data is added; cb_info has orig_size and n_added");
+  EVC_RULE("buffer.h/evbuffer_cb_func/add-sizes",
+           "buffer.h evbuffer_cb_func: invoked when data is added; cb_info has orig_size and n_added");
   Add("abc");
   Record r;
   ASSERT_NE(evbuffer_add_cb(buf_, Log, &r), nullptr);
@@ -40,7 +41,8 @@ TEST_F(EvbufferCallback, AddReportsSizes) {
 }
 
 TEST_F(EvbufferCallback, DrainReportsDeleted) {
-  EVC_RULE("buffer.h evbuffer_cb_func: invoked when data is removed; cb_info.n_deleted");
+  EVC_RULE("buffer.h/evbuffer_cb_func/drain-deleted",
+           "buffer.h evbuffer_cb_func: invoked when data is removed; cb_info.n_deleted");
   Add("abcdef");
   Record r;
   ASSERT_NE(evbuffer_add_cb(buf_, Log, &r), nullptr);
@@ -52,7 +54,8 @@ TEST_F(EvbufferCallback, DrainReportsDeleted) {
 }
 
 TEST_F(EvbufferCallback, NoChangeNoCall) {
-  EVC_RULE("buffer.h evbuffer_cb_func: runs when data is added or removed, not otherwise");
+  EVC_RULE("buffer.h/evbuffer_cb_func/no-change-no-call",
+           "buffer.h evbuffer_cb_func: runs when data is added or removed, not otherwise");
   Record r;
   ASSERT_NE(evbuffer_add_cb(buf_, Log, &r), nullptr);
   ASSERT_EQ(evbuffer_drain(buf_, 10), 0);
@@ -63,7 +66,8 @@ TEST_F(EvbufferCallback, NoChangeNoCall) {
 }
 
 TEST_F(EvbufferCallback, EveryModifyingCallIsReported) {
-  EVC_RULE("buffer.h evbuffer_cb_func: totals of n_added/n_deleted match every change made");
+  EVC_RULE("buffer.h/evbuffer_cb_func/totals-match",
+           "buffer.h evbuffer_cb_func: totals of n_added/n_deleted match every change made");
   Record r;
   ASSERT_NE(evbuffer_add_cb(buf_, Log, &r), nullptr);
   Add("hello\nworld\n");                                       // +12
@@ -92,7 +96,8 @@ TEST_F(EvbufferCallback, EveryModifyingCallIsReported) {
 }
 
 TEST_F(EvbufferCallback, MovesReportOnBothBuffers) {
-  EVC_RULE("buffer.h evbuffer_cb_func: add_buffer/remove_buffer change both buffers, both are told");
+  EVC_RULE("buffer.h/evbuffer_cb_func/moves-tell-both-buffers",
+           "buffer.h evbuffer_cb_func: add_buffer/remove_buffer change both buffers, both are told");
   evbuffer* other = NewBuffer();
   Add(other, "0123456789");
   Record mine, theirs;
@@ -107,7 +112,8 @@ TEST_F(EvbufferCallback, MovesReportOnBothBuffers) {
 }
 
 TEST_F(EvbufferCallback, RemoveCbStopsCalls) {
-  EVC_RULE("buffer.h evbuffer_remove_cb: removes the callback with that function and argument; 0");
+  EVC_RULE("buffer.h/evbuffer_remove_cb/stops-calls",
+           "buffer.h evbuffer_remove_cb: removes the callback with that function and argument; 0");
   Record r;
   ASSERT_NE(evbuffer_add_cb(buf_, Log, &r), nullptr);
   EXPECT_EQ(evbuffer_remove_cb(buf_, Log, &r), 0);
@@ -116,7 +122,8 @@ TEST_F(EvbufferCallback, RemoveCbStopsCalls) {
 }
 
 TEST_F(EvbufferCallback, RemoveUnknownCbFails) {
-  EVC_RULE("buffer.h evbuffer_remove_cb: -1 on failure (no such callback)");
+  EVC_RULE("buffer.h/evbuffer_remove_cb/unknown-fails",
+           "buffer.h evbuffer_remove_cb: -1 on failure (no such callback)");
   Record r, other;
   ASSERT_NE(evbuffer_add_cb(buf_, Log, &r), nullptr);
   EXPECT_EQ(evbuffer_remove_cb(buf_, Log, &other), -1);
@@ -125,7 +132,8 @@ TEST_F(EvbufferCallback, RemoveUnknownCbFails) {
 }
 
 TEST_F(EvbufferCallback, RemoveCbEntryStopsCalls) {
-  EVC_RULE("buffer.h evbuffer_remove_cb_entry: removes the callback behind the handle; 0");
+  EVC_RULE("buffer.h/evbuffer_remove_cb_entry",
+           "buffer.h evbuffer_remove_cb_entry: removes the callback behind the handle; 0");
   Record a, b;
   evbuffer_cb_entry* ea = evbuffer_add_cb(buf_, Log, &a);
   ASSERT_NE(ea, nullptr);
@@ -137,7 +145,8 @@ TEST_F(EvbufferCallback, RemoveCbEntryStopsCalls) {
 }
 
 TEST_F(EvbufferCallback, ClearedEnabledFlagSuspends) {
-  EVC_RULE("buffer.h EVBUFFER_CB_ENABLED: a callback without it does not run");
+  EVC_RULE("buffer.h/EVBUFFER_CB_ENABLED",
+           "buffer.h EVBUFFER_CB_ENABLED: a callback without it does not run");
   Record r;
   evbuffer_cb_entry* e = evbuffer_add_cb(buf_, Log, &r);
   ASSERT_NE(e, nullptr);
@@ -151,7 +160,8 @@ TEST_F(EvbufferCallback, ClearedEnabledFlagSuspends) {
 }
 
 TEST_F(EvbufferCallback, CallbackAddedLaterSeesOnlyLaterChanges) {
-  EVC_RULE("buffer.h evbuffer_cb_info: changes since the callbacks were last invoked");
+  EVC_RULE("buffer.h/evbuffer_cb_info/changes-since-last-call",
+           "buffer.h evbuffer_cb_info: changes since the callbacks were last invoked");
   Add("before");
   Record r;
   ASSERT_NE(evbuffer_add_cb(buf_, Log, &r), nullptr);
@@ -162,7 +172,8 @@ TEST_F(EvbufferCallback, CallbackAddedLaterSeesOnlyLaterChanges) {
 }
 
 TEST_F(EvbufferCallback, EveryCallbackRuns) {
-  EVC_RULE("buffer.h evbuffer_add_cb: an evbuffer may have several callbacks; each runs");
+  EVC_RULE("buffer.h/evbuffer_add_cb/several-callbacks",
+           "buffer.h evbuffer_add_cb: an evbuffer may have several callbacks; each runs");
   Record a, b, c;
   ASSERT_NE(evbuffer_add_cb(buf_, Log, &a), nullptr);
   ASSERT_NE(evbuffer_add_cb(buf_, Log, &b), nullptr);
@@ -185,7 +196,8 @@ void RemoveSelf(evbuffer* buf, const evbuffer_cb_info*, void* arg) {
 }
 
 TEST_F(EvbufferCallback, CallbackMayRemoveItself) {
-  EVC_RULE("buffer.h evbuffer_cb_func: a callback may remove itself from the list");
+  EVC_RULE("buffer.h/evbuffer_cb_func/removes-itself",
+           "buffer.h evbuffer_cb_func: a callback may remove itself from the list");
   SelfRemover s;
   Record other;
   ASSERT_NE(evbuffer_add_cb(buf_, Log, &other), nullptr);
@@ -209,7 +221,8 @@ void AddOnce(evbuffer* buf, const evbuffer_cb_info* info, void* arg) {
 }
 
 TEST_F(EvbufferCallback, CallbackThatAddsIsCalledAgain) {
-  EVC_RULE("buffer.h evbuffer_cb_func: adding data from a callback invokes the callbacks again");
+  EVC_RULE("buffer.h/evbuffer_cb_func/add-inside-calls-again",
+           "buffer.h evbuffer_cb_func: adding data from a callback invokes the callbacks again");
   Echo e;
   ASSERT_NE(evbuffer_add_cb(buf_, AddOnce, &e), nullptr);
   Add("abc");

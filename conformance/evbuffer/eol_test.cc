@@ -93,7 +93,8 @@ class EvbufferEol : public EvbufferTest,
 };
 
 TEST_P(EvbufferEol, SearchEolFindsDocumentedEol) {
-  EVC_RULE("buffer.h evbuffer_search_eol + enum evbuffer_eol_style; 2.1.12 probe table");
+  EVC_RULE("buffer.h/evbuffer_search_eol/eol-styles",
+           "buffer.h evbuffer_search_eol + enum evbuffer_eol_style; 2.1.12 probe table");
   AddChains(Case().chains);
   size_t eol_len = 12345;
   evbuffer_ptr p = evbuffer_search_eol(buf_, nullptr, &eol_len, Style());
@@ -103,7 +104,8 @@ TEST_P(EvbufferEol, SearchEolFindsDocumentedEol) {
 }
 
 TEST_P(EvbufferEol, ReadlnReturnsLineAndDrainsEol) {
-  EVC_RULE("buffer.h evbuffer_readln: the line without its EOL; line and EOL are drained");
+  EVC_RULE("buffer.h/evbuffer_readln/line-and-eol-drained",
+           "buffer.h evbuffer_readln: the line without its EOL; line and EOL are drained");
   AddChains(Case().chains);
   const std::string flat = Flat();
   size_t n_read = 12345;
@@ -124,7 +126,8 @@ TEST_P(EvbufferEol, ReadlnReturnsLineAndDrainsEol) {
 }
 
 TEST_P(EvbufferEol, SearchEolFromEveryStartAgreesWithWholeSearch) {
-  EVC_RULE("buffer.h evbuffer_search_eol: finds the first EOL at or after start");
+  EVC_RULE("buffer.h/evbuffer_search_eol/first-at-or-after-start",
+           "buffer.h evbuffer_search_eol: finds the first EOL at or after start");
   // From a start at or before the expected EOL, the same EOL is found
   // unless the start cuts into it (then the rest of it counts).
   AddChains(Case().chains);
@@ -193,7 +196,8 @@ const std::vector<StartCase>& StartCases() {
 class EvbufferEolStart : public EvbufferTest, public ::testing::WithParamInterface<size_t> {};
 
 TEST_P(EvbufferEolStart, SearchFromPointer) {
-  EVC_RULE("buffer.h evbuffer_search_eol: the first EOL after start; no look-behind past start");
+  EVC_RULE("buffer.h/evbuffer_search_eol/no-look-behind",
+           "buffer.h evbuffer_search_eol: the first EOL after start; no look-behind past start");
   const StartCase& c = StartCases()[GetParam()];
   AddChains(c.chains);
   evbuffer_ptr start;
@@ -212,14 +216,16 @@ INSTANTIATE_TEST_SUITE_P(Table, EvbufferEolStart, ::testing::Range<size_t>(0, St
 using EvbufferSearchEol = EvbufferTest;
 
 TEST_F(EvbufferSearchEol, NullEolLenIsAccepted) {
-  EVC_RULE("buffer.h evbuffer_search_eol: eol_len_out may be NULL");
+  EVC_RULE("buffer.h/evbuffer_search_eol/null-eol-len",
+           "buffer.h evbuffer_search_eol: eol_len_out may be NULL");
   Add("ab\ncd");
   EXPECT_EQ(evbuffer_search_eol(buf_, nullptr, nullptr, EVBUFFER_EOL_LF).pos, 2);
   EXPECT_EQ(evbuffer_search_eol(buf_, nullptr, nullptr, EVBUFFER_EOL_NUL).pos, -1);
 }
 
 TEST_F(EvbufferSearchEol, UnknownStyleFindsNothing) {
-  EVC_RULE("observed libevent 2.1.12: an eol_style outside the enum is not found, eol_len 0");
+  EVC_RULE("buffer.h/evbuffer_search_eol/unknown-style",
+           "observed libevent 2.1.12: an eol_style outside the enum is not found, eol_len 0");
   Add("a\r\n\nb");
   size_t len = 5;
   // 7 is not a style but lies within the enum's value range (0..7 for
@@ -230,7 +236,8 @@ TEST_F(EvbufferSearchEol, UnknownStyleFindsNothing) {
 }
 
 TEST_F(EvbufferSearchEol, WalkEveryLineWithPointers) {
-  EVC_RULE("buffer.h evbuffer_search_eol + evbuffer_ptr_set: iterate lines without draining");
+  EVC_RULE("buffer.h/evbuffer_search_eol/walk-lines",
+           "buffer.h evbuffer_search_eol + evbuffer_ptr_set: iterate lines without draining");
   AddChains({"one\r", "\ntwo\r\nth", "ree\r\n"});
   std::vector<std::pair<ev_ssize_t, size_t>> hits;
   evbuffer_ptr p;

@@ -108,7 +108,8 @@ size_t BytesOutside(const Spans& spans, const Reservation& r) {
 // reserve_space with two or more vectors
 
 TEST_F(EvbufferExtent, LargerReserveWithMoreVectorsBeginsWhereTheEarlierOneBegan) {
-  EVC_RULE("buffer.h:277-278 evbuffer_reserve_space: subsequent calls make the same space "
+  EVC_RULE("buffer.h/evbuffer_reserve_space/larger-keeps-earlier-extents",
+           "buffer.h:277-278 evbuffer_reserve_space: subsequent calls make the same space "
            "available until commit; buffer.h:274-275 allowing more extents makes it more efficient: "
            "a larger reservation offering more vectors than the earlier one used keeps the earlier "
            "extents in front (nothing moves, nothing is copied)");
@@ -130,7 +131,8 @@ TEST_F(EvbufferExtent, LargerReserveWithMoreVectorsBeginsWhereTheEarlierOneBegan
 }
 
 TEST_F(EvbufferExtent, RepeatedReserveWithSeveralVectorsGivesTheSameExtents) {
-  EVC_RULE("buffer.h:277-278 evbuffer_reserve_space: subsequent calls make the same space "
+  EVC_RULE("buffer.h/evbuffer_reserve_space/repeated-same-extents",
+           "buffer.h:277-278 evbuffer_reserve_space: subsequent calls make the same space "
            "available until evbuffer_commit_space()");
   for (const std::string& data : {std::string(), std::string("head"), std::string(3000, 'd')}) {
     SCOPED_TRACE("after " + std::to_string(data.size()) + " bytes");
@@ -150,7 +152,8 @@ TEST_F(EvbufferExtent, RepeatedReserveWithSeveralVectorsGivesTheSameExtents) {
 }
 
 TEST_F(EvbufferExtent, ReserveAfterCommittingPartOfTheFirstExtentBeginsThatFarIn) {
-  EVC_RULE("buffer.h:277-278 the same space until commit, buffer.h:304-305 commit_space commits "
+  EVC_RULE("buffer.h/evbuffer_commit_space/partial-then-reserve",
+           "buffer.h:277-278 the same space until commit, buffer.h:304-305 commit_space commits "
            "some of the space reserved: after k bytes of extent 0 are committed, a reservation of "
            "the rest (as many vectors) is the same space k bytes on");
   const Reservation small = Reserve(buf_, 100, 3);
@@ -169,7 +172,8 @@ TEST_F(EvbufferExtent, ReserveAfterCommittingPartOfTheFirstExtentBeginsThatFarIn
 }
 
 TEST_F(EvbufferExtent, ReserveAfterFillingTheFirstExtentBeginsAtTheSecond) {
-  EVC_RULE("buffer.h:277-278 the same space until commit: once extent 0 is filled and committed, "
+  EVC_RULE("buffer.h/evbuffer_commit_space/first-extent-then-reserve",
+           "buffer.h:277-278 the same space until commit: once extent 0 is filled and committed, "
            "the rest of the space (extent 1 on) is what a reservation of the rest gives");
   const Reservation small = Reserve(buf_, 100, 3);
   ASSERT_GE(small.n, 1);
@@ -183,7 +187,8 @@ TEST_F(EvbufferExtent, ReserveAfterFillingTheFirstExtentBeginsAtTheSecond) {
 }
 
 TEST_F(EvbufferExtent, ExtentsNeverExceedTheVectorsAndHoldTheSize) {
-  EVC_RULE("buffer.h:287-294 evbuffer_reserve_space: at most n_vec extents are provided, "
+  EVC_RULE("buffer.h/evbuffer_reserve_space/at-most-n-vec",
+           "buffer.h:287-294 evbuffer_reserve_space: at most n_vec extents are provided, "
            "holding at least size bytes in all");
   // Layouts: empty; some data; a full first chain; empty chains left by
   // uncommitted reservations with more vectors than the next one offers.
@@ -217,7 +222,8 @@ TEST_F(EvbufferExtent, ExtentsNeverExceedTheVectorsAndHoldTheSize) {
 }
 
 TEST_F(EvbufferExtent, CommittingEveryExtentAppendsTheBytesInOrderWhereTheyWereWritten) {
-  EVC_RULE("buffer.h:304-306 evbuffer_commit_space: the committed space becomes readable, extent "
+  EVC_RULE("buffer.h/evbuffer_commit_space/in-place-in-order",
+           "buffer.h:304-306 evbuffer_commit_space: the committed space becomes readable, extent "
            "after extent; buffer.h:58-60 reserve/commit skips the copy step, so the bytes stay where "
            "they were written");
   Add("head");
@@ -250,7 +256,8 @@ void ExpandAndReserve(evbuffer* b, size_t before, Reservation& space) {
 }
 
 TEST_F(EvbufferExtent, ReserveAfterExpandLiesInTheExpandedSpace) {
-  EVC_RULE("buffer.h:254-255 evbuffer_expand: appending datlen bytes afterwards needs no new "
+  EVC_RULE("buffer.h/evbuffer_expand/reserve-in-expanded-space",
+           "buffer.h:254-255 evbuffer_expand: appending datlen bytes afterwards needs no new "
            "allocation, so a one-extent reservation of datlen bytes lies in the space a reservation "
            "with several vectors shows (the space already writable at the end)");
   for (size_t before : {size_t{0}, size_t{3}, size_t{900}, size_t{5000}}) {
@@ -268,7 +275,8 @@ TEST_F(EvbufferExtent, ReserveAfterExpandLiesInTheExpandedSpace) {
 }
 
 TEST_F(EvbufferExtent, AddAfterExpandWritesIntoTheExpandedSpace) {
-  EVC_RULE("buffer.h:254-255 evbuffer_expand: \"appending datlen additional bytes will not require "
+  EVC_RULE("buffer.h/evbuffer_expand/add-in-expanded-space",
+           "buffer.h:254-255 evbuffer_expand: \"appending datlen additional bytes will not require "
            "any new allocations\": the bytes of a following evbuffer_add land in the space already "
            "writable at the end, which reserve_space with enough vectors shows");
   for (size_t before : {size_t{0}, size_t{3}, size_t{900}, size_t{5000}, size_t{8100}}) {
@@ -305,7 +313,8 @@ std::string Joined(const evbuffer_iovec* v, int n) {
 }
 
 TEST_F(EvbufferExtent, PeekWithSpareVectorsReturnsTheNumberNeededAndLeavesTheRest) {
-  EVC_RULE("buffer.h:848-851 evbuffer_peek: returns the number of extents needed, which may be "
+  EVC_RULE("buffer.h/evbuffer_peek/spare-vectors-untouched",
+           "buffer.h:848-851 evbuffer_peek: returns the number of extents needed, which may be "
            "less than n_vec; vectors past that number are not written");
   AddAndPrepend(buf_);
   const std::string all = "front-middle" + std::string(3000, 'e');
@@ -323,7 +332,8 @@ TEST_F(EvbufferExtent, PeekWithSpareVectorsReturnsTheNumberNeededAndLeavesTheRes
 }
 
 TEST_F(EvbufferExtent, PeekOfAPrefixNeedsOnlyTheExtentsThatHoldIt) {
-  EVC_RULE("buffer.h:848-851 evbuffer_peek: returns the number of extents needed for len bytes, "
+  EVC_RULE("buffer.h/evbuffer_peek/prefix-extents",
+           "buffer.h:848-851 evbuffer_peek: returns the number of extents needed for len bytes, "
            "less than n_vec when fewer are needed, more when more are");
   AddAndPrepend(buf_);
   evbuffer_iovec all[kMaxVec];
@@ -343,7 +353,8 @@ TEST_F(EvbufferExtent, PeekOfAPrefixNeedsOnlyTheExtentsThatHoldIt) {
 }
 
 TEST_F(EvbufferExtent, PeekEverythingWithTooFewVectorsFillsThemAll) {
-  EVC_RULE("buffer.h:837-840 evbuffer_peek: with a negative len \"we will try to fill as much of "
+  EVC_RULE("buffer.h/evbuffer_peek/negative-len-fills-all",
+           "buffer.h:837-840 evbuffer_peek: with a negative len \"we will try to fill as much of "
            "vec_out as we can\"; the return is the extents needed, which the header leaves as either "
            "n_vec (all that was asked for) or the count for all the data (more than n_vec)");
   AddAndPrepend(buf_);
@@ -360,7 +371,8 @@ TEST_F(EvbufferExtent, PeekEverythingWithTooFewVectorsFillsThemAll) {
 }
 
 TEST_F(EvbufferExtent, PeekAfterAnUncommittedReservationShowsOnlyTheData) {
-  EVC_RULE("buffer.h:268-270 reserved space is not readable until committed; buffer.h:837-840 "
+  EVC_RULE("buffer.h/evbuffer_peek/uncommitted-space-hidden",
+           "buffer.h:268-270 reserved space is not readable until committed; buffer.h:837-840 "
            "evbuffer_peek with a negative len fills as much of vec_out as it can: any extent past "
            "the data is empty, and a len of the whole length needs only the data's extents");
   Add("head");

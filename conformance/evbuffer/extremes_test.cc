@@ -33,7 +33,8 @@ evbuffer* BufferWith(const std::string& text) {
 }
 
 TEST_F(EvbufferExtremes, SizesNoBufferCanHoldFailAndChangeNothing) {
-  EVC_RULE("buffer.h: evbuffer_expand, evbuffer_add and evbuffer_prepend return -1 on failure; "
+  EVC_RULE("buffer.h/evbuffer_add/size-beyond-chain-max",
+           "buffer.h: evbuffer_expand, evbuffer_add and evbuffer_prepend return -1 on failure; "
            "buffer.c refuses a chain above EVBUFFER_CHAIN_MAX (SSIZE_MAX) or a length that would "
            "overflow, before touching the buffer (observed libevent 2.1.12: -1 for every size here, "
            "on an empty and a non-empty buffer)");
@@ -55,7 +56,8 @@ TEST_F(EvbufferExtremes, SizesNoBufferCanHoldFailAndChangeNothing) {
 }
 
 TEST_F(EvbufferExtremes, HugeCopyRemoveAndDrainSizesTakeWhatThereIs) {
-  EVC_RULE("buffer.h: evbuffer_copyout and evbuffer_remove copy at most datlen bytes and return "
+  EVC_RULE("buffer.h/evbuffer_remove/huge-size",
+           "buffer.h: evbuffer_copyout and evbuffer_remove copy at most datlen bytes and return "
            "the number copied; evbuffer_drain removes len bytes, or everything if there are fewer");
   for (const auto& size : kImpossibleSizes) {
     SCOPED_TRACE("size " + size.name);
@@ -76,7 +78,8 @@ TEST_F(EvbufferExtremes, HugeCopyRemoveAndDrainSizesTakeWhatThereIs) {
 }
 
 TEST_F(EvbufferExtremes, PullupOfAnyNegativeSizeIsTheWholeBufferAndOfTooMuchIsNull) {
-  EVC_RULE("buffer.h: evbuffer_pullup makes size bytes contiguous, 'or -1 to make the entire "
+  EVC_RULE("buffer.h/evbuffer_pullup/extreme-sizes",
+           "buffer.h: evbuffer_pullup makes size bytes contiguous, 'or -1 to make the entire "
            "buffer contiguous', and returns NULL if size requested more data than is present. "
            "Observed libevent 2.1.12: every negative size means the whole buffer");
   const std::vector<Named<ev_ssize_t>> sizes = {{"-1", -1},
@@ -108,7 +111,8 @@ TEST_F(EvbufferExtremes, PullupOfAnyNegativeSizeIsTheWholeBufferAndOfTooMuchIsNu
 }
 
 TEST_F(EvbufferExtremes, ReserveOfImpossibleSizesOrNoVectorsFails) {
-  EVC_RULE("buffer.h: evbuffer_reserve_space returns the number of extents or -1 on error; n_vec "
+  EVC_RULE("buffer.h/evbuffer_reserve_space/extreme-sizes-and-vectors",
+           "buffer.h: evbuffer_reserve_space returns the number of extents or -1 on error; n_vec "
            "'must be at least 1'. Observed libevent 2.1.12: a negative size, SSIZE_MAX, or n_vec 0, "
            "-1, INT_MIN gives -1 and changes nothing; size 0 gives 0 or 1 extents");
   struct Case {
@@ -149,7 +153,8 @@ TEST_F(EvbufferExtremes, ReserveOfImpossibleSizesOrNoVectorsFails) {
 }
 
 TEST_F(EvbufferExtremes, ReadAndWriteOnFdsThatAreNotOpenFail) {
-  EVC_RULE("buffer.h: evbuffer_read, evbuffer_write and evbuffer_write_atmost return -1 if an "
+  EVC_RULE("buffer.h/evbuffer_read/unopened-fd",
+           "buffer.h: evbuffer_read, evbuffer_write and evbuffer_write_atmost return -1 if an "
            "error occurred; the buffer keeps its data");
   std::vector<Named<int>> fds = NegativeFds();
   for (const auto& fd : UnopenedFds()) fds.push_back(fd);
@@ -169,7 +174,8 @@ TEST_F(EvbufferExtremes, ReadAndWriteOnFdsThatAreNotOpenFail) {
 }
 
 TEST_F(EvbufferExtremes, ReadSizesAtTheLimitsReadWhatIsThere) {
-  EVC_RULE("buffer.h: evbuffer_read reads howmuch bytes; 'if the given number is negative or out "
+  EVC_RULE("buffer.h/evbuffer_read/extreme-howmuch",
+           "buffer.h: evbuffer_read reads howmuch bytes; 'if the given number is negative or out "
            "of maximum bytes per one read, as many bytes as we can will be read'. Observed "
            "libevent 2.1.12: howmuch 0 reads nothing and returns 0");
   for (int howmuch : {-1, -2, INT_MIN, INT_MAX, 0}) {

@@ -17,7 +17,8 @@ class EvbufferMove : public EvbufferTest {
 };
 
 TEST_F(EvbufferMove, AddBufferMovesEverything) {
-  EVC_RULE("buffer.h evbuffer_add_buffer: move all data from one evbuffer into another");
+  EVC_RULE("buffer.h/evbuffer_add_buffer/moves-all",
+           "buffer.h evbuffer_add_buffer: move all data from one evbuffer into another");
   Add("dst:");
   AddChains(src_, {"one", "two"});
   EXPECT_EQ(evbuffer_add_buffer(buf_, src_), 0);
@@ -26,7 +27,8 @@ TEST_F(EvbufferMove, AddBufferMovesEverything) {
 }
 
 TEST_F(EvbufferMove, AddBufferDoesNotCopyReferences) {
-  EVC_RULE("buffer.h evbuffer_add_buffer: no unnecessary memory copies occur");
+  EVC_RULE("buffer.h/evbuffer_add_buffer/no-copy",
+           "buffer.h evbuffer_add_buffer: no unnecessary memory copies occur");
   static const char kData[] = "shared-bytes";
   ASSERT_EQ(evbuffer_add_reference(src_, kData, 12, nullptr, nullptr), 0);
   ASSERT_EQ(evbuffer_add_buffer(buf_, src_), 0);
@@ -36,21 +38,24 @@ TEST_F(EvbufferMove, AddBufferDoesNotCopyReferences) {
 }
 
 TEST_F(EvbufferMove, AddBufferFromEmptySourceIsNoOp) {
-  EVC_RULE("buffer.h evbuffer_add_buffer: 0 if successful (nothing to move is success)");
+  EVC_RULE("buffer.h/evbuffer_add_buffer/empty-source",
+           "buffer.h evbuffer_add_buffer: 0 if successful (nothing to move is success)");
   Add("x");
   EXPECT_EQ(evbuffer_add_buffer(buf_, src_), 0);
   EXPECT_EQ(Contents(buf_), "x");
 }
 
 TEST_F(EvbufferMove, AddBufferToItselfChangesNothing) {
-  EVC_RULE("observed libevent 2.1.12: evbuffer_add_buffer(b, b) returns 0 and leaves b as it was");
+  EVC_RULE("buffer.h/evbuffer_add_buffer/to-itself",
+           "observed libevent 2.1.12: evbuffer_add_buffer(b, b) returns 0 and leaves b as it was");
   Add("self");
   EXPECT_EQ(evbuffer_add_buffer(buf_, buf_), 0);
   EXPECT_EQ(Contents(buf_), "self");
 }
 
 TEST_F(EvbufferMove, AddBufferRespectsFreezes) {
-  EVC_RULE("buffer.h evbuffer_freeze: add_buffer fails if the destination's end or the source's front is frozen");
+  EVC_RULE("buffer.h/evbuffer_add_buffer/frozen",
+           "buffer.h evbuffer_freeze: add_buffer fails if the destination's end or the source's front is frozen");
   Add("d");
   Add(src_, "s");
   ASSERT_EQ(evbuffer_freeze(buf_, 0), 0);
@@ -63,7 +68,8 @@ TEST_F(EvbufferMove, AddBufferRespectsFreezes) {
 }
 
 TEST_F(EvbufferMove, PrependBufferPutsSourceFirst) {
-  EVC_RULE("buffer.h evbuffer_prepend_buffer: prepends the contents of src to dst");
+  EVC_RULE("buffer.h/evbuffer_prepend_buffer/source-first",
+           "buffer.h evbuffer_prepend_buffer: prepends the contents of src to dst");
   AddChains({"tail"});
   AddChains(src_, {"he", "ad:"});
   EXPECT_EQ(evbuffer_prepend_buffer(buf_, src_), 0);
@@ -72,7 +78,8 @@ TEST_F(EvbufferMove, PrependBufferPutsSourceFirst) {
 }
 
 TEST_F(EvbufferMove, PrependBufferIntoEmptyDestination) {
-  EVC_RULE("buffer.h evbuffer_prepend_buffer: into an empty buffer gives exactly the source");
+  EVC_RULE("buffer.h/evbuffer_prepend_buffer/empty-destination",
+           "buffer.h evbuffer_prepend_buffer: into an empty buffer gives exactly the source");
   Add(src_, "abc");
   EXPECT_EQ(evbuffer_prepend_buffer(buf_, src_), 0);
   EXPECT_EQ(Contents(buf_), "abc");
@@ -81,7 +88,8 @@ TEST_F(EvbufferMove, PrependBufferIntoEmptyDestination) {
 }
 
 TEST_F(EvbufferMove, PrependBufferRespectsFreezes) {
-  EVC_RULE("observed libevent 2.1.12: prepend_buffer fails if either buffer's front is frozen");
+  EVC_RULE("buffer.h/evbuffer_prepend_buffer/frozen",
+           "observed libevent 2.1.12: prepend_buffer fails if either buffer's front is frozen");
   Add("d");
   Add(src_, "s");
   ASSERT_EQ(evbuffer_freeze(buf_, 1), 0);
@@ -94,7 +102,8 @@ TEST_F(EvbufferMove, PrependBufferRespectsFreezes) {
 }
 
 TEST_F(EvbufferMove, RemoveBufferMovesPrefix) {
-  EVC_RULE("buffer.h evbuffer_remove_buffer: read data from src into dst, draining src; returns bytes moved");
+  EVC_RULE("buffer.h/evbuffer_remove_buffer/moves-prefix",
+           "buffer.h evbuffer_remove_buffer: read data from src into dst, draining src; returns bytes moved");
   Add("dst:");
   AddChains(src_, {"abc", "def", "ghi"});
   EXPECT_EQ(evbuffer_remove_buffer(src_, buf_, 5), 5);
@@ -103,7 +112,8 @@ TEST_F(EvbufferMove, RemoveBufferMovesPrefix) {
 }
 
 TEST_F(EvbufferMove, RemoveBufferOnChainBoundary) {
-  EVC_RULE("buffer.h evbuffer_remove_buffer: exactly datlen bytes move when datlen ends a chain");
+  EVC_RULE("buffer.h/evbuffer_remove_buffer/chain-boundary",
+           "buffer.h evbuffer_remove_buffer: exactly datlen bytes move when datlen ends a chain");
   AddChains(src_, {"abc", "def"});
   EXPECT_EQ(evbuffer_remove_buffer(src_, buf_, 3), 3);
   EXPECT_EQ(Contents(buf_), "abc");
@@ -111,7 +121,8 @@ TEST_F(EvbufferMove, RemoveBufferOnChainBoundary) {
 }
 
 TEST_F(EvbufferMove, RemoveBufferMoreThanAvailableMovesAll) {
-  EVC_RULE("buffer.h evbuffer_remove_buffer: if more bytes are requested than are available, src is drained completely");
+  EVC_RULE("buffer.h/evbuffer_remove_buffer/more-than-available",
+           "buffer.h evbuffer_remove_buffer: if more bytes are requested than are available, src is drained completely");
   AddChains(src_, {"ab", "cd"});
   EXPECT_EQ(evbuffer_remove_buffer(src_, buf_, 100), 4);
   EXPECT_EQ(Contents(buf_), "abcd");
@@ -119,14 +130,16 @@ TEST_F(EvbufferMove, RemoveBufferMoreThanAvailableMovesAll) {
 }
 
 TEST_F(EvbufferMove, RemoveBufferZeroBytesMovesNothing) {
-  EVC_RULE("buffer.h evbuffer_remove_buffer: returns the number of bytes read (0 for datlen 0)");
+  EVC_RULE("buffer.h/evbuffer_remove_buffer/zero-bytes",
+           "buffer.h evbuffer_remove_buffer: returns the number of bytes read (0 for datlen 0)");
   Add(src_, "abc");
   EXPECT_EQ(evbuffer_remove_buffer(src_, buf_, 0), 0);
   EXPECT_EQ(Contents(src_), "abc");
 }
 
 TEST_F(EvbufferMove, RemoveBufferRespectsFreezes) {
-  EVC_RULE("buffer.h evbuffer_freeze: remove_buffer fails if the source's front or destination's end is frozen");
+  EVC_RULE("buffer.h/evbuffer_remove_buffer/frozen",
+           "buffer.h evbuffer_freeze: remove_buffer fails if the source's front or destination's end is frozen");
   Add(src_, "abc");
   ASSERT_EQ(evbuffer_freeze(src_, 1), 0);
   EXPECT_EQ(evbuffer_remove_buffer(src_, buf_, 2), -1);
@@ -138,7 +151,8 @@ TEST_F(EvbufferMove, RemoveBufferRespectsFreezes) {
 }
 
 TEST_F(EvbufferMove, RoundTripsPreserveBytes) {
-  EVC_RULE("buffer.h: moving data between buffers never loses, duplicates or reorders bytes");
+  EVC_RULE("buffer.h/evbuffer_add_buffer/round-trips-keep-bytes",
+           "buffer.h: moving data between buffers never loses, duplicates or reorders bytes");
   std::string expect;
   for (int i = 0; i < 200; ++i) {
     std::string piece = std::to_string(i) + (i % 3 ? "\r\n" : "\n");

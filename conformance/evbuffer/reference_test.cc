@@ -22,7 +22,8 @@ void RecordCleanup(const void* data, size_t len, void* arg) {
 using EvbufferReference = EvbufferTest;
 
 TEST_F(EvbufferReference, DataIsNotCopied) {
-  EVC_RULE("buffer.h evbuffer_add_reference: the memory is not copied; peek points into it");
+  EVC_RULE("buffer.h/evbuffer_add_reference/not-copied",
+           "buffer.h evbuffer_add_reference: the memory is not copied; peek points into it");
   static const char kData[] = "referenced";
   ASSERT_EQ(evbuffer_add_reference(buf_, kData, 10, nullptr, nullptr), 0);
   evbuffer_iovec v;
@@ -32,7 +33,8 @@ TEST_F(EvbufferReference, DataIsNotCopied) {
 }
 
 TEST_F(EvbufferReference, CleanupRunsOnceWhenDrained) {
-  EVC_RULE("buffer.h evbuffer_add_reference: cleanupfn is called when the data is no longer needed");
+  EVC_RULE("buffer.h/evbuffer_add_reference/cleanup-when-drained",
+           "buffer.h evbuffer_add_reference: cleanupfn is called when the data is no longer needed");
   static const char kData[] = "abcdef";
   CleanupLog log;
   ASSERT_EQ(evbuffer_add_reference(buf_, kData, 6, RecordCleanup, &log), 0);
@@ -45,7 +47,8 @@ TEST_F(EvbufferReference, CleanupRunsOnceWhenDrained) {
 }
 
 TEST_F(EvbufferReference, CleanupRunsOnFree) {
-  EVC_RULE("buffer.h evbuffer_add_reference: cleanupfn runs when the buffer holding it is freed");
+  EVC_RULE("buffer.h/evbuffer_add_reference/cleanup-on-free",
+           "buffer.h evbuffer_add_reference: cleanupfn runs when the buffer holding it is freed");
   static const char kData[] = "xyz";
   CleanupLog log;
   ASSERT_EQ(evbuffer_add_reference(buf_, kData, 3, RecordCleanup, &log), 0);
@@ -55,7 +58,8 @@ TEST_F(EvbufferReference, CleanupRunsOnFree) {
 }
 
 TEST_F(EvbufferReference, CleanupFollowsTheDataWhenMoved) {
-  EVC_RULE("buffer.h evbuffer_add_buffer moves chains: the reference is released by its new owner");
+  EVC_RULE("buffer.h/evbuffer_add_reference/cleanup-follows-move",
+           "buffer.h evbuffer_add_buffer moves chains: the reference is released by its new owner");
   static const char kData[] = "moving";
   CleanupLog log;
   evbuffer* other = NewBuffer();
@@ -68,7 +72,8 @@ TEST_F(EvbufferReference, CleanupFollowsTheDataWhenMoved) {
 }
 
 TEST_F(EvbufferReference, RemoveReadsReferencedBytes) {
-  EVC_RULE("buffer.h evbuffer_remove works on referenced memory like on copied memory");
+  EVC_RULE("buffer.h/evbuffer_add_reference/remove-reads",
+           "buffer.h evbuffer_remove works on referenced memory like on copied memory");
   AddChains({"ab", "cdef"});
   char out[5] = {};
   EXPECT_EQ(evbuffer_remove(buf_, out, 5), 5);
@@ -77,7 +82,8 @@ TEST_F(EvbufferReference, RemoveReadsReferencedBytes) {
 }
 
 TEST_F(EvbufferReference, FrozenEndRejectsWithoutCleanup) {
-  EVC_RULE("buffer.h evbuffer_add_reference: on failure the cleanup function is not called (libevent 2.1.12 code)");
+  EVC_RULE("buffer.h/evbuffer_add_reference/failure-no-cleanup",
+           "buffer.h evbuffer_add_reference: on failure the cleanup function is not called (libevent 2.1.12 code)");
   static const char kData[] = "no";
   CleanupLog log;
   ASSERT_EQ(evbuffer_freeze(buf_, 0), 0);
@@ -87,7 +93,8 @@ TEST_F(EvbufferReference, FrozenEndRejectsWithoutCleanup) {
 }
 
 TEST_F(EvbufferReference, AddAfterReferenceGoesToANewChain) {
-  EVC_RULE("buffer.h evbuffer_add_reference: referenced memory is read-only to the buffer");
+  EVC_RULE("buffer.h/evbuffer_add_reference/read-only",
+           "buffer.h evbuffer_add_reference: referenced memory is read-only to the buffer");
   static const char kData[] = "ro";
   ASSERT_EQ(evbuffer_add_reference(buf_, kData, 2, nullptr, nullptr), 0);
   Add("rw");

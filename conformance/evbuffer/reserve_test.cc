@@ -16,7 +16,8 @@ size_t Total(const evbuffer_iovec* v, int n) {
 }
 
 TEST_F(EvbufferReserve, SingleExtentHoldsTheSize) {
-  EVC_RULE("buffer.h evbuffer_reserve_space: with n_vec 1 the extent holds at least size bytes");
+  EVC_RULE("buffer.h/evbuffer_reserve_space/one-vector-holds-size",
+           "buffer.h evbuffer_reserve_space: with n_vec 1 the extent holds at least size bytes");
   Add("head");
   evbuffer_iovec v[1];
   ASSERT_EQ(evbuffer_reserve_space(buf_, 5000, v, 1), 1);
@@ -25,7 +26,8 @@ TEST_F(EvbufferReserve, SingleExtentHoldsTheSize) {
 }
 
 TEST_F(EvbufferReserve, CommitMakesDataReadable) {
-  EVC_RULE("buffer.h evbuffer_commit_space: committed bytes become available for reading");
+  EVC_RULE("buffer.h/evbuffer_commit_space/readable",
+           "buffer.h evbuffer_commit_space: committed bytes become available for reading");
   Add("head:");
   evbuffer_iovec v[1];
   ASSERT_EQ(evbuffer_reserve_space(buf_, 10, v, 1), 1);
@@ -36,7 +38,8 @@ TEST_F(EvbufferReserve, CommitMakesDataReadable) {
 }
 
 TEST_F(EvbufferReserve, CommitLessThanReserved) {
-  EVC_RULE("buffer.h evbuffer_commit_space: shorten iov_len to commit less than was reserved");
+  EVC_RULE("buffer.h/evbuffer_commit_space/shorter",
+           "buffer.h evbuffer_commit_space: shorten iov_len to commit less than was reserved");
   evbuffer_iovec v[1];
   ASSERT_EQ(evbuffer_reserve_space(buf_, 100, v, 1), 1);
   std::memcpy(v[0].iov_base, "abc", 3);
@@ -48,7 +51,8 @@ TEST_F(EvbufferReserve, CommitLessThanReserved) {
 }
 
 TEST_F(EvbufferReserve, TwoExtentsCommitTogether) {
-  EVC_RULE("buffer.h evbuffer_reserve_space: up to n_vec extents with at least size bytes in all");
+  EVC_RULE("buffer.h/evbuffer_reserve_space/two-extents",
+           "buffer.h evbuffer_reserve_space: up to n_vec extents with at least size bytes in all");
   Add(std::string(1000, 'h'));
   evbuffer_iovec v[2];
   int n = evbuffer_reserve_space(buf_, 8000, v, 2);
@@ -65,7 +69,8 @@ TEST_F(EvbufferReserve, TwoExtentsCommitTogether) {
 }
 
 TEST_F(EvbufferReserve, RepeatedReserveGivesSameSpace) {
-  EVC_RULE("buffer.h evbuffer_reserve_space: subsequent calls make the same space available until commit");
+  EVC_RULE("buffer.h/evbuffer_reserve_space/repeated-same-space",
+           "buffer.h evbuffer_reserve_space: subsequent calls make the same space available until commit");
   Add("x");
   evbuffer_iovec a[1], b[1];
   ASSERT_EQ(evbuffer_reserve_space(buf_, 64, a, 1), 1);
@@ -75,7 +80,8 @@ TEST_F(EvbufferReserve, RepeatedReserveGivesSameSpace) {
 }
 
 TEST_F(EvbufferReserve, CommitWithForeignPointerFails) {
-  EVC_RULE("buffer.h evbuffer_commit_space: error if the extents do not match those reserved");
+  EVC_RULE("buffer.h/evbuffer_commit_space/foreign-extent",
+           "buffer.h evbuffer_commit_space: error if the extents do not match those reserved");
   evbuffer_iovec v[1];
   ASSERT_EQ(evbuffer_reserve_space(buf_, 16, v, 1), 1);
   char elsewhere[16];
@@ -86,7 +92,8 @@ TEST_F(EvbufferReserve, CommitWithForeignPointerFails) {
 }
 
 TEST_F(EvbufferReserve, CommitLongerThanReservedFails) {
-  EVC_RULE("buffer.h evbuffer_commit_space: error if an extent is longer than the reserved space");
+  EVC_RULE("buffer.h/evbuffer_commit_space/longer-than-reserved",
+           "buffer.h evbuffer_commit_space: error if an extent is longer than the reserved space");
   evbuffer_iovec v[1];
   ASSERT_EQ(evbuffer_reserve_space(buf_, 16, v, 1), 1);
   v[0].iov_len += 1;
@@ -95,18 +102,21 @@ TEST_F(EvbufferReserve, CommitLongerThanReservedFails) {
 }
 
 TEST_F(EvbufferReserve, CommitNothingSucceeds) {
-  EVC_RULE("observed libevent 2.1.12: evbuffer_commit_space with 0 extents returns 0");
+  EVC_RULE("buffer.h/evbuffer_commit_space/zero-extents",
+           "observed libevent 2.1.12: evbuffer_commit_space with 0 extents returns 0");
   EXPECT_EQ(evbuffer_commit_space(buf_, nullptr, 0), 0);
 }
 
 TEST_F(EvbufferReserve, ZeroVectorsIsAnError) {
-  EVC_RULE("buffer.h evbuffer_reserve_space: n_vec must be at least 1; -1 on error");
+  EVC_RULE("buffer.h/evbuffer_reserve_space/zero-vectors",
+           "buffer.h evbuffer_reserve_space: n_vec must be at least 1; -1 on error");
   evbuffer_iovec v[1];
   EXPECT_EQ(evbuffer_reserve_space(buf_, 16, v, 0), -1);
 }
 
 TEST_F(EvbufferReserve, FrozenEndRefusesReserveAndCommit) {
-  EVC_RULE("buffer.h evbuffer_freeze(buf, 0): reserve_space and commit_space fail while the end is frozen");
+  EVC_RULE("buffer.h/evbuffer_freeze/end-blocks-reserve",
+           "buffer.h evbuffer_freeze(buf, 0): reserve_space and commit_space fail while the end is frozen");
   evbuffer_iovec v[1];
   ASSERT_EQ(evbuffer_reserve_space(buf_, 16, v, 1), 1);
   v[0].iov_len = 1;
@@ -126,7 +136,8 @@ namespace {
 // Found by fuzz/evbuffer_ops (libevent column): a zero-size reservation on
 // a buffer whose data was prepended to it while empty.
 TEST_F(EvbufferReserve, ZeroSizeAfterPrependToAnEmptyBufferUsesNoExtent) {
-  EVC_RULE("buffer.h: evbuffer_reserve_space returns the number of extents used; a size of 0 "
+  EVC_RULE("buffer.h/evbuffer_reserve_space/zero-size-after-prepend",
+           "buffer.h: evbuffer_reserve_space returns the number of extents used; a size of 0 "
            "uses none (observed 0 after evbuffer_add). Observed libevent 2.1.12 aborts here "
            "instead (buffer.c:2252 assertion in evbuffer_read_setup_vecs_), when the data came "
            "from evbuffer_prepend on an empty buffer");
@@ -138,7 +149,8 @@ TEST_F(EvbufferReserve, ZeroSizeAfterPrependToAnEmptyBufferUsesNoExtent) {
 }
 
 TEST_F(EvbufferReserve, ZeroSizeWithTwoVectorsAfterFillingTheLastChainUsesNoExtent) {
-  EVC_RULE("buffer.h: evbuffer_reserve_space returns the number of extents used; a size of 0 "
+  EVC_RULE("buffer.h/evbuffer_reserve_space/zero-size-full-last-chain",
+           "buffer.h: evbuffer_reserve_space returns the number of extents used; a size of 0 "
            "uses none. Found by fuzz/evbuffer_ops_differential: libevent 2.1.12 aborts "
            "(buffer.c:2252) whenever the last chain with data has no space left, here filled "
            "through the extent a one-vector reservation returned");
@@ -153,7 +165,8 @@ TEST_F(EvbufferReserve, ZeroSizeWithTwoVectorsAfterFillingTheLastChainUsesNoExte
 }
 
 TEST_F(EvbufferReserve, ZeroSizeWithTwoVectorsUsesNoExtent) {
-  EVC_RULE("observed libevent 2.1.12: evbuffer_reserve_space with size 0 and more than one "
+  EVC_RULE("buffer.h/evbuffer_reserve_space/zero-size-two-vectors",
+           "observed libevent 2.1.12: evbuffer_reserve_space with size 0 and more than one "
            "vector fills none (returns 0); with one vector it returns the tail chain (1)");
   evbuffer_iovec vec[2];
   EXPECT_EQ(evbuffer_reserve_space(buf_, 0, vec, 2), 0) << "empty buffer";

@@ -7,7 +7,8 @@ namespace {
 using EventActive = EventTest;
 
 TEST_F(EventActive, ActiveRunsTheCallbackWithTheChosenFlags) {
-  EVC_RULE("event.h: event_active makes the event active with the given flags; the callback "
+  EVC_RULE("event.h/event_active/given-flags",
+           "event.h: event_active makes the event active with the given flags; the callback "
            "receives them, even for an event that is not pending");
   Probe& p = NewProbe("p");
   SocketPair& sp = NewPair();
@@ -19,7 +20,8 @@ TEST_F(EventActive, ActiveRunsTheCallbackWithTheChosenFlags) {
 }
 
 TEST_F(EventActive, ActivatingTwiceBeforeItRunsMergesFlagsIntoOneCall) {
-  EVC_RULE("observed libevent 2.1.12: event_active on an already active event ORs the flags; "
+  EVC_RULE("event.h/event_active/twice-merges",
+           "observed libevent 2.1.12: event_active on an already active event ORs the flags; "
            "the callback runs once");
   Probe& p = NewProbe("p");
   event* ev = NewTimer(p);
@@ -31,7 +33,8 @@ TEST_F(EventActive, ActivatingTwiceBeforeItRunsMergesFlagsIntoOneCall) {
 }
 
 TEST_F(EventActive, PendingReportsTheActiveFlags) {
-  EVC_RULE("event.c (event_pending): an active event reports the flags it was activated with");
+  EVC_RULE("event.h/event_pending/active-flags",
+           "event.c (event_pending): an active event reports the flags it was activated with");
   Probe& p = NewProbe("p");
   event* ev = NewTimer(p);
   event_active(ev, EV_WRITE, 1);
@@ -41,7 +44,8 @@ TEST_F(EventActive, PendingReportsTheActiveFlags) {
 }
 
 TEST_F(EventActive, ActiveCallbacksRunInActivationOrder) {
-  EVC_RULE("event.c: events of one priority run in the order they were activated");
+  EVC_RULE("event.h/event_active/activation-order",
+           "event.c: events of one priority run in the order they were activated");
   std::vector<event*> evs;
   for (const char* n : {"a", "b", "c", "d"}) evs.push_back(NewTimer(NewProbe(n)));
   for (int i : {2, 0, 3, 1}) event_active(evs[i], EV_TIMEOUT, 1);
@@ -50,7 +54,8 @@ TEST_F(EventActive, ActiveCallbacksRunInActivationOrder) {
 }
 
 TEST_F(EventActive, PrioritiesOrderCallbacks) {
-  EVC_RULE("event.h: events of a higher priority (lower number) run before lower ones");
+  EVC_RULE("event.h/event_priority_set/lower-number-first",
+           "event.h: events of a higher priority (lower number) run before lower ones");
   ASSERT_EQ(event_base_priority_init(base_, 3), 0);
   const struct {
     const char* name;
@@ -66,7 +71,8 @@ TEST_F(EventActive, PrioritiesOrderCallbacks) {
 }
 
 TEST_F(EventActive, HigherPriorityActivatedInACallbackRunsNext) {
-  EVC_RULE("event.c (event_continue): a higher-priority event activated by a lower-priority "
+  EVC_RULE("event.h/event_priority_set/higher-activated-runs-next",
+           "event.c (event_continue): a higher-priority event activated by a lower-priority "
            "callback runs before the rest of the lower-priority queue");
   ASSERT_EQ(event_base_priority_init(base_, 2), 0);
   Probe& urgent = NewProbe("urgent");
@@ -85,7 +91,8 @@ TEST_F(EventActive, HigherPriorityActivatedInACallbackRunsNext) {
 }
 
 TEST_F(EventActive, LowerPriorityWaitsWhileHigherKeepsFiring) {
-  EVC_RULE("event.h: only the highest-priority active events run in an iteration; lower "
+  EVC_RULE("event.h/event_priority_set/lower-waits",
+           "event.h: only the highest-priority active events run in an iteration; lower "
            "priorities wait while higher ones stay active");
   ASSERT_EQ(event_base_priority_init(base_, 2), 0);
   Probe& busy = NewProbe("busy");

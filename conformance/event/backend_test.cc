@@ -26,7 +26,8 @@ int RegularFile() {
 }
 
 TEST_F(EventBackend, EdgeTriggeredReadFiresOncePerArrival) {
-  EVC_RULE("event.h: EV_ET asks for edge-triggered events where the method supports it "
+  EVC_RULE("event.h/EV_ET/once-per-arrival",
+           "event.h: EV_ET asks for edge-triggered events where the method supports it "
            "(EV_FEATURE_ET): unread data does not wake the event again");
   if (!Has(EV_FEATURE_ET)) GTEST_SKIP() << "needs:EV_FEATURE_ET: the method is level-triggered";
   Probe& p = NewProbe("et");
@@ -45,7 +46,8 @@ TEST_F(EventBackend, EdgeTriggeredReadFiresOncePerArrival) {
 }
 
 TEST_F(EventBackend, LevelTriggeredReadFiresWhileDataIsUnread) {
-  EVC_RULE("event.h: without EV_ET events are level-triggered: unread data wakes the event on "
+  EVC_RULE("event.h/EV_ET/unset-level-triggered",
+           "event.h: without EV_ET events are level-triggered: unread data wakes the event on "
            "every iteration");
   Probe& p = NewProbe("lt");
   SocketPair& sp = NewPair();
@@ -58,7 +60,8 @@ TEST_F(EventBackend, LevelTriggeredReadFiresWhileDataIsUnread) {
 }
 
 TEST_F(EventBackend, ClosedEventReportsAPeerThatClosed) {
-  EVC_RULE("event.h: EV_CLOSED detects a closed connection without reading, where the method "
+  EVC_RULE("event.h/EV_CLOSED/peer-closed",
+           "event.h: EV_CLOSED detects a closed connection without reading, where the method "
            "supports it (EV_FEATURE_EARLY_CLOSE)");
   if (!Has(EV_FEATURE_EARLY_CLOSE))
     GTEST_SKIP() << "needs:EV_FEATURE_EARLY_CLOSE: the method cannot report a close early";
@@ -76,7 +79,8 @@ TEST_F(EventBackend, ClosedEventReportsAPeerThatClosed) {
 }
 
 TEST_F(EventBackend, RegularFileIsReadableWhereAnyFdIsSupported) {
-  EVC_RULE("event.h: EV_FEATURE_FDS: the method works with any file descriptor, regular files "
+  EVC_RULE("event.h/EV_FEATURE_FDS/regular-file",
+           "event.h: EV_FEATURE_FDS: the method works with any file descriptor, regular files "
            "included (always readable)");
   if (!Has(EV_FEATURE_FDS)) GTEST_SKIP() << "needs:EV_FEATURE_FDS: the method takes sockets only";
   const int fd = RegularFile();
@@ -91,7 +95,8 @@ TEST_F(EventBackend, RegularFileIsReadableWhereAnyFdIsSupported) {
 }
 
 TEST_F(EventBackend, RegularFileIsRefusedWhereOnlySocketsAreSupported) {
-  EVC_RULE("observed libevent 2.1.12 (epoll.c): a method without EV_FEATURE_FDS refuses a "
+  EVC_RULE("event.h/EV_FEATURE_FDS/unset-refuses-regular-file",
+           "observed libevent 2.1.12 (epoll.c): a method without EV_FEATURE_FDS refuses a "
            "regular file: event_add returns -1 and the event is not pending");
   if (Has(EV_FEATURE_FDS)) GTEST_SKIP() << "needs:no-EV_FEATURE_FDS: the method takes any fd";
   const int fd = RegularFile();

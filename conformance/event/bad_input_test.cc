@@ -10,13 +10,15 @@ namespace {
 class EventBadInput : public EventTest {};
 
 TEST_F(EventBadInput, FreeingANullBaseDoesNothing) {
-  EVC_RULE("observed libevent 2.1.12: event_base_free(NULL) warns 'no base to free' and returns");
+  EVC_RULE("event.h/event_base_free/null",
+           "observed libevent 2.1.12: event_base_free(NULL) warns 'no base to free' and returns");
   event_base_free(nullptr);
   SUCCEED();
 }
 
 TEST_F(EventBadInput, ClosedFdIsRefusedByEpollAndReportedByPollAndSelect) {
-  EVC_RULE("observed libevent 2.1.12: an event on a closed fd: epoll refuses event_add (-1, "
+  EVC_RULE("event.h/event_add/closed-fd",
+           "observed libevent 2.1.12: an event on a closed fd: epoll refuses event_add (-1, "
            "epoll_ctl EBADF); poll accepts it and reports it readable (POLLNVAL); select accepts "
            "it and the loop fails (-1, select EBADF)");
   const std::string method = event_base_get_method(base_);
@@ -45,7 +47,8 @@ TEST_F(EventBadInput, ClosedFdIsRefusedByEpollAndReportedByPollAndSelect) {
 }
 
 TEST_F(EventBadInput, MinusOneFdWithReadIsPendingAndNeverFires) {
-  EVC_RULE("observed libevent 2.1.12: event_add of an EV_READ event on fd -1 returns 0; the event "
+  EVC_RULE("event.h/event_add/fd-minus-one",
+           "observed libevent 2.1.12: event_add of an EV_READ event on fd -1 returns 0; the event "
            "is pending, no kernel method watches it, and it never runs");
   Probe& p = NewProbe("nofd");
   event* ev = NewEvent(p, -1, EV_READ);
@@ -56,7 +59,8 @@ TEST_F(EventBadInput, MinusOneFdWithReadIsPendingAndNeverFires) {
 }
 
 TEST_F(EventBadInput, NegativeTimeoutsFireOnTheNextIteration) {
-  EVC_RULE("observed libevent 2.1.12: a timeout in the past ({-1, 0} or {0, -5}) is accepted and "
+  EVC_RULE("event.h/event_add/negative-timeout",
+           "observed libevent 2.1.12: a timeout in the past ({-1, 0} or {0, -5}) is accepted and "
            "fires with EV_TIMEOUT on the next loop iteration");
   for (const timeval tv : {timeval{-1, 0}, timeval{0, -5}}) {
     Probe& p = NewProbe("past");

@@ -31,7 +31,8 @@ bool EnvironmentLimitsMethods() {
 using EventBase = EventTest;
 
 TEST_F(EventBase, MethodIsTheColumnsBackend) {
-  EVC_RULE("event.h: event_base_get_method names the kernel method in use; the harness "
+  EVC_RULE("event.h/event_base_get_method/column-backend",
+           "event.h: event_base_get_method names the kernel method in use; the harness "
            "selects each backend column through libevent's EVENT_NO<METHOD> variables");
   const char* want = std::getenv("EVC_BACKEND");
   if (want == nullptr) GTEST_SKIP() << "needs:backend-column: run outside a backend column";
@@ -40,14 +41,16 @@ TEST_F(EventBase, MethodIsTheColumnsBackend) {
 }
 
 TEST_F(EventBase, MethodIsOneOfTheSupportedMethods) {
-  EVC_RULE("event.h: event_get_supported_methods lists the methods compiled in; the base uses one");
+  EVC_RULE("event.h/event_get_supported_methods",
+           "event.h: event_get_supported_methods lists the methods compiled in; the base uses one");
   const char* method = event_base_get_method(base_);
   ASSERT_NE(method, nullptr);
   EXPECT_TRUE(Supported(method)) << method;
 }
 
 TEST_F(EventBase, AvoidMethodChoosesAnother) {
-  EVC_RULE("event.h: event_config_avoid_method tells the base not to use the named method");
+  EVC_RULE("event.h/event_config_avoid_method",
+           "event.h: event_config_avoid_method tells the base not to use the named method");
   event_config* cfg = event_config_new();
   ASSERT_NE(cfg, nullptr);
   const std::string first = event_base_get_method(base_);
@@ -65,7 +68,8 @@ TEST_F(EventBase, AvoidMethodChoosesAnother) {
 }
 
 TEST_F(EventBase, AvoidingEveryMethodGivesNoBase) {
-  EVC_RULE("event.h: event_base_new_with_config returns NULL when no method satisfies the config");
+  EVC_RULE("event.h/event_base_new_with_config/no-method-left",
+           "event.h: event_base_new_with_config returns NULL when no method satisfies the config");
   event_config* cfg = event_config_new();
   for (const char** m = event_get_supported_methods(); m && *m; ++m)
     ASSERT_EQ(event_config_avoid_method(cfg, *m), 0);
@@ -74,7 +78,8 @@ TEST_F(EventBase, AvoidingEveryMethodGivesNoBase) {
 }
 
 TEST_F(EventBase, RequiredFeatureSelectsAMethodThatHasIt) {
-  EVC_RULE("event.h: event_config_require_features: the base's method has every required feature");
+  EVC_RULE("event.h/event_config_require_features",
+           "event.h: event_config_require_features: the base's method has every required feature");
   event_config* cfg = event_config_new();
   ASSERT_EQ(event_config_require_features(cfg, EV_FEATURE_FDS), 0);
   // Every compiled-in method, whatever the column's environment disables.
@@ -88,7 +93,8 @@ TEST_F(EventBase, RequiredFeatureSelectsAMethodThatHasIt) {
 }
 
 TEST_F(EventBase, UnsatisfiableFeaturesGiveNoBase) {
-  EVC_RULE("event.h: event_base_new_with_config returns NULL when no method has every "
+  EVC_RULE("event.h/event_base_new_with_config/unsatisfiable-features",
+           "event.h: event_base_new_with_config returns NULL when no method has every "
            "required feature (no Linux method is both O(1) and any-fd)");
   event_config* cfg = event_config_new();
   ASSERT_EQ(event_config_require_features(cfg, EV_FEATURE_O1 | EV_FEATURE_FDS), 0);
@@ -121,7 +127,8 @@ class ScopedEnv {
 };
 
 TEST_F(EventBase, NoEpollEnvironmentVariableAvoidsEpoll) {
-  EVC_RULE("event.h (EVENT_BASE_FLAG_IGNORE_ENV): EVENT_NO<METHOD> environment variables "
+  EVC_RULE("event.h/EVENT_BASE_FLAG_IGNORE_ENV",
+           "event.h (EVENT_BASE_FLAG_IGNORE_ENV): EVENT_NO<METHOD> environment variables "
            "disable a method; a base with IGNORE_ENV does not look at them");
   if (!Supported("epoll")) GTEST_SKIP() << "needs:epoll: not compiled in";
   event_base* b = nullptr;
@@ -144,7 +151,8 @@ TEST_F(EventBase, NoEpollEnvironmentVariableAvoidsEpoll) {
 }
 
 TEST_F(EventBase, AccessorsReturnWhatWasAssigned) {
-  EVC_RULE("event.h: event_get_fd/_base/_events/_callback/_callback_arg return the assignment");
+  EVC_RULE("event.h/event_get_fd/accessors",
+           "event.h: event_get_fd/_base/_events/_callback/_callback_arg return the assignment");
   Probe& p = NewProbe("p");
   SocketPair& sp = NewPair();
   event* ev = NewEvent(p, sp.fd[0], EV_READ | EV_PERSIST);
@@ -157,7 +165,8 @@ TEST_F(EventBase, AccessorsReturnWhatWasAssigned) {
 }
 
 TEST_F(EventBase, SelfCbargPassesTheEventToItsCallback) {
-  EVC_RULE("event.h: event_self_cbarg() as the argument of event_new means the event itself");
+  EVC_RULE("event.h/event_self_cbarg",
+           "event.h: event_self_cbarg() as the argument of event_new means the event itself");
   event* ev = event_new(base_, -1, 0, RecordArg, event_self_cbarg());
   ASSERT_NE(ev, nullptr);
   EXPECT_EQ(event_get_callback_arg(ev), ev);
@@ -168,7 +177,8 @@ TEST_F(EventBase, SelfCbargPassesTheEventToItsCallback) {
 }
 
 TEST_F(EventBase, AssignIntoCallerStorageInitializes) {
-  EVC_RULE("event.h: event_assign prepares caller storage of event_get_struct_event_size() "
+  EVC_RULE("event.h/event_assign/caller-storage",
+           "event.h: event_assign prepares caller storage of event_get_struct_event_size() "
            "bytes; event_initialized reports it");
   std::vector<char> storage(event_get_struct_event_size());
   event* ev = reinterpret_cast<event*>(storage.data());
@@ -184,7 +194,8 @@ TEST_F(EventBase, AssignIntoCallerStorageInitializes) {
 }
 
 TEST_F(EventBase, StructEventHoldsWhatTheLibraryNeeds) {
-  EVC_RULE("event.h: event_get_struct_event_size is the size of struct event the library was "
+  EVC_RULE("event.h/event_get_struct_event_size",
+           "event.h: event_get_struct_event_size is the size of struct event the library was "
            "compiled with: NO GREATER than sizeof(struct event) with the library's own headers "
            "(event2/event_struct.h), so a struct event declared by the caller is large enough");
   EXPECT_GT(event_get_struct_event_size(), 0u);
@@ -192,13 +203,15 @@ TEST_F(EventBase, StructEventHoldsWhatTheLibraryNeeds) {
 }
 
 TEST_F(EventBase, SignalWithIoIsRejected) {
-  EVC_RULE("event.c (event_assign): EV_SIGNAL cannot be combined with EV_READ/EV_WRITE; "
+  EVC_RULE("event.h/event_new/signal-with-io",
+           "event.c (event_assign): EV_SIGNAL cannot be combined with EV_READ/EV_WRITE; "
            "event_new returns NULL");
   EXPECT_EQ(event_new(base_, SIGUSR1, EV_SIGNAL | EV_READ, Probe::Callback, nullptr), nullptr);
 }
 
 TEST_F(EventBase, PriorityInitRejectsOutOfRange) {
-  EVC_RULE("event.h: event_base_priority_init takes 1 .. EVENT_MAX_PRIORITIES-1 queues");
+  EVC_RULE("event.h/event_base_priority_init/out-of-range",
+           "event.h: event_base_priority_init takes 1 .. EVENT_MAX_PRIORITIES-1 queues");
   EXPECT_EQ(event_base_priority_init(base_, 0), -1);
   EXPECT_EQ(event_base_priority_init(base_, EVENT_MAX_PRIORITIES), -1);
   EXPECT_EQ(event_base_priority_init(base_, 3), 0);
@@ -206,7 +219,8 @@ TEST_F(EventBase, PriorityInitRejectsOutOfRange) {
 }
 
 TEST_F(EventBase, PriorityInitFailsWhileEventsAreActive) {
-  EVC_RULE("event.h: event_base_priority_init fails when events are active");
+  EVC_RULE("event.h/event_base_priority_init/events-active",
+           "event.h: event_base_priority_init fails when events are active");
   Probe& p = NewProbe("p");
   event* ev = NewTimer(p);
   event_active(ev, EV_TIMEOUT, 1);
@@ -216,7 +230,8 @@ TEST_F(EventBase, PriorityInitFailsWhileEventsAreActive) {
 }
 
 TEST_F(EventBase, NewEventsGetTheMiddlePriority) {
-  EVC_RULE("event.h: events are created with priority npriorities/2");
+  EVC_RULE("event.h/event_new/middle-priority",
+           "event.h: events are created with priority npriorities/2");
   ASSERT_EQ(event_base_priority_init(base_, 5), 0);
   Probe& p = NewProbe("p");
   event* ev = NewTimer(p);
@@ -224,7 +239,8 @@ TEST_F(EventBase, NewEventsGetTheMiddlePriority) {
 }
 
 TEST_F(EventBase, PrioritySetRejectsOutOfRangeAndActive) {
-  EVC_RULE("event.h: event_priority_set fails for a priority outside the base's range and "
+  EVC_RULE("event.h/event_priority_set/out-of-range-or-active",
+           "event.h: event_priority_set fails for a priority outside the base's range and "
            "for an active event");
   ASSERT_EQ(event_base_priority_init(base_, 2), 0);
   Probe& p = NewProbe("p");

@@ -63,7 +63,8 @@ void SweepIoCalls(int fd, const std::function<void(int add_rc, const char* call)
 }
 
 TEST_F(EventExtremes, NegativeFdsAreAcceptedOrRefusedWithoutHarm) {
-  EVC_RULE("observed libevent 2.1.12: event_add / event_base_once of an I/O event on a negative fd "
+  EVC_RULE("event.h/event_add/negative-fds",
+           "observed libevent 2.1.12: event_add / event_base_once of an I/O event on a negative fd "
            "(-1, -2, INT_MIN) returns 0 and no kernel method watches it; -1 (refused) is accepted "
            "too. No crash, no hang");
   for (const auto& fd : NegativeFds()) {
@@ -77,7 +78,8 @@ TEST_F(EventExtremes, NegativeFdsAreAcceptedOrRefusedWithoutHarm) {
 }
 
 TEST_F(EventExtremes, FdsNoProcessCanHaveAreRefused) {
-  EVC_RULE("event.h: event_add returns -1 if an error occurred; observed libevent 2.1.12: for fd "
+  EVC_RULE("event.h/event_add/impossible-fd",
+           "event.h: event_add returns -1 if an error occurred; observed libevent 2.1.12: for fd "
            "INT_MAX or INT_MAX/2 event_add and event_base_once return -1 (the fd map cannot grow "
            "that far) on every backend. event_new returning NULL is accepted too; a crash or an "
            "exception is not");
@@ -90,7 +92,8 @@ TEST_F(EventExtremes, FdsNoProcessCanHaveAreRefused) {
 }
 
 TEST_F(EventExtremes, UnopenedFdsAreRefusedOrReportedWithoutHarm) {
-  EVC_RULE("observed libevent 2.1.12: an I/O event on a descriptor that is not open (just closed, "
+  EVC_RULE("event.h/event_add/unopened-fd",
+           "observed libevent 2.1.12: an I/O event on a descriptor that is not open (just closed, "
            "or 1<<20): epoll refuses event_add (-1, EBADF); poll accepts it and reports it "
            "(POLLNVAL); select accepts a closed fd below FD_SETSIZE and its loop fails. Accepted: "
            "-1, or 0 and a loop iteration that returns. No crash, no hang");
@@ -106,7 +109,8 @@ TEST_F(EventExtremes, UnopenedFdsAreRefusedOrReportedWithoutHarm) {
 }
 
 TEST_F(EventExtremes, SignalNumbersOutsideOneToNsigAreRefused) {
-  EVC_RULE("observed libevent 2.1.12 (signal.c, evmap.c): evsignal_add of signal 0, a negative "
+  EVC_RULE("event.h/evsignal_add/out-of-range",
+           "observed libevent 2.1.12 (signal.c, evmap.c): evsignal_add of signal 0, a negative "
            "number, NSIG or above returns -1 and catches nothing; NSIG-1 (SIGRTMAX) is accepted. "
            "evsignal_new returning NULL for a bad number is accepted too");
   for (int signo : {0, -1, NSIG, NSIG + 1, INT_MAX, INT_MIN, 1 << 20}) {
@@ -137,7 +141,8 @@ TEST_F(EventExtremes, SignalNumbersOutsideOneToNsigAreRefused) {
 }
 
 TEST_F(EventExtremes, PriorityCountsOutsideOneTo255AreRefused) {
-  EVC_RULE("event.h: event_base_priority_init returns -1 on error; EVENT_MAX_PRIORITIES (256) is "
+  EVC_RULE("event.h/event_base_priority_init/extreme-counts",
+           "event.h: event_base_priority_init returns -1 on error; EVENT_MAX_PRIORITIES (256) is "
            "the largest number of priorities. Observed libevent 2.1.12: 1 and 255 succeed; 0, -1, "
            "256, INT_MAX, INT_MIN return -1 and leave one priority");
   for (int n : {0, -1, 256, INT_MAX, INT_MIN, 1, 255}) {
@@ -154,7 +159,8 @@ TEST_F(EventExtremes, PriorityCountsOutsideOneTo255AreRefused) {
 }
 
 TEST_F(EventExtremes, PrioritiesOutsideTheBaseRangeAreRefused) {
-  EVC_RULE("event.h: event_priority_set takes a priority between 0 and the number of priorities "
+  EVC_RULE("event.h/event_priority_set/extreme-values",
+           "event.h: event_priority_set takes a priority between 0 and the number of priorities "
            "minus one and returns -1 on error; the event keeps its priority and still runs");
   for (int pri : {-1, 3, 256, INT_MAX, INT_MIN}) {
     SCOPED_TRACE("priority " + std::to_string(pri));
@@ -199,7 +205,8 @@ void AddTimerAndSurvive(short flags, const timeval& tv) {
 }
 
 TEST_F(EventExtremes, TimeoutsAtTheLimitsAreAcceptedOrRefusedWithoutHarm) {
-  EVC_RULE("event.h: event_add returns 0 or -1. Observed libevent 2.1.12: every timeval is accepted; "
+  EVC_RULE("event.h/event_add/extreme-timeouts",
+           "event.h: event_add returns 0 or -1. Observed libevent 2.1.12: every timeval is accepted; "
            "a negative one fires at once, {0, 1000000} waits a second, and the seconds that "
            "overflow its clock arithmetic ({LONG_MAX, 0}) fire at once (an accident, not "
            "asserted). Accepted: -1, or 0 and the timer fires or stays pending. No crash, no hang");
@@ -210,7 +217,8 @@ TEST_F(EventExtremes, TimeoutsAtTheLimitsAreAcceptedOrRefusedWithoutHarm) {
 }
 
 TEST_F(EventExtremes, PersistentTimeoutsAtTheLimitsOfSecondsAreSurvived) {
-  EVC_RULE("event.h: event_add returns 0 or -1; an EV_PERSIST timer re-arms with its timeout each "
+  EVC_RULE("event.h/event_add/persist-extreme-seconds",
+           "event.h: event_add returns 0 or -1; an EV_PERSIST timer re-arms with its timeout each "
            "time it runs. Accepted: -1, or 0 and the timer runs or stays pending. No crash, no "
            "hang");
   for (const auto& tv : ExtremeSeconds()) {
@@ -220,7 +228,8 @@ TEST_F(EventExtremes, PersistentTimeoutsAtTheLimitsOfSecondsAreSurvived) {
 }
 
 TEST_F(EventExtremes, PersistentTimeoutsWithMicrosecondsOutOfRangeAreSurvived) {
-  EVC_RULE("event.h: event_add returns 0 or -1; an EV_PERSIST timer re-arms with its timeout each "
+  EVC_RULE("event.h/event_add/persist-usec-out-of-range",
+           "event.h: event_add returns 0 or -1; an EV_PERSIST timer re-arms with its timeout each "
            "time it runs. A tv_usec outside 0..999999 is accepted or refused, never fatal");
   for (const auto& tv : ExtremeMicroseconds()) {
     SCOPED_TRACE("timeout " + tv.name);
@@ -229,7 +238,8 @@ TEST_F(EventExtremes, PersistentTimeoutsWithMicrosecondsOutOfRangeAreSurvived) {
 }
 
 TEST_F(EventExtremes, LoopexitAndOnceTimeoutsAtTheLimitsAreSurvived) {
-  EVC_RULE("event.h: event_base_loopexit and event_base_once return 0 or -1. Observed libevent "
+  EVC_RULE("event.h/event_base_loopexit/extreme-timeouts",
+           "event.h: event_base_loopexit and event_base_once return 0 or -1. Observed libevent "
            "2.1.12: every timeval is accepted; those in the past act at once. Accepted: -1, or 0 "
            "and the exit / callback happens or stays pending. No crash, no hang");
   for (const auto& tv : ExtremeTimeouts()) {

@@ -17,7 +17,8 @@ bool MakeNonblocking(int fd) {
 using EventFdMap = EventTest;
 
 TEST_F(EventFdMap, EachEventOfAnFdIsToldItsOwnConditions) {
-  EVC_RULE("event.h (event_callback_fn) and libevent 2.1.12's evmap_io_active_: every event of "
+  EVC_RULE("event.h/event_callback_fn/own-conditions-per-event",
+           "event.h (event_callback_fn) and libevent 2.1.12's evmap_io_active_: every event of "
            "a ready fd that asked for a ready condition runs, told only the conditions it asked "
            "for");
   Probe& r = NewProbe("read");
@@ -38,7 +39,8 @@ TEST_F(EventFdMap, EachEventOfAnFdIsToldItsOwnConditions) {
 }
 
 TEST_F(EventFdMap, DeletingTheWriterLeavesTheReaderWatchingOnly) {
-  EVC_RULE("event.h (event_del): a deleted event no longer runs; the other events of its fd "
+  EVC_RULE("event.h/event_del/others-of-fd-unchanged",
+           "event.h (event_del): a deleted event no longer runs; the other events of its fd "
            "keep what they asked for, and nothing more");
   Probe& r = NewProbe("read");
   Probe& w = NewProbe("write");
@@ -59,7 +61,8 @@ TEST_F(EventFdMap, DeletingTheWriterLeavesTheReaderWatchingOnly) {
 }
 
 TEST_F(EventFdMap, ClosedAndReadEventsOfOneFdBothSeeThePeerClose) {
-  EVC_RULE("event.h (EV_CLOSED): where the method has EV_FEATURE_EARLY_CLOSE, an EV_CLOSED event "
+  EVC_RULE("event.h/EV_CLOSED/beside-read-event",
+           "event.h (EV_CLOSED): where the method has EV_FEATURE_EARLY_CLOSE, an EV_CLOSED event "
            "and an EV_READ event on one fd both run when the peer closes, each told its own "
            "condition");
   if (!(event_base_get_features(base_) & EV_FEATURE_EARLY_CLOSE))
@@ -79,7 +82,8 @@ TEST_F(EventFdMap, ClosedAndReadEventsOfOneFdBothSeeThePeerClose) {
 }
 
 TEST_F(EventFdMap, DupedFdIsWatchedOnItsOwn) {
-  EVC_RULE("event.h: an event watches an fd number; a dup of the fd is another fd, so deleting "
+  EVC_RULE("event.h/event_add/duped-fd",
+           "event.h: an event watches an fd number; a dup of the fd is another fd, so deleting "
            "the event of one and closing it leaves the other's event working (libevent 2.1.12's "
            "epoll.c handles dup'ed fds in one epoll set)");
   Probe& a = NewProbe("original");
@@ -107,7 +111,8 @@ TEST_F(EventFdMap, DupedFdIsWatchedOnItsOwn) {
 }
 
 TEST_F(EventFdMap, ReusedFdNumberStartsWithoutTheOldEvents) {
-  EVC_RULE("event.h: an event deleted before its fd was closed is gone; when the fd number is "
+  EVC_RULE("event.h/event_del/reused-fd-number",
+           "event.h: an event deleted before its fd was closed is gone; when the fd number is "
            "reused, only the new fd's events run, told the new fd's conditions");
   Probe& old_probe = NewProbe("old");
   Probe& new_probe = NewProbe("new");
@@ -146,7 +151,8 @@ class EventFdMapDebug : public EventTest {
 };
 
 TEST_F(EventFdMapDebug, EdgeTriggeredEventBesideALevelTriggeredOneIsRefused) {
-  EVC_RULE("observed libevent 2.1.12 (evmap.c, debug mode): event_add of an EV_ET event on an fd "
+  EVC_RULE("event.h/event_enable_debug_mode/et-beside-lt-refused",
+           "observed libevent 2.1.12 (evmap.c, debug mode): event_add of an EV_ET event on an fd "
            "that has a level-triggered event added fails (-1, 'Tried to mix edge-triggered and "
            "non-edge-triggered events'), in either direction; the refused event is not pending "
            "and the other keeps working");
@@ -165,7 +171,8 @@ TEST_F(EventFdMapDebug, EdgeTriggeredEventBesideALevelTriggeredOneIsRefused) {
 }
 
 TEST_F(EventFdMapDebug, LevelTriggeredEventBesideAnEdgeTriggeredOneIsRefused) {
-  EVC_RULE("observed libevent 2.1.12 (evmap.c, debug mode): the mix is refused the other way "
+  EVC_RULE("event.h/event_enable_debug_mode/lt-beside-et-refused",
+           "observed libevent 2.1.12 (evmap.c, debug mode): the mix is refused the other way "
            "round too, whatever direction the new event watches");
   Probe& et = NewProbe("edge");
   Probe& lt = NewProbe("level");
@@ -177,7 +184,8 @@ TEST_F(EventFdMapDebug, LevelTriggeredEventBesideAnEdgeTriggeredOneIsRefused) {
 }
 
 TEST_F(EventFdMapDebug, TheOtherModeIsAllowedOnceTheFdHasNoEvents) {
-  EVC_RULE("observed libevent 2.1.12 (evmap.c, debug mode): the check compares with the events "
+  EVC_RULE("event.h/event_enable_debug_mode/other-mode-after-del",
+           "observed libevent 2.1.12 (evmap.c, debug mode): the check compares with the events "
            "the fd has now, so after event_del of the edge-triggered event a level-triggered one "
            "can be added");
   Probe& et = NewProbe("edge");
@@ -194,7 +202,8 @@ TEST_F(EventFdMapDebug, TheOtherModeIsAllowedOnceTheFdHasNoEvents) {
 }
 
 TEST_F(EventFdMapDebug, ADupedFdMayUseTheOtherMode) {
-  EVC_RULE("observed libevent 2.1.12 (evmap.c, debug mode): the rule is per fd number, so a "
+  EVC_RULE("event.h/event_enable_debug_mode/per-fd-number",
+           "observed libevent 2.1.12 (evmap.c, debug mode): the rule is per fd number, so a "
            "dup of an fd with an edge-triggered event may have a level-triggered one");
   Probe& et = NewProbe("edge");
   Probe& lt = NewProbe("level");

@@ -9,7 +9,8 @@ namespace {
 using EventBaseFree = EventTest;
 
 TEST_F(EventBaseFree, EventsStillAddedNeverRunAfterwards) {
-  EVC_RULE("event.h: event_base_free does not run the callbacks of events still added or "
+  EVC_RULE("event.h/event_base_free/pending-callbacks-not-run",
+           "event.h: event_base_free does not run the callbacks of events still added or "
            "active; their memory and fds stay the caller's");
   // Caller storage (event_assign), so the events can be released without
   // calling into the freed base.
@@ -41,7 +42,8 @@ TEST_F(EventBaseFree, EventsStillAddedNeverRunAfterwards) {
 }
 
 TEST_F(EventBaseFree, BaseCanBeFreedWithSignalEventsAdded) {
-  EVC_RULE("event.h: event_base_free with a signal event still added does not crash, and the "
+  EVC_RULE("event.h/event_base_free/signal-event-added",
+           "event.h: event_base_free with a signal event still added does not crash, and the "
            "signal no longer reaches the freed base");
   const size_t size = event_get_struct_event_size();
   void* storage = std::calloc(1, size);

@@ -8,7 +8,8 @@ namespace {
 using EventIo = EventTest;
 
 TEST_F(EventIo, ReadEventRunsOncePerActivation) {
-  EVC_RULE("event.h: a non-persistent event becomes non-pending when its callback runs; "
+  EVC_RULE("event.h/EV_PERSIST/unset-once-per-activation",
+           "event.h: a non-persistent event becomes non-pending when its callback runs; "
            "it runs once per activation");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -23,7 +24,8 @@ TEST_F(EventIo, ReadEventRunsOncePerActivation) {
 }
 
 TEST_F(EventIo, WriteEventFiresOnAWritableSocket) {
-  EVC_RULE("event.h: EV_WRITE: the callback runs when the fd is ready for writing");
+  EVC_RULE("event.h/EV_WRITE/writable",
+           "event.h: EV_WRITE: the callback runs when the fd is ready for writing");
   Probe& p = NewProbe("write");
   SocketPair& sp = NewPair();
   event* ev = NewEvent(p, sp.fd[0], EV_WRITE);
@@ -34,7 +36,8 @@ TEST_F(EventIo, WriteEventFiresOnAWritableSocket) {
 }
 
 TEST_F(EventIo, ReadAndWriteInOneEventReportWhatIsReady) {
-  EVC_RULE("event.h: the callback's `what` says which of the requested conditions are ready");
+  EVC_RULE("event.h/event_callback_fn/what-is-ready",
+           "event.h: the callback's `what` says which of the requested conditions are ready");
   Probe& p = NewProbe("rw");
   SocketPair& sp = NewPair();
   event* ev = NewEvent(p, sp.fd[0], EV_READ | EV_WRITE);
@@ -48,7 +51,8 @@ TEST_F(EventIo, ReadAndWriteInOneEventReportWhatIsReady) {
 }
 
 TEST_F(EventIo, PersistentEventStaysPendingAndRunsAgain) {
-  EVC_RULE("event.h: EV_PERSIST: the event stays pending after its callback runs");
+  EVC_RULE("event.h/EV_PERSIST/stays-pending",
+           "event.h: EV_PERSIST: the event stays pending after its callback runs");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
   event* ev = NewEvent(p, sp.fd[0], EV_READ | EV_PERSIST);
@@ -64,7 +68,8 @@ TEST_F(EventIo, PersistentEventStaysPendingAndRunsAgain) {
 }
 
 TEST_F(EventIo, PersistentEventIsPendingInsideItsCallback) {
-  EVC_RULE("event.h: EV_PERSIST: the event is still pending while its callback runs");
+  EVC_RULE("event.h/EV_PERSIST/pending-inside-callback",
+           "event.h: EV_PERSIST: the event is still pending while its callback runs");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
   event* ev = NewEvent(p, sp.fd[0], EV_READ | EV_PERSIST);
@@ -81,7 +86,8 @@ TEST_F(EventIo, PersistentEventIsPendingInsideItsCallback) {
 }
 
 TEST_F(EventIo, TwoEventsOnOneFdBothRun) {
-  EVC_RULE("event.h: any number of events may watch the same fd; each is activated");
+  EVC_RULE("event.h/event_add/several-events-one-fd",
+           "event.h: any number of events may watch the same fd; each is activated");
   Probe& a = NewProbe("a");
   Probe& b = NewProbe("b");
   SocketPair& sp = NewPair();
@@ -94,7 +100,8 @@ TEST_F(EventIo, TwoEventsOnOneFdBothRun) {
 }
 
 TEST_F(EventIo, DeletingOneOfTwoEventsOnAnFdKeepsTheOther) {
-  EVC_RULE("event.h: event_del of one event leaves other events on the same fd pending");
+  EVC_RULE("event.h/event_del/other-event-on-fd-stays",
+           "event.h: event_del of one event leaves other events on the same fd pending");
   Probe& a = NewProbe("a");
   Probe& b = NewProbe("b");
   SocketPair& sp = NewPair();
@@ -109,7 +116,8 @@ TEST_F(EventIo, DeletingOneOfTwoEventsOnAnFdKeepsTheOther) {
 }
 
 TEST_F(EventIo, DelOfAnActiveEventPreventsItsCallback) {
-  EVC_RULE("event.h: event_del makes the event non-pending and non-active: an event already "
+  EVC_RULE("event.h/event_del/active-not-run",
+           "event.h: event_del makes the event non-pending and non-active: an event already "
            "active but not yet run does not run");
   Probe& first = NewProbe("first");
   Probe& victim = NewProbe("victim");
@@ -124,7 +132,8 @@ TEST_F(EventIo, DelOfAnActiveEventPreventsItsCallback) {
 }
 
 TEST_F(EventIo, FreeOfAnotherActiveEventInsideACallback) {
-  EVC_RULE("event.h: event_free makes a pending or active event non-pending and non-active "
+  EVC_RULE("event.h/event_free/other-active-not-run",
+           "event.h: event_free makes a pending or active event non-pending and non-active "
            "first; freeing another active event from a callback means it never runs");
   Probe& first = NewProbe("first");
   Probe& victim = NewProbe("victim");
@@ -140,7 +149,8 @@ TEST_F(EventIo, FreeOfAnotherActiveEventInsideACallback) {
 }
 
 TEST_F(EventIo, FreeSelfInsideAPersistentCallback) {
-  EVC_RULE("event.c (dispatch): nothing of the event is used after its callback returns, so "
+  EVC_RULE("event.h/event_free/self-inside-callback",
+           "event.c (dispatch): nothing of the event is used after its callback returns, so "
            "event_free of itself from inside is safe; it runs once");
   Probe& p = NewProbe("self");
   SocketPair& sp = NewPair();
@@ -153,7 +163,8 @@ TEST_F(EventIo, FreeSelfInsideAPersistentCallback) {
 }
 
 TEST_F(EventIo, FreeSelfWhileActiveAndPendingWithATimeout) {
-  EVC_RULE("observed libevent 2.1.12: an event both active and pending (fd ready, 5 s timeout) "
+  EVC_RULE("event.h/event_free/self-active-and-pending",
+           "observed libevent 2.1.12: an event both active and pending (fd ready, 5 s timeout) "
            "that frees itself runs once, and the loop then has nothing left (returns 1)");
   Probe& p = NewProbe("self");
   SocketPair& sp = NewPair();
@@ -168,7 +179,8 @@ TEST_F(EventIo, FreeSelfWhileActiveAndPendingWithATimeout) {
 }
 
 TEST_F(EventIo, DelSelfInsideAPersistentCallbackStopsIt) {
-  EVC_RULE("event.h: event_del from its own callback makes a persistent event non-pending");
+  EVC_RULE("event.h/event_del/self-stops-persistent",
+           "event.h: event_del from its own callback makes a persistent event non-pending");
   Probe& p = NewProbe("self");
   SocketPair& sp = NewPair();
   event* ev = NewEvent(p, sp.fd[0], EV_READ | EV_PERSIST);
@@ -181,7 +193,8 @@ TEST_F(EventIo, DelSelfInsideAPersistentCallbackStopsIt) {
 }
 
 TEST_F(EventIo, AddInsideOwnCallbackRearmsANonPersistentEvent) {
-  EVC_RULE("event.h: a non-persistent event can be re-added from its own callback to run again");
+  EVC_RULE("event.h/event_add/self-rearms",
+           "event.h: a non-persistent event can be re-added from its own callback to run again");
   Probe& p = NewProbe("self");
   SocketPair& sp = NewPair();
   event* ev = NewEvent(p, sp.fd[0], EV_READ);
@@ -195,7 +208,8 @@ TEST_F(EventIo, AddInsideOwnCallbackRearmsANonPersistentEvent) {
 }
 
 TEST_F(EventIo, DelOfAnEventNeverAddedIsANoOp) {
-  EVC_RULE("event.h: event_del of an event that was never added has no effect (returns 0)");
+  EVC_RULE("event.h/event_del/never-added",
+           "event.h: event_del of an event that was never added has no effect (returns 0)");
   Probe& p = NewProbe("p");
   event* ev = NewTimer(p);
   EXPECT_EQ(event_del(ev), 0);

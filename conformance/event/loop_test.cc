@@ -8,14 +8,16 @@ namespace {
 using EventLoop = EventTest;
 
 TEST_F(EventLoop, DispatchReturnsOneWhenNothingIsPending) {
-  EVC_RULE("event.h: event_base_dispatch returns 1 if there were no events pending or active");
+  EVC_RULE("event.h/event_base_dispatch/empty-returns-one",
+           "event.h: event_base_dispatch returns 1 if there were no events pending or active");
   EXPECT_EQ(event_base_dispatch(base_), 1);
   EXPECT_EQ(event_base_loop(base_, EVLOOP_ONCE), 1);
   EXPECT_EQ(event_base_loop(base_, EVLOOP_NONBLOCK), 1);
 }
 
 TEST_F(EventLoop, DispatchReturnsOneOnceTheLastEventHasRun) {
-  EVC_RULE("event.h: the loop runs until no events are pending or active, then returns 1");
+  EVC_RULE("event.h/event_base_dispatch/last-event-returns-one",
+           "event.h: the loop runs until no events are pending or active, then returns 1");
   Probe& p = NewProbe("timer");
   event* ev = NewTimer(p);
   timeval tv = Ms(1);
@@ -25,7 +27,8 @@ TEST_F(EventLoop, DispatchReturnsOneOnceTheLastEventHasRun) {
 }
 
 TEST_F(EventLoop, NonblockReturnsAtOnceWhenNothingIsReady) {
-  EVC_RULE("event.h: EVLOOP_NONBLOCK: do not block; run the events that are ready, if any");
+  EVC_RULE("event.h/EVLOOP_NONBLOCK/nothing-ready",
+           "event.h: EVLOOP_NONBLOCK: do not block; run the events that are ready, if any");
   Probe& p = NewProbe("timer");
   event* ev = NewTimer(p);
   timeval tv = Ms(10000);
@@ -37,7 +40,8 @@ TEST_F(EventLoop, NonblockReturnsAtOnceWhenNothingIsReady) {
 }
 
 TEST_F(EventLoop, NonblockRunsWhatIsReady) {
-  EVC_RULE("event.h: EVLOOP_NONBLOCK runs the callbacks of events already ready, and returns "
+  EVC_RULE("event.h/EVLOOP_NONBLOCK/runs-ready",
+           "event.h: EVLOOP_NONBLOCK runs the callbacks of events already ready, and returns "
            "once an iteration finds nothing active (0 while events stay pending)");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -51,7 +55,8 @@ TEST_F(EventLoop, NonblockRunsWhatIsReady) {
 }
 
 TEST_F(EventLoop, NonblockReturnsOneWhenItsLastEventRan) {
-  EVC_RULE("observed libevent 2.1.12: EVLOOP_NONBLOCK keeps iterating while callbacks ran; if "
+  EVC_RULE("event.h/EVLOOP_NONBLOCK/last-event-returns-one",
+           "observed libevent 2.1.12: EVLOOP_NONBLOCK keeps iterating while callbacks ran; if "
            "that left no event pending, the next iteration returns 1");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -63,7 +68,8 @@ TEST_F(EventLoop, NonblockReturnsOneWhenItsLastEventRan) {
 }
 
 TEST_F(EventLoop, OnceWaitsForAnEventRunsItAndReturns) {
-  EVC_RULE("event.h: EVLOOP_ONCE: block until we have an active event, then exit once all "
+  EVC_RULE("event.h/EVLOOP_ONCE/waits-runs-returns",
+           "event.h: EVLOOP_ONCE: block until we have an active event, then exit once all "
            "active events have had their callbacks run");
   Probe& a = NewProbe("a");
   Probe& b = NewProbe("b");
@@ -79,7 +85,8 @@ TEST_F(EventLoop, OnceWaitsForAnEventRunsItAndReturns) {
 }
 
 TEST_F(EventLoop, OnceRunsEveryActiveEventAcrossPriorities) {
-  EVC_RULE("event.h: EVLOOP_ONCE exits once all active events have had their callbacks run "
+  EVC_RULE("event.h/EVLOOP_ONCE/all-priorities",
+           "event.h: EVLOOP_ONCE exits once all active events have had their callbacks run "
            "(lower priorities included)");
   ASSERT_EQ(event_base_priority_init(base_, 3), 0);
   Probe& hi = NewProbe("hi");
@@ -95,14 +102,16 @@ TEST_F(EventLoop, OnceRunsEveryActiveEventAcrossPriorities) {
 }
 
 TEST_F(EventLoop, NoExitOnEmptyDoesNotReturnOneOnAnEmptyBase) {
-  EVC_RULE("event.h: EVLOOP_NO_EXIT_ON_EMPTY: do not exit the loop because we have no pending "
+  EVC_RULE("event.h/EVLOOP_NO_EXIT_ON_EMPTY/nonblock-empty-returns-zero",
+           "event.h: EVLOOP_NO_EXIT_ON_EMPTY: do not exit the loop because we have no pending "
            "events; with EVLOOP_NONBLOCK the empty pass ends normally (0), not with 1");
   EXPECT_EQ(event_base_loop(base_, EVLOOP_NONBLOCK), 1);
   EXPECT_EQ(event_base_loop(base_, EVLOOP_NONBLOCK | EVLOOP_NO_EXIT_ON_EMPTY), 0);
 }
 
 TEST_F(EventLoop, NoExitOnEmptyLoopStillEndsOnLoopexit) {
-  EVC_RULE("event.h: EVLOOP_NO_EXIT_ON_EMPTY keeps the loop running after its last event has "
+  EVC_RULE("event.h/EVLOOP_NO_EXIT_ON_EMPTY/until-loopexit",
+           "event.h: EVLOOP_NO_EXIT_ON_EMPTY keeps the loop running after its last event has "
            "run, until event_base_loopexit");
   Probe& last = NewProbe("last");
   Probe& stopper = NewProbe("stopper");
@@ -121,7 +130,8 @@ TEST_F(EventLoop, NoExitOnEmptyLoopStillEndsOnLoopexit) {
 }
 
 TEST_F(EventLoop, LoopexitLetsTheActiveCallbacksFinish) {
-  EVC_RULE("event.h: event_base_loopexit: the loop exits after all active callbacks of the "
+  EVC_RULE("event.h/event_base_loopexit/active-callbacks-finish",
+           "event.h: event_base_loopexit: the loop exits after all active callbacks of the "
            "current iteration have run");
   Probe& a = NewProbe("a");
   Probe& b = NewProbe("b");
@@ -135,7 +145,8 @@ TEST_F(EventLoop, LoopexitLetsTheActiveCallbacksFinish) {
 }
 
 TEST_F(EventLoop, LoopexitHonoursItsTimeout) {
-  EVC_RULE("event.h: event_base_loopexit(tv): exit after the given time has passed, running "
+  EVC_RULE("event.h/event_base_loopexit/timeout",
+           "event.h: event_base_loopexit(tv): exit after the given time has passed, running "
            "the events that become active meanwhile");
   Probe& tick = NewProbe("tick");
   event* ev = NewEvent(tick, -1, EV_PERSIST);
@@ -153,7 +164,8 @@ TEST_F(EventLoop, LoopexitHonoursItsTimeout) {
 }
 
 TEST_F(EventLoop, LoopexitBeforeTheLoopIsKept) {
-  EVC_RULE("observed libevent 2.1.12: loopexit is a once-event, so one asked before the loop "
+  EVC_RULE("event.h/event_base_loopexit/before-loop-kept",
+           "observed libevent 2.1.12: loopexit is a once-event, so one asked before the loop "
            "starts ends it after its first iteration");
   Probe& p = NewProbe("later");
   event* ev = NewTimer(p);
@@ -166,7 +178,8 @@ TEST_F(EventLoop, LoopexitBeforeTheLoopIsKept) {
 }
 
 TEST_F(EventLoop, LoopbreakStopsAfterTheRunningCallback) {
-  EVC_RULE("event.h: event_base_loopbreak: exit after the currently running callback; the "
+  EVC_RULE("event.h/event_base_loopbreak/after-running-callback",
+           "event.h: event_base_loopbreak: exit after the currently running callback; the "
            "other active callbacks wait for the next loop");
   Probe& a = NewProbe("a");
   Probe& b = NewProbe("b");
@@ -182,7 +195,8 @@ TEST_F(EventLoop, LoopbreakStopsAfterTheRunningCallback) {
 }
 
 TEST_F(EventLoop, LoopbreakBeforeTheLoopIsForgotten) {
-  EVC_RULE("observed libevent 2.1.12: event_base_loop clears the break flag on entry, so a "
+  EVC_RULE("event.h/event_base_loopbreak/before-loop-forgotten",
+           "observed libevent 2.1.12: event_base_loop clears the break flag on entry, so a "
            "loopbreak asked while no loop runs has no effect");
   Probe& p = NewProbe("p");
   event_active(NewTimer(p), EV_TIMEOUT, 1);
@@ -193,7 +207,8 @@ TEST_F(EventLoop, LoopbreakBeforeTheLoopIsForgotten) {
 }
 
 TEST_F(EventLoop, GotFlagsStayUntilTheNextLoop) {
-  EVC_RULE("event.h: got_exit/got_break report whether the loop was told to exit/break; "
+  EVC_RULE("event.h/event_base_got_exit/cleared-on-next-loop",
+           "event.h: got_exit/got_break report whether the loop was told to exit/break; "
            "entering the loop again clears them");
   Probe& p = NewProbe("p");
   p.action = [this](Probe&) { event_base_loopbreak(base_); };
@@ -207,7 +222,8 @@ TEST_F(EventLoop, GotFlagsStayUntilTheNextLoop) {
 }
 
 TEST_F(EventLoop, ReentrantLoopFails) {
-  EVC_RULE("event.c: only one event_base_loop can run on a base at once; a reentrant call "
+  EVC_RULE("event.h/event_base_loop/reentrant",
+           "event.c: only one event_base_loop can run on a base at once; a reentrant call "
            "returns -1");
   Probe& p = NewProbe("p");
   int inner = 0;

@@ -7,7 +7,8 @@ namespace {
 using EventOnce = EventTest;
 
 TEST_F(EventOnce, TimerRunsOnceAndLeavesNothingPending) {
-  EVC_RULE("event.h: event_base_once schedules a callback to run once; the event frees "
+  EVC_RULE("event.h/event_base_once/timer-frees-itself",
+           "event.h: event_base_once schedules a callback to run once; the event frees "
            "itself (nothing remains pending: dispatch returns 1)");
   Probe& p = NewProbe("once");
   timeval tv = Ms(5);
@@ -20,7 +21,8 @@ TEST_F(EventOnce, TimerRunsOnceAndLeavesNothingPending) {
 }
 
 TEST_F(EventOnce, NullTimeoutRunsOnTheNextIteration) {
-  EVC_RULE("event.c: event_base_once with EV_TIMEOUT and no timeout runs at once");
+  EVC_RULE("event.h/event_base_once/null-timeout",
+           "event.c: event_base_once with EV_TIMEOUT and no timeout runs at once");
   Probe& p = NewProbe("once");
   ASSERT_EQ(event_base_once(base_, -1, EV_TIMEOUT, Probe::Callback, &p, nullptr), 0);
   EXPECT_EQ(event_base_loop(base_, EVLOOP_ONCE), 0);
@@ -28,7 +30,8 @@ TEST_F(EventOnce, NullTimeoutRunsOnTheNextIteration) {
 }
 
 TEST_F(EventOnce, ReadOnceRunsWhenTheFdIsReady) {
-  EVC_RULE("event.h: event_base_once with EV_READ runs once when the fd is readable");
+  EVC_RULE("event.h/event_base_once/read-ready",
+           "event.h: event_base_once with EV_READ runs once when the fd is readable");
   Probe& p = NewProbe("once");
   SocketPair& sp = NewPair();
   timeval tv = Ms(10000);
@@ -41,7 +44,8 @@ TEST_F(EventOnce, ReadOnceRunsWhenTheFdIsReady) {
 }
 
 TEST_F(EventOnce, SignalAndPersistAreRejected) {
-  EVC_RULE("event.c: event_base_once does not support EV_SIGNAL or EV_PERSIST (returns -1)");
+  EVC_RULE("event.h/event_base_once/signal-persist-rejected",
+           "event.c: event_base_once does not support EV_SIGNAL or EV_PERSIST (returns -1)");
   Probe& p = NewProbe("once");
   EXPECT_EQ(event_base_once(base_, SIGUSR1, EV_SIGNAL, Probe::Callback, &p, nullptr), -1);
   SocketPair& sp = NewPair();
@@ -52,7 +56,8 @@ TEST_F(EventOnce, SignalAndPersistAreRejected) {
 }
 
 TEST_F(EventOnce, PendingOnceIsFreedWithTheBase) {
-  EVC_RULE("event.c (event_base_free): once-events that never ran are freed with the base "
+  EVC_RULE("event.h/event_base_free/pending-once-events-freed",
+           "event.c (event_base_free): once-events that never ran are freed with the base "
            "and their callbacks never run (leaks show under the asan and valgrind presets)");
   Probe& p = NewProbe("never");
   timeval tv = Ms(60000);

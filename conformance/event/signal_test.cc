@@ -10,7 +10,8 @@ namespace {
 using EventSignal = EventTest;
 
 TEST_F(EventSignal, RaisedSignalRunsTheCallback) {
-  EVC_RULE("event.h: evsignal_new: the callback runs with EV_SIGNAL when the signal arrives");
+  EVC_RULE("event.h/evsignal_new/callback-on-signal",
+           "event.h: evsignal_new: the callback runs with EV_SIGNAL when the signal arrives");
   Probe& p = NewProbe("usr1");
   event* ev = NewSignal(p, SIGUSR1);
   ASSERT_NE(ev, nullptr);
@@ -25,7 +26,8 @@ TEST_F(EventSignal, RaisedSignalRunsTheCallback) {
 }
 
 TEST_F(EventSignal, SignalRaisedInsideACallbackIsNotLost) {
-  EVC_RULE("event.h: a signal that arrives while callbacks run (between two waits) is "
+  EVC_RULE("event.h/evsignal_new/raised-during-callbacks-not-lost",
+           "event.h: a signal that arrives while callbacks run (between two waits) is "
            "delivered on a later iteration, not lost");
   Probe& sig = NewProbe("usr2");
   event* ev = NewSignal(sig, SIGUSR2);
@@ -40,7 +42,8 @@ TEST_F(EventSignal, SignalRaisedInsideACallbackIsNotLost) {
 }
 
 TEST_F(EventSignal, PersistentSignalEventCountsEachDelivery) {
-  EVC_RULE("event.h: a persistent signal event runs once per delivered signal");
+  EVC_RULE("event.h/evsignal_new/persist-once-per-delivery",
+           "event.h: a persistent signal event runs once per delivered signal");
   Probe& p = NewProbe("usr1");
   event* ev = NewSignal(p, SIGUSR1);
   ASSERT_NE(ev, nullptr);
@@ -55,7 +58,8 @@ TEST_F(EventSignal, PersistentSignalEventCountsEachDelivery) {
 }
 
 TEST_F(EventSignal, FreeSelfInsideASignalCallbackStopsRepeatedCalls) {
-  EVC_RULE("observed libevent 2.1.12: a signal delivered twice before dispatch, whose event "
+  EVC_RULE("event.h/event_free/self-inside-signal-callback",
+           "observed libevent 2.1.12: a signal delivered twice before dispatch, whose event "
            "frees itself in its callback, runs once and does not crash");
   Probe& p = NewProbe("usr1");
   event* ev = NewSignal(p, SIGUSR1);
@@ -69,7 +73,8 @@ TEST_F(EventSignal, FreeSelfInsideASignalCallbackStopsRepeatedCalls) {
 }
 
 TEST_F(EventSignal, SignalDeliveredTwiceBeforeDispatchRunsTwice) {
-  EVC_RULE("event.c (event_signal_closure): a signal caught n times before the loop looks runs "
+  EVC_RULE("event.h/evsignal_new/caught-n-times-runs-n-times",
+           "event.c (event_signal_closure): a signal caught n times before the loop looks runs "
            "the callback n times in one iteration");
   Probe& p = NewProbe("usr1");
   event* ev = NewSignal(p, SIGUSR1);
@@ -82,7 +87,8 @@ TEST_F(EventSignal, SignalDeliveredTwiceBeforeDispatchRunsTwice) {
 }
 
 TEST_F(EventSignal, DeletingTheLastSignalEventRestoresTheOldHandler) {
-  EVC_RULE("event.h/signal.c: while a signal event is added the library catches the signal; "
+  EVC_RULE("event.h/evsignal_del/restores-handler",
+           "event.h/signal.c: while a signal event is added the library catches the signal; "
            "after event_del the previous disposition is back");
   struct sigaction ignore = {}, old = {}, now = {};
   ignore.sa_handler = SIG_IGN;
@@ -100,7 +106,8 @@ TEST_F(EventSignal, DeletingTheLastSignalEventRestoresTheOldHandler) {
 }
 
 TEST_F(EventSignal, InvalidSignalNumberCannotBeAdded) {
-  EVC_RULE("event.c (evsig_add): a signal number outside 1..NSIG-1 cannot be added");
+  EVC_RULE("event.h/evsignal_add/invalid-signal",
+           "event.c (evsig_add): a signal number outside 1..NSIG-1 cannot be added");
   Probe& p = NewProbe("bad");
   event* ev = evsignal_new(base_, NSIG + 5, Probe::Callback, &p);
   if (ev == nullptr) SUCCEED() << "rejected at creation";
@@ -114,7 +121,8 @@ TEST_F(EventSignal, InvalidSignalNumberCannotBeAdded) {
 // delivery differing from libevent's: raise, loop base2 then base1; raise,
 // loop base1 then base2; then again after base1 re-added its event.
 TEST_F(EventSignal, WithTwoBasesEachRaisedSignalRunsOnExactlyOneBase) {
-  EVC_RULE("libevent book, 'Working with events': with most methods only one event_base at a "
+  EVC_RULE("event.h/evsignal_new/two-bases-one-receives",
+           "libevent book, 'Working with events': with most methods only one event_base at a "
            "time receives signals, even if both added signal events; which one is not specified "
            "(libevent 2.1.12 warns: 'do not rely on this behavior'). So each raised signal runs "
            "the callback on exactly one of the two bases once both have looped");

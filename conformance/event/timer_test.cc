@@ -11,7 +11,8 @@ namespace {
 using EventTimer = EventTest;
 
 TEST_F(EventTimer, TimerReportsTimeout) {
-  EVC_RULE("event.h: when the timeout expires the callback runs with EV_TIMEOUT");
+  EVC_RULE("event.h/evtimer_new/ev-timeout",
+           "event.h: when the timeout expires the callback runs with EV_TIMEOUT");
   Probe& p = NewProbe("timer");
   event* ev = NewTimer(p);
   timeval tv = Ms(20);
@@ -24,7 +25,8 @@ TEST_F(EventTimer, TimerReportsTimeout) {
 }
 
 TEST_F(EventTimer, IoEventWithATimeoutReportsTimeoutWhenIdle) {
-  EVC_RULE("event.h: an I/O event added with a timeout runs with EV_TIMEOUT if the fd does not "
+  EVC_RULE("event.h/event_add/io-timeout-when-idle",
+           "event.h: an I/O event added with a timeout runs with EV_TIMEOUT if the fd does not "
            "become ready in time");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -37,7 +39,8 @@ TEST_F(EventTimer, IoEventWithATimeoutReportsTimeoutWhenIdle) {
 }
 
 TEST_F(EventTimer, IoEventWithATimeoutReportsReadWhenReady) {
-  EVC_RULE("event.h: an I/O event with a timeout that becomes ready runs with EV_READ and its "
+  EVC_RULE("event.h/event_add/io-ready-cancels-timeout",
+           "event.h: an I/O event with a timeout that becomes ready runs with EV_READ and its "
            "timeout is cancelled");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -52,7 +55,8 @@ TEST_F(EventTimer, IoEventWithATimeoutReportsReadWhenReady) {
 }
 
 TEST_F(EventTimer, TimersRunInDeadlineOrder) {
-  EVC_RULE("event.h: timeouts expire in the order of their deadlines");
+  EVC_RULE("event.h/event_add/deadline-order",
+           "event.h: timeouts expire in the order of their deadlines");
   const long delays[] = {30, 10, 20};
   const char* names[] = {"30ms", "10ms", "20ms"};
   for (int i = 0; i < 3; ++i) {
@@ -65,7 +69,8 @@ TEST_F(EventTimer, TimersRunInDeadlineOrder) {
 }
 
 TEST_F(EventTimer, AddingAPendingTimerAgainResetsItsTimeout) {
-  EVC_RULE("event.h: event_add on an event that already has a timeout replaces the old "
+  EVC_RULE("event.h/event_add/readd-replaces-timeout",
+           "event.h: event_add on an event that already has a timeout replaces the old "
            "timeout with the new one");
   Probe& moved = NewProbe("moved");
   Probe& marker = NewProbe("marker");
@@ -80,7 +85,8 @@ TEST_F(EventTimer, AddingAPendingTimerAgainResetsItsTimeout) {
 }
 
 TEST_F(EventTimer, AddingAPendingTimerAgainCanShortenIt) {
-  EVC_RULE("event.h: re-adding with a shorter timeout makes the event expire sooner");
+  EVC_RULE("event.h/event_add/readd-shorter",
+           "event.h: re-adding with a shorter timeout makes the event expire sooner");
   Probe& moved = NewProbe("moved");
   Probe& marker = NewProbe("marker");
   event* ev = NewTimer(moved);
@@ -93,7 +99,8 @@ TEST_F(EventTimer, AddingAPendingTimerAgainCanShortenIt) {
 }
 
 TEST_F(EventTimer, PersistentTimerRearmsItsTimeout) {
-  EVC_RULE("event.h: EV_PERSIST with a timeout: the timeout is re-armed each time the "
+  EVC_RULE("event.h/EV_PERSIST/timer-rearms",
+           "event.h: EV_PERSIST with a timeout: the timeout is re-armed each time the "
            "callback runs");
   Probe& p = NewProbe("tick");
   event* ev = NewEvent(p, -1, EV_PERSIST);
@@ -110,7 +117,8 @@ TEST_F(EventTimer, PersistentTimerRearmsItsTimeout) {
 }
 
 TEST_F(EventTimer, PersistentTimerFiresOncePerIntervalBeforeALaterTimer) {
-  EVC_RULE("event.h: EV_PERSIST with a timeout re-arms the same timeout: a 10 ms persistent "
+  EVC_RULE("event.h/EV_PERSIST/timer-once-per-interval",
+           "event.h: EV_PERSIST with a timeout re-arms the same timeout: a 10 ms persistent "
            "timer fires about 4 times before a one-shot 45 ms timer (at least 3 allowed)");
   Probe& tick = NewProbe("tick");
   Probe& marker = NewProbe("marker");
@@ -129,7 +137,8 @@ TEST_F(EventTimer, PersistentTimerFiresOncePerIntervalBeforeALaterTimer) {
 }
 
 TEST_F(EventTimer, PersistentTimeoutIsReArmedFromTheDeadlineThatFired) {
-  EVC_RULE("event.c (event_persist_closure): a persistent timeout is re-armed from the deadline "
+  EVC_RULE("event.h/EV_PERSIST/timer-no-drift",
+           "event.c (event_persist_closure): a persistent timeout is re-armed from the deadline "
            "that fired, not from the time the callback runs, so it does not drift: successive "
            "deadlines reported by event_pending are exactly one interval apart (unless the loop "
            "fell a whole interval behind)");
@@ -156,7 +165,8 @@ TEST_F(EventTimer, PersistentTimeoutIsReArmedFromTheDeadlineThatFired) {
 }
 
 TEST_F(EventTimer, PersistentIoEventTimeoutRestartsOnActivity) {
-  EVC_RULE("event.h: EV_PERSIST: the timeout restarts whenever the event's callback runs, so "
+  EVC_RULE("event.h/EV_PERSIST/io-timeout-restarts",
+           "event.h: EV_PERSIST: the timeout restarts whenever the event's callback runs, so "
            "a busy fd does not time out");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -183,7 +193,8 @@ TEST_F(EventTimer, PersistentIoEventTimeoutRestartsOnActivity) {
 }
 
 TEST_F(EventTimer, PendingReportsFlagsAndTheDeadline) {
-  EVC_RULE("event.h: event_pending returns the flags the event is pending on, and with "
+  EVC_RULE("event.h/event_pending/flags-and-deadline",
+           "event.h: event_pending returns the flags the event is pending on, and with "
            "EV_TIMEOUT and a tv stores the expiry time");
   Probe& p = NewProbe("read");
   SocketPair& sp = NewPair();
@@ -205,7 +216,8 @@ TEST_F(EventTimer, PendingReportsFlagsAndTheDeadline) {
 }
 
 TEST_F(EventTimer, PendingWithoutTimeoutLeavesTvAlone) {
-  EVC_RULE("event.h: event_pending stores the expiry only if EV_TIMEOUT is asked for and set");
+  EVC_RULE("event.h/event_pending/tv-only-with-timeout",
+           "event.h: event_pending stores the expiry only if EV_TIMEOUT is asked for and set");
   Probe& p = NewProbe("p");
   SocketPair& sp = NewPair();
   event* ev = NewEvent(p, sp.fd[0], EV_READ);
@@ -217,7 +229,8 @@ TEST_F(EventTimer, PendingWithoutTimeoutLeavesTvAlone) {
 }
 
 TEST_F(EventTimer, DelCancelsATimer) {
-  EVC_RULE("event.h: event_del cancels the timeout; the callback never runs");
+  EVC_RULE("event.h/event_del/cancels-timer",
+           "event.h: event_del cancels the timeout; the callback never runs");
   Probe& p = NewProbe("timer");
   event* ev = NewTimer(p);
   timeval tv = Ms(1);
@@ -230,7 +243,8 @@ TEST_F(EventTimer, DelCancelsATimer) {
 }
 
 TEST_F(EventTimer, ManyTimersWithDeletesAndResetsFireOnceInDeadlineOrder) {
-  EVC_RULE("event.h: every added timer fires once, at its deadline; deleted timers never "
+  EVC_RULE("event.h/event_add/many-timers",
+           "event.h: every added timer fires once, at its deadline; deleted timers never "
            "fire; re-added timers fire at the new deadline (checked on 200 timers, seeded)");
   constexpr int kTimers = 200;
   unsigned seed = 12345;
@@ -271,7 +285,8 @@ TEST_F(EventTimer, ManyTimersWithDeletesAndResetsFireOnceInDeadlineOrder) {
 }
 
 TEST_F(EventTimer, ZeroTimeoutRunsOnTheNextIteration) {
-  EVC_RULE("event.h: a zero timeout expires at once: the callback runs on the next iteration");
+  EVC_RULE("event.h/event_add/zero-timeout",
+           "event.h: a zero timeout expires at once: the callback runs on the next iteration");
   Probe& p = NewProbe("now");
   timeval zero = Ms(0);
   ASSERT_EQ(evtimer_add(NewTimer(p), &zero), 0);

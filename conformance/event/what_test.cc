@@ -49,7 +49,8 @@ class EventWhatTest : public EventTest {
 class EventWhatReady : public EventWhatTest, public ::testing::WithParamInterface<Flags> {};
 
 TEST_P(EventWhatReady, IsTheReadyConditionsTheEventAskedFor) {
-  EVC_RULE("event.h (event_callback_fn, EV_ET): the callback is told the conditions that fired "
+  EVC_RULE("event.h/event_callback_fn/what-ready-conditions",
+           "event.h (event_callback_fn, EV_ET): the callback is told the conditions that fired "
            "among those the event asked for, plus EV_ET for an edge-triggered event where the "
            "method supports it; EV_PERSIST is not reported (observed libevent 2.1.12: "
            "EV_READ|EV_ET is 0x22 on epoll)");
@@ -79,7 +80,8 @@ INSTANTIATE_TEST_SUITE_P(
 class EventWhatClosed : public EventWhatTest, public ::testing::WithParamInterface<Flags> {};
 
 TEST_P(EventWhatClosed, IsTheCloseAndTheReadTheEventAskedFor) {
-  EVC_RULE("event.h (EV_CLOSED, event_callback_fn): where the method has "
+  EVC_RULE("event.h/event_callback_fn/what-closed",
+           "event.h (EV_CLOSED, event_callback_fn): where the method has "
            "EV_FEATURE_EARLY_CLOSE, a peer's close is reported as EV_CLOSED to an event that "
            "asked for it, with EV_READ too when the event asked for reading (the end of file is "
            "readable), and EV_ET for an edge-triggered event (observed libevent 2.1.12: "
@@ -111,7 +113,8 @@ INSTANTIATE_TEST_SUITE_P(
 class EventWhatTimeout : public EventWhatTest, public ::testing::WithParamInterface<Flags> {};
 
 TEST_P(EventWhatTimeout, IsEvTimeoutAlone) {
-  EVC_RULE("event.h (event_add): if the timeout elapses before the event fires, the callback "
+  EVC_RULE("event.h/event_callback_fn/what-timeout-alone",
+           "event.h (event_add): if the timeout elapses before the event fires, the callback "
            "runs with EV_TIMEOUT -- alone: no EV_ET, EV_PERSIST or I/O flag (observed libevent "
            "2.1.12)");
   const short events = GetParam().events;
@@ -140,7 +143,8 @@ INSTANTIATE_TEST_SUITE_P(
 class EventWhatActive : public EventWhatTest, public ::testing::WithParamInterface<Flags> {};
 
 TEST_P(EventWhatActive, IsExactlyTheFlagsGiven) {
-  EVC_RULE("event.h (event_active): res is 'a set of flags to pass to the event's callback': "
+  EVC_RULE("event.h/event_callback_fn/what-active-flags-exact",
+           "event.h (event_active): res is 'a set of flags to pass to the event's callback': "
            "the callback is told exactly those, whatever kind of event it is (observed libevent "
            "2.1.12: even EV_ET|EV_PERSIST pass through unchanged)");
   const short res = GetParam().events;

@@ -10,7 +10,8 @@ namespace {
 class ListenerBadInput : public ListenerTest {};
 
 TEST_F(ListenerBadInput, NoSocketOrAClosedOneGivesNull) {
-  EVC_RULE("listener.c: evconnlistener_new calls listen() when backlog > 0 and returns NULL if it "
+  EVC_RULE("listener.h/evconnlistener_new/bad-fd",
+           "listener.c: evconnlistener_new calls listen() when backlog > 0 and returns NULL if it "
            "fails (fd -1 or a closed fd: EBADF)");
   errno = 0;
   EXPECT_EQ(evconnlistener_new(base_, Accepts::Cb, &accepted_, 0, 8, -1), nullptr);
@@ -21,7 +22,8 @@ TEST_F(ListenerBadInput, NoSocketOrAClosedOneGivesNull) {
 }
 
 TEST_F(ListenerBadInput, AnAddressTooShortOrMissingGivesNull) {
-  EVC_RULE("observed libevent 2.1.12: evconnlistener_new_bind with a socklen shorter than the "
+  EVC_RULE("listener.h/evconnlistener_new_bind/bad-address",
+           "observed libevent 2.1.12: evconnlistener_new_bind with a socklen shorter than the "
            "address (bind: EINVAL) or with no address at all returns NULL and leaks no socket");
   sockaddr_in sin = Loopback4();
   errno = 0;
@@ -47,7 +49,8 @@ void ConnectMany(std::vector<int>& clients, uint16_t port, int n) {
 }
 
 TEST_F(ListenerBadInput, AFloodBeyondTheBacklogIsAcceptedInFull) {
-  EVC_RULE("listener.h: the listener accepts every connection the kernel completes; with more "
+  EVC_RULE("listener.h/evconnlistener_cb/flood-beyond-backlog",
+           "listener.h: the listener accepts every connection the kernel completes; with more "
            "clients at once than the backlog, the kernel queues the rest and each is accepted "
            "exactly once");
   // Eight times what a backlog of 2 holds, all at once. (Much larger floods

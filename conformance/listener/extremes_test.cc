@@ -35,7 +35,8 @@ void ForEachFdNotOpen(const std::function<void(event_base*, int fd, int* accepte
 }
 
 TEST_F(ListenerExtremes, FdsThatAreNotOpenGiveNullWhenTheyMustListen) {
-  EVC_RULE("listener.h: backlog is 'passed to the listen() call'; -1 for a default. listener.c: "
+  EVC_RULE("listener.h/evconnlistener_new/unopened-fd-must-listen",
+           "listener.h: backlog is 'passed to the listen() call'; -1 for a default. listener.c: "
            "evconnlistener_new returns NULL when listen() fails, so every fd that is not an open "
            "socket gives NULL with a backlog of -1, 1 or INT_MAX");
   ForEachFdNotOpen([](event_base* base, int fd, int* accepted) {
@@ -48,7 +49,8 @@ TEST_F(ListenerExtremes, FdsThatAreNotOpenGiveNullWhenTheyMustListen) {
 }
 
 TEST_F(ListenerExtremes, FdsThatAreNotOpenAndSaidToListenAlreadyAreSurvived) {
-  EVC_RULE("listener.h: backlog 0 means the socket is already listening, so nothing checks it. "
+  EVC_RULE("listener.h/evconnlistener_new/unopened-fd-backlog-zero",
+           "listener.h: backlog 0 means the socket is already listening, so nothing checks it. "
            "Observed libevent 2.1.12: a listener is made and evconnlistener_enable returns -1 "
            "where event_add refuses the fd. Accepted: NULL, or a listener that can be disabled, "
            "enabled (0 or -1), run and freed. No crash, no hang");
@@ -66,7 +68,8 @@ TEST_F(ListenerExtremes, FdsThatAreNotOpenAndSaidToListenAlreadyAreSurvived) {
 }
 
 TEST_F(ListenerExtremes, BacklogsAtTheLimitsListenAndAccept) {
-  EVC_RULE("listener.h: backlog is passed to listen(), -1 for a reasonable default; listener.c "
+  EVC_RULE("listener.h/evconnlistener_new_bind/extreme-backlogs",
+           "listener.h: backlog is passed to listen(), -1 for a reasonable default; listener.c "
            "uses 128 for any negative backlog and listen() caps large ones. Observed libevent "
            "2.1.12: -1, -2, INT_MIN, 1 and INT_MAX all give a listener that accepts");
   for (int backlog : {-1, -2, INT_MIN, 1, INT_MAX}) {
@@ -95,7 +98,8 @@ TEST_F(ListenerExtremes, BacklogsAtTheLimitsListenAndAccept) {
 }
 
 TEST_F(ListenerExtremes, BindWithBacklogZeroGivesNull) {
-  EVC_RULE("listener.h: backlog 0 is for a socket that is already listening; observed libevent "
+  EVC_RULE("listener.h/evconnlistener_new_bind/backlog-zero-no-leak",
+           "listener.h: backlog 0 is for a socket that is already listening; observed libevent "
            "2.1.12: evconnlistener_new_bind with backlog 0 returns NULL (the socket it makes is "
            "not listening) and leaks no socket");
   EXPECT_IN_CHILD({

@@ -20,13 +20,15 @@ int IntOption(int fd, int level, int name) {
 }
 
 TEST_F(ListenerOptions, ReuseableSetsSoReuseaddr) {
-  EVC_RULE("listener.h: LEV_OPT_REUSEABLE: the address may be reused at once (SO_REUSEADDR)");
+  EVC_RULE("listener.h/LEV_OPT_REUSEABLE",
+           "listener.h: LEV_OPT_REUSEABLE: the address may be reused at once (SO_REUSEADDR)");
   ASSERT_NE(Bind4(LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE), nullptr);
   EXPECT_NE(IntOption(evconnlistener_get_fd(lev_), SOL_SOCKET, SO_REUSEADDR), 0);
 }
 
 TEST_F(ListenerOptions, ReuseablePortSetsSoReuseport) {
-  EVC_RULE("listener.h: LEV_OPT_REUSEABLE_PORT: other sockets may bind the same port "
+  EVC_RULE("listener.h/LEV_OPT_REUSEABLE_PORT",
+           "listener.h: LEV_OPT_REUSEABLE_PORT: other sockets may bind the same port "
            "(SO_REUSEPORT)");
   ASSERT_NE(Bind4(LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE_PORT), nullptr);
   EXPECT_NE(IntOption(evconnlistener_get_fd(lev_), SOL_SOCKET, SO_REUSEPORT), 0);
@@ -40,7 +42,8 @@ TEST_F(ListenerOptions, ReuseablePortSetsSoReuseport) {
 }
 
 TEST_F(ListenerOptions, WithoutReuseablePortTheSamePortIsRefused) {
-  EVC_RULE("listener.h: without LEV_OPT_REUSEABLE_PORT a second bind of the port fails (NULL)");
+  EVC_RULE("listener.h/LEV_OPT_REUSEABLE_PORT/unset",
+           "listener.h: without LEV_OPT_REUSEABLE_PORT a second bind of the port fails (NULL)");
   ASSERT_NE(Bind4(), nullptr);
   sockaddr_in sin = Loopback4(Port());
   EXPECT_EQ(evconnlistener_new_bind(base_, Accepts::Cb, &accepted_, LEV_OPT_CLOSE_ON_FREE, -1,
@@ -49,13 +52,15 @@ TEST_F(ListenerOptions, WithoutReuseablePortTheSamePortIsRefused) {
 }
 
 TEST_F(ListenerOptions, ListeningSocketKeepsConnectionsAlive) {
-  EVC_RULE("listener.c (2.1.12): evconnlistener_new_bind sets SO_KEEPALIVE on the socket");
+  EVC_RULE("listener.h/evconnlistener_new_bind/so-keepalive",
+           "listener.c (2.1.12): evconnlistener_new_bind sets SO_KEEPALIVE on the socket");
   ASSERT_NE(Bind4(), nullptr);
   EXPECT_NE(IntOption(evconnlistener_get_fd(lev_), SOL_SOCKET, SO_KEEPALIVE), 0);
 }
 
 TEST_F(ListenerOptions, DeferredAcceptWaitsForData) {
-  EVC_RULE("listener.h: LEV_OPT_DEFERRED_ACCEPT: the connection is reported only once the "
+  EVC_RULE("listener.h/LEV_OPT_DEFERRED_ACCEPT",
+           "listener.h: LEV_OPT_DEFERRED_ACCEPT: the connection is reported only once the "
            "client has sent data (TCP_DEFER_ACCEPT)");
   ASSERT_NE(Bind4(LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DEFERRED_ACCEPT), nullptr);
   EXPECT_GT(IntOption(evconnlistener_get_fd(lev_), IPPROTO_TCP, TCP_DEFER_ACCEPT), 0);
@@ -68,7 +73,8 @@ TEST_F(ListenerOptions, DeferredAcceptWaitsForData) {
 }
 
 TEST_F(ListenerOptions, Ipv6LoopbackListenerAccepts) {
-  EVC_RULE("listener.h: evconnlistener_new_bind works for any address family (::1 here)");
+  EVC_RULE("listener.h/evconnlistener_new_bind/ipv6",
+           "listener.h: evconnlistener_new_bind works for any address family (::1 here)");
   sockaddr_in6 sin6 = Loopback6();
   lev_ = evconnlistener_new_bind(base_, Accepts::Cb, &accepted_, LEV_OPT_CLOSE_ON_FREE, -1,
                                  reinterpret_cast<sockaddr*>(&sin6), sizeof sin6);
@@ -81,7 +87,8 @@ TEST_F(ListenerOptions, Ipv6LoopbackListenerAccepts) {
 }
 
 TEST_F(ListenerOptions, BindIpv6OnlySetsTheOptionOnIpv6) {
-  EVC_RULE("listener.h: LEV_OPT_BIND_IPV6ONLY: an IPv6 listener accepts IPv6 only "
+  EVC_RULE("listener.h/LEV_OPT_BIND_IPV6ONLY",
+           "listener.h: LEV_OPT_BIND_IPV6ONLY: an IPv6 listener accepts IPv6 only "
            "(IPV6_V6ONLY)");
   sockaddr_in6 sin6 = Loopback6();
   lev_ = evconnlistener_new_bind(base_, Accepts::Cb, &accepted_,
@@ -92,13 +99,15 @@ TEST_F(ListenerOptions, BindIpv6OnlySetsTheOptionOnIpv6) {
 }
 
 TEST_F(ListenerOptions, BindIpv6OnlyOnAnIpv4AddressFails) {
-  EVC_RULE("observed libevent 2.1.12: LEV_OPT_BIND_IPV6ONLY on an AF_INET address returns NULL "
+  EVC_RULE("listener.h/LEV_OPT_BIND_IPV6ONLY/ipv4-address",
+           "observed libevent 2.1.12: LEV_OPT_BIND_IPV6ONLY on an AF_INET address returns NULL "
            "(the option does not exist for IPv4 sockets)");
   EXPECT_EQ(Bind4(LEV_OPT_CLOSE_ON_FREE | LEV_OPT_BIND_IPV6ONLY), nullptr);
 }
 
 TEST_F(ListenerOptions, ThreadsafeFlagStillAccepts) {
-  EVC_RULE("listener.h: LEV_OPT_THREADSAFE adds locking; the listener works the same");
+  EVC_RULE("listener.h/LEV_OPT_THREADSAFE",
+           "listener.h: LEV_OPT_THREADSAFE adds locking; the listener works the same");
   ASSERT_NE(Bind4(LEV_OPT_CLOSE_ON_FREE | LEV_OPT_THREADSAFE), nullptr);
   Connect(Port());
   EXPECT_EQ(event_base_loop(base_, EVLOOP_ONCE), 0);
@@ -106,7 +115,8 @@ TEST_F(ListenerOptions, ThreadsafeFlagStillAccepts) {
 }
 
 TEST_F(ListenerOptions, RetriableAcceptErrorsDoNotReachTheErrorCallback) {
-  EVC_RULE("listener.c: the accept loop ends on EAGAIN, which is retriable: the error callback "
+  EVC_RULE("listener.h/evconnlistener_set_error_cb/eagain-not-reported",
+           "listener.c: the accept loop ends on EAGAIN, which is retriable: the error callback "
            "does not run");
   ASSERT_NE(Bind4(), nullptr);
   evconnlistener_set_error_cb(lev_, Accepts::ErrorCb);
@@ -127,7 +137,8 @@ int BoundNotListening() {
 }
 
 TEST_F(ListenerOptions, AcceptErrorRunsTheErrorCallbackWithErrno) {
-  EVC_RULE("listener.h: evconnlistener_set_error_cb: called when accept() fails; the error is "
+  EVC_RULE("listener.h/evconnlistener_set_error_cb/accept-error",
+           "listener.h: evconnlistener_set_error_cb: called when accept() fails; the error is "
            "in EVUTIL_SOCKET_ERROR() (observed libevent 2.1.12: EINVAL on a socket that was "
            "never listening)");
   const int fd = BoundNotListening();
@@ -143,7 +154,8 @@ TEST_F(ListenerOptions, AcceptErrorRunsTheErrorCallbackWithErrno) {
 }
 
 TEST_F(ListenerOptions, FreeInsideTheErrorCallbackIsSafe) {
-  EVC_RULE("listener.c: the error callback runs with a reference held, so freeing the listener "
+  EVC_RULE("listener.h/evconnlistener_free/inside-error-callback",
+           "listener.c: the error callback runs with a reference held, so freeing the listener "
            "inside it is safe: no further callback, the socket closed (CLOSE_ON_FREE)");
   const int fd = BoundNotListening();
   ASSERT_GE(fd, 0);
@@ -157,7 +169,8 @@ TEST_F(ListenerOptions, FreeInsideTheErrorCallbackIsSafe) {
 }
 
 TEST_F(ListenerOptions, OutOfFileDescriptorsGoesToTheErrorCallback) {
-  EVC_RULE("listener.c: EMFILE from accept() is not retriable: the error callback runs, and the "
+  EVC_RULE("listener.h/evconnlistener_set_error_cb/emfile",
+           "listener.c: EMFILE from accept() is not retriable: the error callback runs, and the "
            "connection stays queued for a later accept");
   const char* preload = std::getenv("LD_PRELOAD");
   if (preload && std::strstr(preload, "vgpreload"))

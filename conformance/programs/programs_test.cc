@@ -155,7 +155,8 @@ bool Pump(std::vector<Session>& ss, double seconds) {
 }
 
 TEST(EchoServer, EchoesEveryByteOnManyConcurrentConnections) {
-  EVC_RULE("seed 001 (libevent book, echo server): every byte sent on each of 32 concurrent "
+  EVC_RULE("programs/echo_server/concurrent-echo",
+           "seed 001 (libevent book, echo server): every byte sent on each of 32 concurrent "
            "connections (256 KiB each) comes back, in order");
   Program server("echo_server");
   ASSERT_TRUE(server.started()) << "program not built: " << server.path();
@@ -177,7 +178,8 @@ TEST(EchoServer, EchoesEveryByteOnManyConcurrentConnections) {
 }
 
 TEST(EchoServer, ClosedConnectionsReleaseTheirSockets) {
-  EVC_RULE("seed 001: the event callback frees the bufferevent on EOF (BEV_OPT_CLOSE_ON_FREE), "
+  EVC_RULE("programs/echo_server/closed-connections-released",
+           "seed 001: the event callback frees the bufferevent on EOF (BEV_OPT_CLOSE_ON_FREE), "
            "so closed connections leave no socket open in the server");
   Program server("echo_server");
   ASSERT_TRUE(server.started()) << "program not built: " << server.path();
@@ -214,7 +216,8 @@ TEST(EchoServer, ClosedConnectionsReleaseTheirSockets) {
 }
 
 TEST(HelloWorld, SendsTheMessageThenCloses) {
-  EVC_RULE("seed 002 (hello-world): each client receives \"Hello, World!\\n\", then the "
+  EVC_RULE("programs/hello_world/message-then-close",
+           "seed 002 (hello-world): each client receives \"Hello, World!\\n\", then the "
            "connection is closed once the answer is flushed");
   Program server("hello_world");
   ASSERT_TRUE(server.started()) << "program not built: " << server.path();
@@ -231,7 +234,8 @@ TEST(HelloWorld, SendsTheMessageThenCloses) {
 }
 
 TEST(HelloWorld, SigintExitsCleanlyAfterTwoSeconds) {
-  EVC_RULE("seed 002: SIGINT runs the signal event, whose callback asks for loopexit in two "
+  EVC_RULE("programs/hello_world/sigint-exits-cleanly",
+           "seed 002: SIGINT runs the signal event, whose callback asks for loopexit in two "
            "seconds; the program then frees everything and exits 0");
   Program server("hello_world");
   ASSERT_TRUE(server.started()) << "program not built: " << server.path();
