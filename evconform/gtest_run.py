@@ -35,7 +35,7 @@ def _find_case(report, test):
 
 
 def run(binary, test, timeout, env_extra=(), valgrind=None):
-    """Returns a dict: status, message, rule, duration_s."""
+    """Returns a dict: status, message, rule_id, rule, duration_s."""
     with tempfile.TemporaryDirectory(prefix="evconform-") as tmp:
         out_json = os.path.join(tmp, "result.json")
         cmd = [binary, f"--gtest_filter={test}", f"--gtest_output=json:{out_json}"]
@@ -52,7 +52,7 @@ def run(binary, test, timeout, env_extra=(), valgrind=None):
                                     errors="replace")
         except OSError as e:
             return {"status": st.ERROR, "message": f"cannot run {binary}: {e.strerror}",
-                    "rule": "", "duration_s": 0.0}
+                    "rule_id": "", "rule": "", "duration_s": 0.0}
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -61,7 +61,7 @@ def run(binary, test, timeout, env_extra=(), valgrind=None):
             return {"status": st.TIMEOUT,
                     "message": f"no result after {timeout} s; killed. Output so far:\n"
                                + _tail(out + err, 1500),
-                    "rule": "", "duration_s": round(time.monotonic() - start, 3)}
+                    "rule_id": "", "rule": "", "duration_s": round(time.monotonic() - start, 3)}
         duration = round(time.monotonic() - start, 3)
         report = None
         try:
@@ -74,8 +74,9 @@ def run(binary, test, timeout, env_extra=(), valgrind=None):
 
 def _classify(test, rc, out, err, report, duration):
     case = _find_case(report, test) if report else None
-    rule = case.get("rule", "") if case else ""
-    res = {"rule": rule, "duration_s": duration}
+    # EVC_RULE's two properties (conformance/common/evc_test.h)
+    res = {"rule_id": case.get("rule_id", "") if case else "",
+           "rule": case.get("rule", "") if case else "", "duration_s": duration}
     if rc < 0:
         res.update(status=st.CRASH, message=f"killed by {_signal_name(-rc)}\n" + _tail(out + err))
         return res

@@ -18,10 +18,15 @@ programs areas; an event-loop fault every loop-based area).
 
 A fault is killed when at least one test fails. Writes
 build/mutants/kill-matrix.json and kill-matrix.md (scores per area and
-overall, and for conformance + property alone), and copies the Markdown
-next to the matrix report when there is one.
+overall, and for conformance + property alone; per fault the tests that
+killed it and their rule ids, and an index: per rule id, the faults its
+tests killed), and copies the Markdown next to the matrix report when there
+is one.
 
   tools/run-mutants [--faults name,name] [--jobs 2]
+  python3 -m evconform.mutation --rule listener.h/ [--kill-matrix FILE]
+      which faults the tests of the matching rule ids (any part of the id,
+      e.g. a prefix) killed in the last run; nothing is built or run
 Exit status: 0 when every fault is killed, 1 when some survive, 2 on error.
 """
 import argparse
@@ -30,7 +35,7 @@ import os
 import shutil
 import time
 
-from . import ROOT, cli, ctest
+from . import ROOT, cli, ctest, registry, results, rules
 from .cli import ToolError
 from .proc import must, output
 
@@ -94,6 +99,29 @@ def run_tests(build, areas, jobs):
             if not passed]
 
 
+def rule_ids(build, names):
+    """The rule ids (EVC_RULE) of the tests `names` ('<column>.<Suite>.<Case>'),
+    from the result records the harness wrote for them in `build`: sorted,
+    each once; tests without an id (properties, fuzz replays) add none."""
+    reg = registry.load(os.path.join(build, "evconform-implementations.json"))
+    columns = sorted((c["name"] for c in reg.columns), key=len, reverse=True)
+    found = set()
+    for name in names:
+        rec = results.find(os.path.join(build, "results"), columns, name)
+        if rec and rec.get("rule_id"):
+            found.add(rec["rule_id"])
+    return sorted(found)
+
+
+def by_rule(doc):
+    """rule id -> names of the faults its tests killed, sorted by id."""
+    index = {}
+    for r in doc["results"]:
+        for rid in r.get("killed_rules", []):
+            index.setdefault(rid, []).append(r["name"])
+    return dict(sorted(index.items()))
+
+
 def score_table(doc):
     """The scores per area and overall (also used by evconform.report)."""
     out = [f"{doc['faults']} deliberately broken variants of the reference (`mutation/faults/`), each run "
@@ -109,8 +137,8 @@ def score_table(doc):
 
 def markdown(doc):
     out = ["# Suite strength: the kill matrix", "", *score_table(doc)]
-    out += ["", "| fault | area | what is broken | conformance | property | fuzz replay | killed |",
-            "|---|---|---|---|---|---|---|"]
+    out += ["", "| fault | area | what is broken | conformance | property | fuzz replay | killed | "
+            "rule ids of the killing tests |", "|---|---|---|---|---|---|---|---|"]
     for r in doc["results"]:
         cells = []
         for k in KINDS:
@@ -121,7 +149,41 @@ def markdown(doc):
                 shown = ", ".join(f"`{n}`" for n in names[:2])
                 cells.append(f"{len(names)}: {shown}" + (" …" if len(names) > 2 else ""))
         status = "yes" if r["killed"] else ("**BUILD FAILED**" if r.get("build_failed") else "**survived**")
-        out.append(f"| `{r['name']}` | {r['area']} | {r['fault']} | " + " | ".join(cells) + f" | {status} |")
+        ids = ", ".join(f"`{i}`" for i in r.get("killed_rules", [])) or "—"
+        out.append(f"| `{r['name']}` | {r['area']} | {r['fault']} | " + " | ".join(cells) +
+                   f" | {status} | {ids} |")
+    index = by_rule(doc)
+    if index:
+        out += ["", "## Faults killed, by rule id", "",
+                "Which faults the tests of each rule caught (`python3 -m evconform.mutation --rule "
+                "<part of an id>` asks the same of the last run). A rule id absent here caught none "
+                "of these faults.", "", "| rule id | faults killed |", "|---|---|"]
+        out += [f"| `{rid}` | " + ", ".join(f"`{n}`" for n in names) + " |"
+                for rid, names in index.items()]
+    return out
+
+
+def rule_query(path, query):
+    """Lines answering `--rule`: each matching rule id and the faults its
+    tests killed in the kill matrix at `path`. Raises ToolError."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        raise ToolError(f"cannot read kill matrix {path}: {e} (run tools/run-mutants first)") from None
+    if doc.get("format") != "evconform-kill-matrix-1":
+        raise ToolError(f"{path} is not a kill matrix")
+    if not any("killed_rules" in r for r in doc["results"]):
+        raise ToolError(f"{path} records no rule ids (written before they existed): run "
+                        "tools/run-mutants again")
+    faults = {r["name"]: r for r in doc["results"]}
+    hits = {rid: names for rid, names in by_rule(doc).items() if rules.matches(rid, query)}
+    if not hits:
+        return [f"no fault was killed by a test whose rule id contains '{query}'"]
+    out = []
+    for rid, names in hits.items():
+        out.append(rid)
+        out += [f"  {n}: {faults[n]['fault']}" for n in names]
     return out
 
 
@@ -162,10 +224,12 @@ def run_faults(faults, tree, build, kinds, args):
         if rc:
             row["build_failed"] = True
         else:
-            for name in run_tests(build, OBSERVERS[f["area"]], args.jobs):
+            failed = run_tests(build, OBSERVERS[f["area"]], args.jobs)
+            for name in failed:
                 kind = kinds.get(name, ("other", ""))[0]
                 row["killed_by"].setdefault(kind, []).append(name)
             row["killed"] = bool(row["killed_by"])
+            row["killed_rules"] = rule_ids(build, failed)
         row["seconds"] = round(time.monotonic() - start, 1)
         results.append(row)
         by = ", ".join(f"{k} {len(v)}" for k, v in row["killed_by"].items()) or "nothing"
@@ -187,7 +251,16 @@ def main(argv):
     p.add_argument("--faults-dir", default=FAULTS, help="folder of fault patches (default mutation/faults)")
     p.add_argument("--check", action="store_true",
                    help="only check that every fault patch applies to the source tree (no build)")
+    p.add_argument("--rule", metavar="ID",
+                   help="only say which faults the tests of the rule ids containing ID (e.g. a "
+                        "prefix: listener.h/) killed in the last run (--kill-matrix); no build")
+    p.add_argument("--kill-matrix", help="the kill matrix --rule reads (default: "
+                                         "<work>/kill-matrix.json)")
     args = p.parse_args(argv)
+    if args.rule is not None:
+        path = args.kill_matrix or os.path.join(args.work, "kill-matrix.json")
+        print("\n".join(rule_query(path, args.rule)))
+        return 0
     faults = select_faults(args)
     if args.check:
         stale = [f["name"] for f in faults

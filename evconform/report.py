@@ -4,11 +4,15 @@ Reads <results>/<column>/*.json (one record per test and column, written by
 evconform/run_test.py; a column is an implementation, or an implementation with
 one backend selected, e.g. reference/poll) and the implementation registry,
 and writes:
-  matrix.json   tests x columns, with status, expectation and message
-  junit.xml     one <testsuite> per column, for CI viewers
+  matrix.json   tests x columns, with status, expectation and message, and
+                each test's rule id and rule (evconform/rules.py)
+  junit.xml     one <testsuite> per column, for CI viewers; each testcase has
+                rule_id and rule properties
   report.md     summary, differences between implementations, full matrix
-  report.html   the matrix as one self-contained page: filters by area and
-                result, failure details per cell, a diff of two columns
+                (with a rule id column)
+  report.html   the matrix as one self-contained page: filters by area,
+                result, test name and rule id, failure details per cell, a
+                diff of two columns
 With --gate it exits 1 when any result differs from its expectation. With
 --update-expectations it writes this run's results as each implementation's
 new expectations baseline instead (new entries carry a TODO reason).
@@ -73,7 +77,8 @@ def build_matrix(reg, columns, records):
             continue  # a stale record of a column no longer configured
         row = tests.setdefault(r["test"], {"test": r["test"], "area": r["area"],
                                            "kind": r.get("kind", "conformance"),
-                                           "rule": "", "results": {}})
+                                           "rule_id": "", "rule": "", "results": {}})
+        row["rule_id"] = row["rule_id"] or r.get("rule_id", "")
         row["rule"] = row["rule"] or r.get("rule", "")
         row["results"][col] = {
             "status": r["status"], "expected": r["expected"],
@@ -131,6 +136,11 @@ def write_junit(matrix, path):
                 continue
             case = ET.SubElement(suite, "testcase", name=row["test"],
                                  classname=f"{impl}.{row['area']}")
+            if row.get("rule_id") or row.get("rule"):
+                props = ET.SubElement(case, "properties")
+                for key in ("rule_id", "rule"):
+                    if row.get(key):
+                        ET.SubElement(props, "property", name=key, value=row[key])
             n += 1
             if cell["unexpected"]:
                 failures += 1
@@ -159,6 +169,11 @@ def _md_cell(cell):
 
 def _md_escape(text):
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_rule_id(row):
+    """A test's rule id as Markdown code (grep-able as it is), or ''."""
+    return f"`{row['rule_id']}`" if row.get("rule_id") else ""
 
 
 def _columns_of(matrix, rows):
@@ -268,7 +283,8 @@ def write_pr_comment(matrix, path, limit=PR_COMMENT_LIMIT):
         out += ["", "### Unexpected results", ""]
         for r, c in unexpected:
             cell = r["results"][c]
-            out.append(f"- **{c}** `{r['test']}`: {cell['status']} (expected {cell['expected']})")
+            rid = f" [{_md_rule_id(r)}]" if r.get("rule_id") else ""
+            out.append(f"- **{c}** `{r['test']}`{rid}: {cell['status']} (expected {cell['expected']})")
             if cell["message"]:
                 msg = _short_message(cell["message"]).replace("\n", "\n    ")
                 out.append(f"  ```\n    {msg}\n    ```")
@@ -279,19 +295,19 @@ def write_pr_comment(matrix, path, limit=PR_COMMENT_LIMIT):
     else:
         out += ["Each row: the columns that run the test and do not PASS it; "
                 "(expected) = the implementation's expectations file records it, "
-                "❗ = unexpected.", "", "| test | not PASS |", "|---|---|"]
+                "❗ = unexpected.", "", "| test | rule id | not PASS |", "|---|---|---|"]
     rows = []
     for r in diff:
         cells = [f"{c}: {cell['status']}" + (" ❗" if cell["unexpected"] else " (expected)"
                                              if cell["expected"] == cell["status"] else "")
                  for c, cell in r["results"].items()
                  if cell["status"] not in (st.PASS, st.UNSUPPORTED)]
-        rows.append(f"| `{r['test']}` | {'; '.join(cells)} |")
+        rows.append(f"| `{r['test']}` | {_md_rule_id(r)} | {'; '.join(cells)} |")
     footer = ["", "Full report (every message, rule and cell): `report.md`, `report.html`."]
     size = len("\n".join(out + footer)) + 1
     for i, row in enumerate(rows):
         if size + len(row) + 200 > limit:
-            out.append(f"| … {len(rows) - i} more (see `report.md`) | |")
+            out.append(f"| … {len(rows) - i} more (see `report.md`) | | |")
             break
         out.append(row)
         size += len(row) + 1
@@ -331,6 +347,8 @@ def write_markdown(matrix, path, extra=()):
         out.append("None: every column that runs a test gives the same result.")
     for r in diff:
         out.append(f"### `{r['test']}`")
+        if r.get("rule_id"):
+            out.append(f"Rule id: {_md_rule_id(r)}  ")
         if r["rule"]:
             out.append(f"Rule: {r['rule']}")
         out.append("")
@@ -352,20 +370,26 @@ def write_markdown(matrix, path, extra=()):
         out.append("None: every result matches its expectation.")
     for r, c in unexpected:
         cell = r["results"][c]
-        out.append(f"- {c} `{r['test']}`: {cell['status']} (expected {cell['expected']})")
+        rid = f" [{_md_rule_id(r)}]" if r.get("rule_id") else ""
+        out.append(f"- {c} `{r['test']}`{rid}: {cell['status']} (expected {cell['expected']})")
         if cell["message"]:
             msg = cell["message"].strip().replace("\n", "\n    ")
             out.append(f"  ```\n    {msg}\n    ```")
 
-    out += ["", "## Full matrix"]
+    out += ["", "## Full matrix", "",
+            "Each row ends with the rule the test checks: its id (`<header>/<symbol>[/<aspect>]`, "
+            "see `docs/rules.md`; a prefix such as `listener.h/` selects an API) and its text. "
+            "`python3 -m evconform.rules listener.h/ --matrix matrix.json` lists one API's rules "
+            "with their results."]
     for a in areas:
         rows = [r for r in matrix["tests"] if r["area"] == a]
         acols = _columns_of(matrix, rows)
-        out += ["", f"### {a}", "", "| test | " + " | ".join(acols) + " | rule |",
-                "|---|" + "---|" * len(acols) + "---|"]
+        out += ["", f"### {a}", "", "| test | " + " | ".join(acols) + " | rule id | rule |",
+                "|---|" + "---|" * len(acols) + "---|---|"]
         for r in rows:
             cells = [_md_cell(r["results"][c]) if c in r["results"] else "·" for c in acols]
-            out.append(f"| `{r['test']}` | " + " | ".join(cells) + f" | {_md_escape(r['rule'])} |")
+            out.append(f"| `{r['test']}` | " + " | ".join(cells) +
+                       f" | {_md_rule_id(r)} | {_md_escape(r['rule'])} |")
     out += list(extra)
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")

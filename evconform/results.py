@@ -25,7 +25,8 @@ def record(impl, backend, area, kind, test, outcome, entry):
         "area": area, "kind": kind, "test": test,
         "status": outcome["status"], "expected": entry["status"] if entry else st.PASS,
         "expectation_reason": entry["reason"] if entry else "",
-        "message": outcome["message"], "rule": outcome["rule"], "duration_s": outcome["duration_s"],
+        "message": outcome["message"], "rule_id": outcome.get("rule_id", ""), "rule": outcome["rule"],
+        "duration_s": outcome["duration_s"],
     }
 
 

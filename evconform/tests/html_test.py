@@ -1,8 +1,9 @@
 """The HTML report in a real browser: headless Chromium (Debian's chromium)
 loads report.html and dumps the DOM after its script ran. Checks that the
 page loads and renders the summary and every row, that the area and result
-filters and the diff of two columns show exactly the rows they should, and
-that a failing cell carries its message and rule."""
+filters, the rule id filter (any part of an id: a prefix selects an API) and
+the diff of two columns show exactly the rows they should, and that a
+failing cell carries its message, rule id and rule."""
 import os
 import re
 import shutil
@@ -25,13 +26,14 @@ MATRIX = {
     "per_backend_areas": [],
     "summary": {"ref": {"PASS": 5, "unexpected": 0}, "lib": {"PASS": 3, "FAIL": 1, "CRASH": 1, "unexpected": 1}},
     "tests": [
-        {"test": "Buf.A", "area": "buf", "kind": "conformance", "rule": "rule A",
+        {"test": "Buf.A", "area": "buf", "kind": "conformance", "rule_id": "buf.h/buf_add", "rule": "rule A",
          "results": {"ref": cell("PASS"), "lib": cell("PASS")}},
-        {"test": "Buf.B", "area": "buf", "kind": "conformance", "rule": "rule B <b>",
+        {"test": "Buf.B", "area": "buf", "kind": "conformance", "rule_id": "buf.h/buf_add/frozen",
+         "rule": "rule B <b>",
          "results": {"ref": cell("PASS"), "lib": cell("FAIL", message="deliberate B failure")}},
-        {"test": "Buf.C", "area": "buf", "kind": "conformance", "rule": "rule C",
+        {"test": "Buf.C", "area": "buf", "kind": "conformance", "rule_id": "buf.h/buf_drain", "rule": "rule C",
          "results": {"ref": cell("PASS"), "lib": cell("CRASH", expected="CRASH", message="signal 6")}},
-        {"test": "Ev.D", "area": "ev", "kind": "conformance", "rule": "rule D",
+        {"test": "Ev.D", "area": "ev", "kind": "conformance", "rule_id": "ev.h/ev_add", "rule": "rule D",
          "results": {"ref": cell("PASS"), "lib": cell("PASS")}},
         {"test": "Ev.E", "area": "ev", "kind": "property", "rule": "rule E",
          "results": {"ref": cell("PASS"), "lib": cell("PASS")}},
@@ -94,6 +96,15 @@ class HtmlReportInChromium(unittest.TestCase):
         self.assertEqual(self.shown(self.dom("status=CRASH&area=buf")), (1, 1))
         self.assertEqual(self.shown(self.dom("q=buf.b")), (1, 1))
 
+    def test_rule_id_filter(self):
+        self.assertEqual(self.shown(self.dom("rule=buf.h/")), (3, 3))
+        self.assertEqual(self.shown(self.dom("rule=buf.h/buf_add")), (2, 2))
+        self.assertEqual(self.shown(self.dom("rule=buf_add/frozen&status=nonpass")), (1, 1))
+        self.assertEqual(self.shown(self.dom("rule=nosuch.h/")), (0, 0))
+        dom = self.dom("rule=ev.h/")
+        self.assertIn('<option value="buf.h/buf_add/">', dom, "prefixes are suggested")
+        self.assertIn('data-rule="ev.h/ev_add"', dom, "each row links its rule id")
+
     def test_diff_of_two_columns(self):
         dom = self.dom("diff=ref,lib")
         self.assertEqual(self.shown(dom), (2, 2))
@@ -104,6 +115,7 @@ class HtmlReportInChromium(unittest.TestCase):
         self.assertIn("<summary>FAIL</summary>", dom)
         self.assertIn("deliberate B failure", dom)
         self.assertIn("rule: rule B &lt;b&gt;", dom, "the rule is shown, escaped")
+        self.assertIn("rule id: <code>buf.h/buf_add/frozen</code>", dom)
 
 
 if __name__ == "__main__":

@@ -266,7 +266,7 @@ class PrCommentTest(unittest.TestCase):
                 text = f.read()
         self.assertLessEqual(len(text), 4000)
         self.assertIn("Differences between columns (2000 tests)", text)
-        self.assertIn("| `Suite.Case0000` | y: FAIL (expected) |", text)
+        self.assertIn("| `Suite.Case0000` |  | y: FAIL (expected) |", text)  # no rule id
         self.assertRegex(text, r"… \d+ more \(see `report.md`\)")
 
 
