@@ -10,18 +10,7 @@
 
 #include "core/buffer.h"
 #include "core/chain.h"
-
-// The opaque handle is the core object itself.
-struct evbuffer final : evref::Buffer {
-  evbuffer() noexcept : evref::Buffer(&invoke) {}
-
-  // Calls a user callback: the function was stored type-erased by
-  // evbuffer_add_cb and is cast back to its own type here.
-  static void invoke(evref::Buffer& buf, const CbEntry& e, const evref::CbInfo& info) {
-    const evbuffer_cb_info out{info.orig_size, info.n_added, info.n_deleted};
-    reinterpret_cast<evbuffer_cb_func>(e.fn)(static_cast<evbuffer*>(&buf), &out, e.arg);
-  }
-};
+#include "facade.h"
 
 struct evbuffer_cb_entry : evref::Buffer::CbEntry {};
 
@@ -241,63 +230,13 @@ int evbuffer_unfreeze(evbuffer* buf, int at_front) {
 }  // extern "C"
 
 // ------------------------------------------------------------- socket I/O
-// libevent 2.1.12's limits: one evbuffer_read takes at most 4096 bytes
-// (EVBUFFER_MAX_READ) unless the socket says more is ready within that cap,
-// and one writev takes at most 128 chains (NUM_WRITE_IOVEC).
-
-#include <sys/ioctl.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 extern "C" {
 
-int evbuffer_read(evbuffer* buf, evutil_socket_t fd, int howmuch) {
-  if (buf == nullptr || buf->frozen(false)) return -1;
-  constexpr int kMaxRead = 4096;
-  int ready = 0;
-  if (ioctl(fd, FIONREAD, &ready) < 0 || ready <= 0 || ready > kMaxRead) ready = kMaxRead;
-  if (howmuch < 0 || howmuch > ready) howmuch = ready;
-  evbuffer_iovec vec[2];
-  const int n = evbuffer_reserve_space(buf, howmuch, vec, 2);
-  if (n < 0) return -1;
-  // Offer exactly howmuch bytes across the extents.
-  size_t left = static_cast<size_t>(howmuch);
-  int used = 0;
-  for (; used < n && left > 0; ++used) {
-    if (vec[used].iov_len > left) vec[used].iov_len = left;
-    left -= vec[used].iov_len;
-  }
-  const ssize_t got = readv(fd, vec, used);
-  if (got <= 0) {
-    evbuffer_commit_space(buf, vec, 0);
-    return static_cast<int>(got);
-  }
-  left = static_cast<size_t>(got);
-  for (int i = 0; i < used; ++i) {
-    if (vec[i].iov_len > left) vec[i].iov_len = left;
-    left -= vec[i].iov_len;
-  }
-  if (evbuffer_commit_space(buf, vec, used) != 0) return -1;
-  return static_cast<int>(got);
-}
+int evbuffer_read(evbuffer* buf, evutil_socket_t fd, int howmuch) { return buf ? buf->read_from(fd, howmuch) : -1; }
 
 int evbuffer_write_atmost(evbuffer* buf, evutil_socket_t fd, ev_ssize_t howmuch) {
-  if (buf == nullptr || buf->frozen(true)) return -1;
-  const size_t len = evbuffer_get_length(buf);
-  if (howmuch < 0 || static_cast<size_t>(howmuch) > len) howmuch = static_cast<ev_ssize_t>(len);
-  if (howmuch == 0) return 0;
-  evbuffer_iovec vec[128];
-  const int n = evbuffer_peek(buf, howmuch, nullptr, vec, 128);
-  int used = n < 128 ? n : 128;
-  size_t left = static_cast<size_t>(howmuch);
-  for (int i = 0; i < used; ++i) {
-    if (vec[i].iov_len > left) vec[i].iov_len = left;
-    left -= vec[i].iov_len;
-  }
-  const ssize_t sent = writev(fd, vec, used);
-  if (sent <= 0) return static_cast<int>(sent);
-  if (evbuffer_drain(buf, static_cast<size_t>(sent)) != 0) return -1;
-  return static_cast<int>(sent);
+  return buf ? buf->write_to(fd, howmuch) : -1;
 }
 
 int evbuffer_write(evbuffer* buf, evutil_socket_t fd) { return evbuffer_write_atmost(buf, fd, -1); }

@@ -15,6 +15,7 @@
 
 using evref::core;
 using evref::guarded;
+using evref::opt_micros;
 
 struct event_config {
   evref::Base::Options options;
@@ -44,28 +45,6 @@ event_base* current_base = nullptr;
 char self_cbarg_marker;
 
 evref::Callback to_core(event_callback_fn cb) { return cb; }
-
-// The longest timeout the core is given, either way (about 73,000 years):
-// libevent 2.1.12 accepts every timeval (observed), but tv_sec near
-// LONG_MAX, or a tv_usec of any size, would overflow the core's 64-bit
-// deadline arithmetic (now + timeout, deadline + wall offset), and a wrapped
-// deadline hung the loop. Longer timers simply stay pending; shorter
-// negative ones are due at once, as any timeout in the past.
-constexpr evref::Micros kMaxTimeout = INT64_MAX / 4;
-
-evref::Micros saturated_micros(const timeval& tv) {
-  const evref::Micros sec = tv.tv_sec, usec = tv.tv_usec;
-  evref::Micros us;
-  if (__builtin_mul_overflow(sec, evref::Micros{1000000}, &us)) return sec < 0 ? -kMaxTimeout : kMaxTimeout;
-  if (__builtin_add_overflow(us, usec, &us)) return usec < 0 ? -kMaxTimeout : kMaxTimeout;
-  return std::clamp(us, -kMaxTimeout, kMaxTimeout);
-}
-
-evref::Micros* opt_micros(const timeval* tv, evref::Micros& slot) {
-  if (tv == nullptr) return nullptr;
-  slot = saturated_micros(*tv);
-  return &slot;
-}
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #ifndef EVREF_FACADE_H
 #define EVREF_FACADE_H
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
@@ -10,13 +11,48 @@
 #include <new>
 #include <utility>
 
+#include "core/buffer.h"
 #include "core/event_base.h"
 
 struct event_base final : evref::Base {
   using evref::Base::Base;
 };
 
+// The opaque handle is the core object itself (the bufferevent facade makes
+// its buffers as evbuffers too).
+struct evbuffer final : evref::Buffer {
+  evbuffer() noexcept : evref::Buffer(&invoke) {}
+
+  // Calls a user callback: the function was stored type-erased by
+  // evbuffer_add_cb and is cast back to its own type here.
+  static void invoke(evref::Buffer& buf, const CbEntry& e, const evref::CbInfo& info) {
+    const evbuffer_cb_info out{info.orig_size, info.n_added, info.n_deleted};
+    reinterpret_cast<evbuffer_cb_func>(e.fn)(static_cast<evbuffer*>(&buf), &out, e.arg);
+  }
+};
+
+
 namespace evref {
+
+// Handles the reference never defines (evconnlistener, bufferevent): the C
+// type stays incomplete and a handle is the address of the core object
+// (Listener; Bufferevent, whose kinds derive from it), cast both ways. The
+// core makes these objects itself (and several kinds of bufferevent share
+// one handle type), so the handle cannot be a class derived from the core
+// one the way event_base and evbuffer are.
+template <class C, class Core>
+struct Handle {
+  static Core* core(C* h) noexcept { return reinterpret_cast<Core*>(h); }
+  static C* handle(Core* obj) noexcept { return reinterpret_cast<C*>(obj); }
+};
+
+// An optional timeval argument as the core takes it: NULL stays NULL,
+// anything else is saturated into `slot` (clock.h: saturated_micros).
+inline Micros* opt_micros(const timeval* tv, Micros& slot) noexcept {
+  if (tv == nullptr) return nullptr;
+  slot = saturated_micros(*tv);
+  return &slot;
+}
 
 // The C boundary (STYLE rule 3). Out of memory inside the reference ends in
 // the value the libevent header documents for the call (-1 or NULL, errno

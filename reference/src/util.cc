@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/sockets.h"
+
 namespace {
 
 int add_flag(int fd, int get, int set, int flag) {
@@ -12,11 +14,6 @@ int add_flag(int fd, int get, int set, int flag) {
   if (flags < 0) return -1;
   if (flags & flag) return 0;
   return fcntl(fd, set, flags | flag) < 0 ? -1 : 0;
-}
-
-int set_int_option(int fd, int level, int name) {
-  const int on = 1;
-  return setsockopt(fd, level, name, &on, sizeof on);
 }
 
 }  // namespace
@@ -32,11 +29,11 @@ int evutil_make_socket_closeonexec(evutil_socket_t sock) {
 }
 
 int evutil_make_listen_socket_reuseable(evutil_socket_t sock) {
-  return set_int_option(sock, SOL_SOCKET, SO_REUSEADDR);
+  return evref::set_socket_option(sock, SOL_SOCKET, SO_REUSEADDR);
 }
 
 int evutil_make_listen_socket_reuseable_port(evutil_socket_t sock) {
-  return set_int_option(sock, SOL_SOCKET, SO_REUSEPORT);
+  return evref::set_socket_option(sock, SOL_SOCKET, SO_REUSEPORT);
 }
 
 int evutil_closesocket(evutil_socket_t sock) { return close(sock); }

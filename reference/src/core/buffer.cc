@@ -8,6 +8,9 @@
 #include <cstring>
 #include <new>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include "chain.h"
 
 namespace evref {
@@ -225,7 +228,10 @@ void Buffer::run_callbacks() noexcept {
   n_added_ = n_deleted_ = 0;
   for (CbEntry* e = callbacks_; e != nullptr;) {
     CbEntry* next = e->next;  // the callback may remove itself
-    if (e->flags & kCbEnabled) invoker_(*this, *e, info);
+    if (e->flags & kCbEnabled) {
+      if (e->flags & kCbCore) reinterpret_cast<CoreCb>(e->fn)(*this, info, e->arg);
+      else invoker_(*this, *e, info);
+    }
     e = next;
   }
 }
@@ -236,6 +242,12 @@ Buffer::CbEntry* Buffer::add_cb(void (*fn)(), void* arg) noexcept {
   if (e == nullptr) return nullptr;
   if (callbacks_ != nullptr) callbacks_->prev = e;
   callbacks_ = e;
+  return e;
+}
+
+Buffer::CbEntry* Buffer::add_core_cb(CoreCb fn, void* arg) noexcept {
+  CbEntry* e = add_cb(reinterpret_cast<void (*)()>(fn), arg);
+  if (e != nullptr) e->flags |= kCbCore;
   return e;
 }
 
@@ -258,8 +270,8 @@ int Buffer::remove_cb(void (*fn)(), void* arg) noexcept {
   return -1;
 }
 
-void Buffer::cb_set_flags(CbEntry& e, uint32_t flags) noexcept { e.flags |= flags; }
-void Buffer::cb_clear_flags(CbEntry& e, uint32_t flags) noexcept { e.flags &= ~flags; }
+void Buffer::cb_set_flags(CbEntry& e, uint32_t flags) noexcept { e.flags |= flags & ~kCbCore; }
+void Buffer::cb_clear_flags(CbEntry& e, uint32_t flags) noexcept { e.flags &= ~(flags & ~kCbCore); }
 
 // ---------------------------------------------------------------------------
 // Adding
@@ -670,6 +682,52 @@ int Buffer::commit_space(const struct iovec* vec, int n_vec) noexcept {
   n_added_ += added;
   invoke_callbacks();
   return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Socket I/O, with libevent 2.1.12's limits: one read takes at most 4096
+// bytes (EVBUFFER_MAX_READ) unless the socket says more is ready within that
+// cap, and one writev takes at most 128 chains (NUM_WRITE_IOVEC).
+
+// Trims the extents to hold exactly n bytes; returns how many are used.
+static int trim_extents(struct iovec* vec, int n_vec, size_t n) noexcept {
+  int used = 0;
+  for (; used < n_vec && n > 0; ++used) {
+    if (vec[used].iov_len > n) vec[used].iov_len = n;
+    n -= vec[used].iov_len;
+  }
+  return used;
+}
+
+int Buffer::read_from(int fd, int howmuch) noexcept {
+  if (frozen_end_) return -1;
+  constexpr int kMaxRead = 4096;
+  int ready = 0;
+  if (ioctl(fd, FIONREAD, &ready) < 0 || ready <= 0 || ready > kMaxRead) ready = kMaxRead;
+  if (howmuch < 0 || howmuch > ready) howmuch = ready;
+  struct iovec vec[2];
+  const int n = reserve_space(howmuch, vec, 2);
+  if (n < 0) return -1;
+  const int used = trim_extents(vec, n, static_cast<size_t>(howmuch));
+  const ssize_t got = readv(fd, vec, used);
+  if (got <= 0) {
+    commit_space(vec, 0);
+    return static_cast<int>(got);
+  }
+  if (commit_space(vec, trim_extents(vec, used, static_cast<size_t>(got))) != 0) return -1;
+  return static_cast<int>(got);
+}
+
+int Buffer::write_to(int fd, ssize_t howmuch) noexcept {
+  if (frozen_front_) return -1;
+  if (howmuch < 0 || static_cast<size_t>(howmuch) > total_) howmuch = static_cast<ssize_t>(total_);
+  if (howmuch == 0) return 0;
+  struct iovec vec[128];
+  const int n = peek(howmuch, nullptr, vec, 128);
+  const ssize_t sent = writev(fd, vec, trim_extents(vec, n < 128 ? n : 128, static_cast<size_t>(howmuch)));
+  if (sent <= 0) return static_cast<int>(sent);
+  if (drain(static_cast<size_t>(sent)) != 0) return -1;
+  return static_cast<int>(sent);
 }
 
 // ---------------------------------------------------------------------------

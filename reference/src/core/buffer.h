@@ -47,6 +47,10 @@ using RefCleanup = void (*)(const void* data, size_t len, void* arg);
 class Buffer {
  public:
   static constexpr uint32_t kCbEnabled = 1;  // EVBUFFER_CB_ENABLED
+  // An entry the core added for itself (a bufferevent watching its
+  // buffers): called directly, not through the invoker. Like libevent's
+  // EVBUFFER_CB_INTERNAL_FLAGS, the flag calls from outside cannot change.
+  static constexpr uint32_t kCbCore = 0x10000;
 
   // One registered callback. The function is kept type-erased; the owner's
   // invoker casts it back to its real type, so the core never calls through
@@ -59,6 +63,7 @@ class Buffer {
     uint32_t flags;
   };
   using CbInvoker = void (*)(Buffer& buf, const CbEntry& entry, const CbInfo& info);
+  using CoreCb = void (*)(Buffer& buf, const CbInfo& info, void* arg);
 
   explicit Buffer(CbInvoker invoker) noexcept : invoker_(invoker) {}
   ~Buffer();
@@ -86,12 +91,18 @@ class Buffer {
   int reserve_space(ssize_t size, struct iovec* vec, int n_vec) noexcept;
   int commit_space(const struct iovec* vec, int n_vec) noexcept;
 
+  // Socket I/O (evbuffer_read, evbuffer_write_atmost): bytes moved, 0 at
+  // EOF / nothing to write, -1 with errno.
+  int read_from(int fd, int howmuch) noexcept;
+  int write_to(int fd, ssize_t howmuch) noexcept;
+
   Pos search_range(const char* what, size_t len, const Pos* start, const Pos* end) const noexcept;
   int ptr_set(Pos& p, size_t position, bool advance) const noexcept;
   Pos search_eol(const Pos* start, size_t* eol_len, int style) const noexcept;
   char* readln(size_t* n_read, int style) noexcept;
 
   CbEntry* add_cb(void (*fn)(), void* arg) noexcept;
+  CbEntry* add_core_cb(CoreCb fn, void* arg) noexcept;
   int remove_cb_entry(CbEntry* entry) noexcept;
   int remove_cb(void (*fn)(), void* arg) noexcept;
   static void cb_set_flags(CbEntry& entry, uint32_t flags) noexcept;

@@ -34,6 +34,22 @@ inline Micros to_micros(const timeval& tv) noexcept {
   return static_cast<Micros>(tv.tv_sec) * 1000000 + tv.tv_usec;
 }
 
+// The longest timeout the core is given, either way (about 73,000 years):
+// libevent 2.1.12 accepts every timeval (observed), but tv_sec near
+// LONG_MAX, or a tv_usec of any size, would overflow the core's 64-bit
+// deadline arithmetic (now + timeout, deadline + wall offset), and a wrapped
+// deadline hung the loop. Longer timers simply stay pending; shorter
+// negative ones are due at once, as any timeout in the past.
+constexpr Micros kMaxTimeout = INT64_MAX / 4;
+
+inline Micros saturated_micros(const timeval& tv) noexcept {
+  const Micros sec = tv.tv_sec, usec = tv.tv_usec;
+  Micros us;
+  if (__builtin_mul_overflow(sec, Micros{1000000}, &us)) return sec < 0 ? -kMaxTimeout : kMaxTimeout;
+  if (__builtin_add_overflow(us, usec, &us)) return usec < 0 ? -kMaxTimeout : kMaxTimeout;
+  return us < -kMaxTimeout ? -kMaxTimeout : us > kMaxTimeout ? kMaxTimeout : us;
+}
+
 inline timeval to_timeval(Micros us) noexcept {
   timeval tv;
   tv.tv_sec = static_cast<time_t>(us / 1000000);

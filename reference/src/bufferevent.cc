@@ -1,0 +1,163 @@
+// The C face of <event2/bufferevent.h>: argument checks the header promises
+// (NULL / -1 / no-op on a NULL handle) in front of evref::Bufferevent and
+// its kinds (core/bufferevent.h, core/bufferevent_socket.h), which hold all
+// of the logic.
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "core/bufferevent_socket.h"
+#include "facade.h"
+
+namespace {
+
+using evref::Bufferevent;
+using evref::SocketBufferevent;
+
+static_assert(Bufferevent::kEvReading == BEV_EVENT_READING && Bufferevent::kEvWriting == BEV_EVENT_WRITING &&
+                  Bufferevent::kEvEof == BEV_EVENT_EOF && Bufferevent::kEvError == BEV_EVENT_ERROR &&
+                  Bufferevent::kEvTimeout == BEV_EVENT_TIMEOUT && Bufferevent::kEvConnected == BEV_EVENT_CONNECTED,
+              "BEV_EVENT_* values");
+static_assert(Bufferevent::kOptCloseOnFree == int{BEV_OPT_CLOSE_ON_FREE} &&
+                  Bufferevent::kOptThreadsafe == int{BEV_OPT_THREADSAFE} &&
+                  Bufferevent::kOptDeferCallbacks == int{BEV_OPT_DEFER_CALLBACKS} &&
+                  Bufferevent::kOptUnlockCallbacks == int{BEV_OPT_UNLOCK_CALLBACKS} &&
+                  Bufferevent::kTrigIgnoreWatermarks == int{BEV_TRIG_IGNORE_WATERMARKS} &&
+                  Bufferevent::kTrigDeferCallbacks == int{BEV_TRIG_DEFER_CALLBACKS},
+              "BEV_OPT_* / BEV_TRIG_* values");
+
+// The opaque handle is the core object (facade.h: Handle).
+using H = evref::Handle<bufferevent, Bufferevent>;
+
+// The user's callbacks cast back to their own types, and the buffers made
+// as the evbuffers the user is handed.
+const Bufferevent::Calls calls = {
+    [](Bufferevent& bev, Bufferevent::Fn fn, void* arg) {
+      reinterpret_cast<bufferevent_data_cb>(fn)(H::handle(&bev), arg);
+    },
+    [](Bufferevent& bev, Bufferevent::Fn fn, short what, void* arg) {
+      reinterpret_cast<bufferevent_event_cb>(fn)(H::handle(&bev), what, arg);
+    },
+    []() -> evref::Buffer* { return new (std::nothrow) evbuffer(); },
+    [](evref::Buffer* buf) { delete static_cast<evbuffer*>(buf); },
+};
+
+evbuffer* facade(evref::Buffer& buf) { return static_cast<evbuffer*>(&buf); }
+
+// A zero timeval is no timeout (libevent's evutil_timerisset test).
+evref::Micros* opt_timeout(const timeval* tv, evref::Micros& slot) {
+  return tv && (tv->tv_sec != 0 || tv->tv_usec != 0) ? evref::opt_micros(tv, slot) : nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+bufferevent* bufferevent_socket_new(event_base* base, evutil_socket_t fd, int options) {
+  return base ? H::handle(SocketBufferevent::make(*base, calls, fd, options)) : nullptr;
+}
+
+int bufferevent_socket_connect(bufferevent* bev, const sockaddr* sa, int socklen) {
+  SocketBufferevent* s = bev ? dynamic_cast<SocketBufferevent*>(H::core(bev)) : nullptr;
+  return s ? s->connect(sa, socklen) : -1;
+}
+
+void bufferevent_free(bufferevent* bev) {
+  if (bev) H::core(bev)->release();
+}
+
+void bufferevent_incref(bufferevent* bev) {
+  if (bev) H::core(bev)->incref();
+}
+
+int bufferevent_decref(bufferevent* bev) { return bev && H::core(bev)->decref() ? 1 : 0; }
+
+void bufferevent_setcb(bufferevent* bev, bufferevent_data_cb readcb, bufferevent_data_cb writecb,
+                       bufferevent_event_cb eventcb, void* cbarg) {
+  if (bev == nullptr) return;
+  H::core(bev)->set_callbacks({reinterpret_cast<Bufferevent::Fn>(readcb), reinterpret_cast<Bufferevent::Fn>(writecb),
+                               reinterpret_cast<Bufferevent::Fn>(eventcb), cbarg});
+}
+
+void bufferevent_getcb(bufferevent* bev, bufferevent_data_cb* readcb_ptr, bufferevent_data_cb* writecb_ptr,
+                       bufferevent_event_cb* eventcb_ptr, void** cbarg_ptr) {
+  if (bev == nullptr) return;
+  const Bufferevent::Callbacks& cbs = H::core(bev)->callbacks();
+  if (readcb_ptr) *readcb_ptr = reinterpret_cast<bufferevent_data_cb>(cbs.read);
+  if (writecb_ptr) *writecb_ptr = reinterpret_cast<bufferevent_data_cb>(cbs.write);
+  if (eventcb_ptr) *eventcb_ptr = reinterpret_cast<bufferevent_event_cb>(cbs.event);
+  if (cbarg_ptr) *cbarg_ptr = cbs.arg;
+}
+
+int bufferevent_setfd(bufferevent* bev, evutil_socket_t fd) { return bev ? H::core(bev)->set_fd(fd) : -1; }
+evutil_socket_t bufferevent_getfd(bufferevent* bev) { return bev ? H::core(bev)->fd() : -1; }
+
+event_base* bufferevent_get_base(bufferevent* bev) {
+  return bev ? static_cast<event_base*>(&H::core(bev)->base()) : nullptr;
+}
+
+// Moving between bases is not supported (nor by libevent once in use).
+int bufferevent_base_set(event_base* base, bufferevent* bev) {
+  if (base == nullptr || bev == nullptr) return -1;
+  return &H::core(bev)->base() == base ? 0 : -1;
+}
+
+int bufferevent_priority_set(bufferevent* bev, int pri) { return bev ? H::core(bev)->set_priority(pri) : -1; }
+int bufferevent_get_priority(const bufferevent* bev) {
+  return bev ? H::core(const_cast<bufferevent*>(bev))->priority() : -1;
+}
+bufferevent* bufferevent_get_underlying(bufferevent*) { return nullptr; }
+
+// The data calls are the evbuffer calls on input or output, with their
+// argument checks (as in libevent).
+int bufferevent_write(bufferevent* bev, const void* data, size_t size) {
+  return bev && evbuffer_add(bufferevent_get_output(bev), data, size) == 0 ? 0 : -1;
+}
+
+int bufferevent_write_buffer(bufferevent* bev, evbuffer* buf) {
+  return bev && evbuffer_add_buffer(bufferevent_get_output(bev), buf) == 0 ? 0 : -1;
+}
+
+// libevent 2.1.12 returns (size_t)-1 when evbuffer_remove fails.
+size_t bufferevent_read(bufferevent* bev, void* data, size_t size) {
+  return bev ? static_cast<size_t>(evbuffer_remove(bufferevent_get_input(bev), data, size)) : 0;
+}
+
+int bufferevent_read_buffer(bufferevent* bev, evbuffer* buf) {
+  return bev ? evbuffer_add_buffer(buf, bufferevent_get_input(bev)) : -1;
+}
+
+evbuffer* bufferevent_get_input(bufferevent* bev) { return bev ? facade(H::core(bev)->input()) : nullptr; }
+evbuffer* bufferevent_get_output(bufferevent* bev) { return bev ? facade(H::core(bev)->output()) : nullptr; }
+
+int bufferevent_enable(bufferevent* bev, short event) { return bev ? H::core(bev)->enable(event) : -1; }
+int bufferevent_disable(bufferevent* bev, short event) { return bev ? H::core(bev)->disable(event) : -1; }
+short bufferevent_get_enabled(bufferevent* bev) { return bev ? H::core(bev)->enabled() : 0; }
+
+int bufferevent_set_timeouts(bufferevent* bev, const timeval* tv_read, const timeval* tv_write) {
+  if (bev == nullptr) return -1;
+  evref::Micros r, w;
+  return H::core(bev)->set_timeouts(opt_timeout(tv_read, r), opt_timeout(tv_write, w));
+}
+
+void bufferevent_setwatermark(bufferevent* bev, short events, size_t lowmark, size_t highmark) {
+  if (bev) H::core(bev)->set_watermark(events, lowmark, highmark);
+}
+
+int bufferevent_getwatermark(bufferevent* bev, short events, size_t* lowmark, size_t* highmark) {
+  return bev ? H::core(bev)->get_watermark(events, lowmark, highmark) : -1;
+}
+
+int bufferevent_flush(bufferevent*, short, bufferevent_flush_mode) { return 0; }
+
+void bufferevent_trigger(bufferevent* bev, short iotype, int options) {
+  if (bev) H::core(bev)->trigger(iotype, options);
+}
+
+void bufferevent_trigger_event(bufferevent* bev, short what, int options) {
+  if (bev) H::core(bev)->trigger_event(what, options);
+}
+
+void bufferevent_lock(bufferevent*) {}
+void bufferevent_unlock(bufferevent*) {}
+
+}  // extern "C"

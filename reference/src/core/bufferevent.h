@@ -1,0 +1,159 @@
+// evref::Bufferevent — what every kind of bufferevent shares, after
+// libevent 2.1.12's bufferevent.c: the input and output buffers, the user's
+// callbacks and their deferred queue (BEV_OPT_DEFER_CALLBACKS), the enabled
+// directions, watermarks, timeouts and the reference count. A kind (one
+// file each: bufferevent_socket.cc, later pairs and filters) derives from it
+// and supplies only how bytes move: start_io / stop_io and the rest of the
+// hooks below, as libevent's struct bufferevent_ops does.
+//
+// Lifetime follows Refs (refs.h): every path into user code goes through
+// call_user or holds a reference, so bufferevent_free inside any callback
+// only drops the owner's reference and the object goes when the last one
+// does. Difference from libevent, unobservable through the API: the last
+// reference frees at once, where libevent finalizes on the next loop
+// iteration.
+//
+// The user's callbacks are kept type-erased; the C facade's Calls cast them
+// back (as Buffer's invoker does) and make the buffers, which are the
+// facade's evbuffer objects, so the core never names a libevent type.
+#ifndef EVREF_CORE_BUFFEREVENT_H
+#define EVREF_CORE_BUFFEREVENT_H
+
+#include <cstddef>
+#include <optional>
+
+#include "buffer.h"
+#include "event_types.h"
+#include "refs.h"
+
+namespace evref {
+
+class Bufferevent {
+ public:
+  // BEV_EVENT_*, BEV_OPT_* and BEV_TRIG_* (event2/bufferevent.h).
+  enum : short {
+    kEvReading = 0x01,
+    kEvWriting = 0x02,
+    kEvEof = 0x10,
+    kEvError = 0x20,
+    kEvTimeout = 0x40,
+    kEvConnected = 0x80,
+  };
+  enum : int {
+    kOptCloseOnFree = 1 << 0,
+    kOptThreadsafe = 1 << 1,
+    kOptDeferCallbacks = 1 << 2,
+    kOptUnlockCallbacks = 1 << 3,
+    kTrigIgnoreWatermarks = 1 << 16,
+    kTrigDeferCallbacks = kOptDeferCallbacks,
+  };
+  using Fn = void (*)();  // a user callback, type-erased
+  struct Calls {
+    void (*data)(Bufferevent& bev, Fn fn, void* arg);
+    void (*event)(Bufferevent& bev, Fn fn, short what, void* arg);
+    Buffer* (*new_buffer)();
+    void (*free_buffer)(Buffer* buf);
+  };
+  struct Callbacks {
+    Fn read = nullptr;
+    Fn write = nullptr;
+    Fn event = nullptr;
+    void* arg = nullptr;
+  };
+
+  Bufferevent(const Bufferevent&) = delete;
+  Bufferevent& operator=(const Bufferevent&) = delete;
+
+  // bufferevent_free: no callback runs after it; the object goes with the
+  // last reference. incref / decref (true when that freed it).
+  void release() noexcept;
+  void incref() noexcept { Refs::take(this); }
+  bool decref() noexcept { return Refs::drop(this); }
+
+  Base& base() const noexcept { return base_; }
+  Buffer& input() noexcept { return *input_; }
+  Buffer& output() noexcept { return *output_; }
+  const Callbacks& callbacks() const noexcept { return cbs_; }
+  void set_callbacks(const Callbacks& cbs) noexcept { cbs_ = cbs; }
+
+  int enable(short what) noexcept;
+  int disable(short what) noexcept;
+  short enabled() const noexcept { return enabled_; }
+  // New timeouts (NULL: none) apply to the I/O already pending.
+  int set_timeouts(const Micros* read, const Micros* write) noexcept;
+  void set_watermark(short events, size_t low, size_t high) noexcept;
+  int get_watermark(short events, size_t* low, size_t* high) const noexcept;
+  int set_priority(int pri) noexcept;
+  int priority() const noexcept { return deferred_.priority; }
+  // bufferevent_trigger / bufferevent_trigger_event.
+  void trigger(short iotype, int options) noexcept;
+  void trigger_event(short what, int options) noexcept;
+
+  // Kind-specific, with the answers of a kind that lacks them.
+  virtual int fd() const noexcept { return -1; }
+  virtual int set_fd(int) noexcept { return -1; }
+
+  // For Refs: whether the work in direction `what` may go on.
+  bool enabled_for(short what) const noexcept { return (enabled_ & what) != 0; }
+  int refcnt = 1;
+
+ protected:
+  static void destroy(Bufferevent* bev) noexcept { delete bev; }
+  using Refs = evref::Refs<Bufferevent, destroy>;
+  using Hold = Refs::Hold;
+
+  Bufferevent(Base& base, const Calls& calls, int options) noexcept;
+  virtual ~Bufferevent();
+  // Makes the buffers; false when out of memory.
+  bool init() noexcept;
+
+  // How bytes move, per kind (libevent's be_ops enable / disable /
+  // adj_timeouts and the priority of its events).
+  virtual int start_io(short what) noexcept = 0;
+  virtual void stop_io(short what) noexcept = 0;
+  virtual int adjust_timeouts() noexcept = 0;
+  virtual int set_io_priority(int pri) noexcept = 0;
+
+  // The user's callbacks, now or deferred (by the options or
+  // BEV_OPT_DEFER_CALLBACKS): read at the low watermark, write at or below
+  // the output's low watermark (bufferevent_trigger_nolock_), and events.
+  void deliver(short iotype, int options) noexcept;
+  void deliver_event(short what, int options) noexcept;
+  // The read high watermark: reading stops while input holds that much.
+  size_t read_room(size_t want) const noexcept;
+  bool read_suspended() const noexcept { return read_suspended_; }
+  void suspend_read() noexcept;
+  const Micros* timeout(short dir) const noexcept;
+
+  Base& base_;
+  const int options_;
+
+ private:
+  static void run_deferred(int, short, void* arg);
+  static void input_watermark(Buffer& buf, const CbInfo& info, void* arg);
+  bool deferring(int options) const noexcept { return ((options_ | options) & kOptDeferCallbacks) != 0; }
+  void schedule_deferred() noexcept;
+  void call_read() noexcept;
+  void call_write() noexcept;
+  void call_event(short what) noexcept;
+  void check_read_high_watermark() noexcept;
+  void unsuspend_read() noexcept;
+
+  const Calls& calls_;
+  Buffer* input_ = nullptr;
+  Buffer* output_ = nullptr;
+  Buffer::CbEntry* read_wm_cb_ = nullptr;
+  Callbacks cbs_;
+  Event deferred_;  // runs the deferred callbacks
+  short enabled_ = kWrite;
+  size_t wm_read_low_ = 0, wm_read_high_ = 0, wm_write_low_ = 0, wm_write_high_ = 0;
+  std::optional<Micros> timeout_read_, timeout_write_;
+  bool read_suspended_ = false;
+  bool deferred_scheduled_ = false, readcb_pending_ = false, writecb_pending_ = false;
+  short eventcb_pending_ = 0;
+  int errno_pending_ = 0;
+};
+
+}  // namespace evref
+
+#endif  // EVREF_CORE_BUFFEREVENT_H

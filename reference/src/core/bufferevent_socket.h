@@ -1,0 +1,49 @@
+// evref::SocketBufferevent — the socket kind of bufferevent, after
+// libevent 2.1.12's bufferevent_sock.c: two persistent events (read,
+// write) move bytes between the socket and the input / output buffers,
+// and the write event also reports a non-blocking connect.
+#ifndef EVREF_CORE_BUFFEREVENT_SOCKET_H
+#define EVREF_CORE_BUFFEREVENT_SOCKET_H
+
+#include <sys/socket.h>
+
+#include "bufferevent.h"
+
+namespace evref {
+
+class SocketBufferevent final : public Bufferevent {
+ public:
+  // bufferevent_socket_new: NULL for options libevent refuses here, or
+  // when out of memory.
+  static SocketBufferevent* make(Base& base, const Calls& calls, int fd, int options) noexcept;
+  // bufferevent_socket_connect: 0 when started (or refused: reported to
+  // the event callback), -1 when it could not be.
+  int connect(const sockaddr* sa, int socklen) noexcept;
+
+  int fd() const noexcept override { return ev_read_.fd; }
+  int set_fd(int fd) noexcept override;
+
+ private:
+  SocketBufferevent(Base& base, const Calls& calls, int fd, int options) noexcept;
+  ~SocketBufferevent() override;
+  int start_io(short what) noexcept override;
+  void stop_io(short what) noexcept override;
+  int adjust_timeouts() noexcept override;
+  int set_io_priority(int pri) noexcept override;
+
+  void assign_io(int fd) noexcept;
+  int add_io(Event& ev, short dir) noexcept;
+  static void on_readable(int fd, short what, void* arg);
+  static void on_writable(int fd, short what, void* arg);
+  static void output_added(Buffer& buf, const CbInfo& info, void* arg);
+  bool finish_connect(int fd, bool& connected) noexcept;
+
+  Event ev_read_;
+  Event ev_write_;
+  bool connecting_ = false;
+  bool connection_refused_ = false;
+};
+
+}  // namespace evref
+
+#endif  // EVREF_CORE_BUFFEREVENT_SOCKET_H
