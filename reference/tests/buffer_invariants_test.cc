@@ -279,3 +279,35 @@ TEST_F(BufferReserve, EmptyReferenceChainIsReplaced) {
 }
 
 }  // namespace
+
+namespace {
+
+// A core callback (a bufferevent watching its buffer) is called directly,
+// beside the user's entries that go through the invoker, and flag changes
+// from outside cannot turn a user entry into a core one or back.
+int invoked = 0;
+void counting_invoker(Buffer&, const Buffer::CbEntry&, const evref::CbInfo&) { ++invoked; }
+
+TEST(BufferCoreCallbacks, AreCalledDirectlyAndKeepTheirKind) {
+  invoked = 0;
+  Buffer buf{&counting_invoker};
+  size_t core_added = 0;
+  Buffer::CbEntry* core = buf.add_core_cb(
+      [](Buffer&, const evref::CbInfo& info, void* arg) { *static_cast<size_t*>(arg) += info.n_added; },
+      &core_added);
+  Buffer::CbEntry* user = buf.add_cb(reinterpret_cast<void (*)()>(&counting_invoker), nullptr);
+  ASSERT_NE(core, nullptr);
+  ASSERT_NE(user, nullptr);
+  ASSERT_EQ(buf.add("abc", 3), 0);
+  EXPECT_EQ(core_added, 3u);
+  EXPECT_EQ(invoked, 1);
+  Buffer::cb_set_flags(*user, Buffer::kCbCore);
+  Buffer::cb_clear_flags(*core, Buffer::kCbCore);
+  EXPECT_EQ(user->flags & Buffer::kCbCore, 0u);
+  EXPECT_NE(core->flags & Buffer::kCbCore, 0u);
+  ASSERT_EQ(buf.add("de", 2), 0);
+  EXPECT_EQ(core_added, 5u);
+  EXPECT_EQ(invoked, 2);
+}
+
+}  // namespace
