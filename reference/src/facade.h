@@ -8,6 +8,8 @@
 #include <event2/event_struct.h>
 
 #include <cerrno>
+#include <cstddef>
+#include <type_traits>
 #include <new>
 #include <utility>
 
@@ -97,8 +99,29 @@ void guarded_void(F&& body) noexcept {
 // A struct event is storage its owner provides (<event2/event_struct.h>:
 // event_new's heap, or the caller's for event_assign / event_set); the
 // core's Event lives in it from event_assign on. NULL maps to NULL.
-static_assert(sizeof(Event) <= sizeof(::event) && alignof(Event) <= alignof(::event),
+static_assert(sizeof(Event) == sizeof(::event) && alignof(Event) == alignof(::event),
               "struct event holds an evref::Event");
+// The public fields are the core's own (event_types.h), at libevent's places.
+static_assert(std::is_standard_layout<Event>::value, "Event layout");
+#define EVREF_SAME_PLACE(pub, mine) static_assert(offsetof(::event, pub) == offsetof(Event, mine), #pub)
+EVREF_SAME_PLACE(ev_evcallback.evcb_active_next, active_next);
+EVREF_SAME_PLACE(ev_evcallback.evcb_flags, state);
+EVREF_SAME_PLACE(ev_evcallback.evcb_pri, priority);
+EVREF_SAME_PLACE(ev_evcallback.evcb_closure, kind);
+EVREF_SAME_PLACE(ev_evcallback.evcb_cb_union.evcb_callback, cb);
+EVREF_SAME_PLACE(ev_evcallback.evcb_arg, arg);
+EVREF_SAME_PLACE(ev_timeout_pos, heap_index);
+EVREF_SAME_PLACE(ev_fd, fd);
+EVREF_SAME_PLACE(ev_base, base);
+EVREF_SAME_PLACE(ev_.ev_io.ev_io_next, io_next);
+EVREF_SAME_PLACE(ev_.ev_io.ev_timeout, interval);
+EVREF_SAME_PLACE(ev_events, events);
+EVREF_SAME_PLACE(ev_res, res);
+EVREF_SAME_PLACE(ev_timeout, deadline);
+#undef EVREF_SAME_PLACE
+static_assert(Event::kTimerSet == EVLIST_TIMEOUT && Event::kInserted == EVLIST_INSERTED &&
+                  Event::kActive == EVLIST_ACTIVE && Event::kInit == EVLIST_INIT,
+              "the state bits are libevent's EVLIST_* values");
 inline Event* core(::event* ev) { return std::launder(reinterpret_cast<Event*>(ev)); }
 inline const Event* core(const ::event* ev) {
   return std::launder(reinterpret_cast<const Event*>(ev));

@@ -30,7 +30,7 @@ const char* ActiveQueues::check_invariants() const noexcept {
     for (const Event* ev = queues_[p].head; ev; prev = ev, ev = ev->active_next, ++n) {
       if (ev->active_prev != prev) return "an active queue's back link is wrong";
       if (!(ev->state & Event::kActive)) return "a queued event is not marked active";
-      if (static_cast<size_t>(std::min(ev->priority, priorities() - 1)) != p)
+      if (static_cast<size_t>(std::min<int>(ev->priority, priorities() - 1)) != p)
         return "an event is queued under another priority";
     }
     if (queues_[p].tail != prev) return "an active queue's tail is not its last event";

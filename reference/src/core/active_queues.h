@@ -51,7 +51,7 @@ class ActiveQueues {
   // An event's queue; a priority beyond the range (after priority_init
   // shrank it) uses the lowest.
   Queue& queue_of(const Event& ev) noexcept {
-    return queues_[std::min(ev.priority, priorities() - 1)];
+    return queues_[std::min<int>(ev.priority, priorities() - 1)];
   }
 
   std::vector<Queue> queues_;

@@ -187,7 +187,7 @@ void Base::activate(Event& ev, short res, short ncalls) noexcept {
 
 int Base::set_priority(Event& ev, int priority) noexcept {
   if ((ev.state & Event::kActive) || priority < 0 || priority >= npriorities()) return -1;
-  ev.priority = priority;
+  ev.priority = static_cast<uint8_t>(priority);  // below 256: priority_init
   return 0;
 }
 

@@ -38,29 +38,37 @@ using Callback = void (*)(int fd, short what, void* arg);
 
 class Base;
 
+// The fields sit where libevent 2.1's public struct event
+// (<event2/event_struct.h>) keeps theirs, so that programs reading ev_base,
+// ev_fd, ev_events, ev_res, evcb_flags, evcb_pri, the callback or its
+// argument see what libevent would show: the state bits are libevent's
+// EVLIST_* values, the kinds its closure numbers. The facade checks every
+// offset (facade.h). The rest is the reference's own bookkeeping, in the
+// slots libevent uses for its own.
 struct Event {
-  enum State : uint8_t { kInit = 0x80, kInserted = 0x01, kTimerSet = 0x02, kActive = 0x04 };
-  enum Kind : uint8_t { kPlain, kPersistent, kSignalled };
+  enum State : uint8_t { kTimerSet = 0x01, kInserted = 0x02, kActive = 0x08, kInit = 0x80 };
+  enum Kind : uint8_t { kPlain = 0, kSignalled = 1, kPersistent = 2 };
 
-  Base* base = nullptr;
-  Callback cb = nullptr;
-  void* arg = nullptr;
-  int fd = -1;
-  short events = 0;  // what the user asked for
-  short res = 0;     // why it is active
-  uint8_t state = 0;
-  uint8_t kind = kPlain;
-  int priority = 0;
-  // Signal events: calls still to make in this activation.
-  short ncalls = 0;
-  Micros deadline = 0;  // absolute, monotonic
-  Micros interval = 0;  // EV_PERSIST: the timeout to re-arm with (0: none)
-  uint64_t seq = 0;     // orders equal deadlines first-added-first
-  size_t heap_index = 0;
+  Event* active_next = nullptr;  // ev_evcallback.evcb_active_next
   Event* active_prev = nullptr;
-  Event* active_next = nullptr;
-  Event* io_prev = nullptr;  // the fd's (or signal's) list of events
-  Event* io_next = nullptr;
+  uint16_t state = 0;            // evcb_flags
+  uint8_t priority = 0;          // evcb_pri (EVENT_MAX_PRIORITIES is 256)
+  uint8_t kind = kPlain;         // evcb_closure
+  Callback cb = nullptr;         // evcb_cb_union.evcb_callback
+  void* arg = nullptr;           // evcb_arg
+  size_t heap_index = 0;         // ev_timeout_pos
+  uint64_t seq = 0;              // orders equal deadlines first-added-first
+  int fd = -1;                   // ev_fd
+  short ncalls = 0;              // signal events: calls still to make in this activation
+  Base* base = nullptr;          // ev_base
+  Event* io_next = nullptr;      // ev_.ev_io.ev_io_next: the fd's (or signal's) list
+  Event* io_prev = nullptr;
+  Micros interval = 0;           // ev_.ev_io.ev_timeout: EV_PERSIST's timeout (0: none)
+  uint64_t spare_ = 0;           // the rest of ev_.ev_io.ev_timeout
+  short events = 0;              // ev_events: what the user asked for
+  short res = 0;                 // ev_res: why it is active
+  Micros deadline = 0;           // ev_timeout: absolute, monotonic
+  uint64_t spare_timeout_ = 0;   // the rest of ev_timeout
 };
 
 }  // namespace evref
