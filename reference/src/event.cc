@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <new>
 #include <type_traits>
 
@@ -167,6 +168,69 @@ int event_gettime_monotonic(event_base* base, timeval* tp) {
 
 int event_base_priority_init(event_base* base, int n) { return base ? base->priority_init(n) : -1; }
 int event_base_get_npriorities(event_base* base) { return base ? base->npriorities() : 0; }
+
+// ------------------------------------------------------------- inspection
+
+int event_base_foreach_event(event_base* base, event_base_foreach_event_cb fn, void* arg) {
+  if (base == nullptr || fn == nullptr) return -1;
+  struct Visit {
+    const event_base* base;
+    event_base_foreach_event_cb fn;
+    void* arg;
+  } visit{base, fn, arg};
+  return base->foreach_event(
+      [](const evref::Event& ev, void* v) {
+        const Visit* c = static_cast<const Visit*>(v);
+        return c->fn(c->base, evref::facade(&ev), c->arg);
+      },
+      &visit);
+}
+
+// libevent 2.1.12's format, which tools such as its test/check-dumpevents.py
+// read: the added events with their flags and wall-clock deadline, then the
+// active ones with their priority and result.
+void event_base_dump_events(event_base* base, FILE* out) {
+  if (base == nullptr || out == nullptr) return;
+  struct Dump {
+    const event_base* base;
+    FILE* out;
+  } dump{base, out};
+  std::fputs("Inserted events:\n", out);
+  base->foreach_event(
+      [](const evref::Event& ev, void* v) {
+        const Dump* d = static_cast<const Dump*>(v);
+        if (!(ev.state & (evref::Event::kInserted | evref::Event::kTimerSet))) return 0;
+        std::fprintf(d->out, "  %p [%s %d]%s%s%s%s%s%s", static_cast<const void*>(&ev),
+                     ev.events & EV_SIGNAL ? "sig" : "fd ", ev.fd, ev.events & EV_READ ? " Read" : "",
+                     ev.events & EV_WRITE ? " Write" : "", ev.events & EV_CLOSED ? " EOF" : "",
+                     ev.events & EV_SIGNAL ? " Signal" : "", ev.events & EV_PERSIST ? " Persist" : "",
+                     ev.events & EV_ET ? " ET" : "");
+        if (ev.state & evref::Event::kTimerSet) {
+          const timeval tv = evref::to_timeval(evref::add_saturating(ev.deadline, d->base->wall_offset()));
+          std::fprintf(d->out, " Timeout=%ld.%06d", static_cast<long>(tv.tv_sec), static_cast<int>(tv.tv_usec));
+        }
+        std::fputc('\n', d->out);
+        return 0;
+      },
+      &dump);
+  std::fputs("Active events:\n", out);
+  base->foreach_event(
+      [](const evref::Event& ev, void* v) {
+        const Dump* d = static_cast<const Dump*>(v);
+        if (!(ev.state & evref::Event::kActive)) return 0;
+        std::fprintf(d->out, "  %p [%s %d, priority=%d]%s%s%s%s%s active\n", static_cast<const void*>(&ev),
+                     ev.events & EV_SIGNAL ? "sig" : "fd ", ev.fd, ev.priority, ev.res & EV_READ ? " Read" : "",
+                     ev.res & EV_WRITE ? " Write" : "", ev.res & EV_CLOSED ? " EOF" : "",
+                     ev.res & EV_SIGNAL ? " Signal" : "", ev.res & EV_TIMEOUT ? " Timeout" : "");
+        return 0;
+      },
+      &dump);
+}
+
+const timeval* event_base_init_common_timeout(event_base* base, const timeval* duration) {
+  if (base == nullptr || duration == nullptr) return nullptr;
+  return guarded<const timeval*>(nullptr, [&] { return base->common_timeout(*duration); });
+}
 
 int event_priority_set(event* ev, int pri) {
   evref::Event* e = core(ev);

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <deque>
 #include <type_traits>
 #include <new>
 #include <utility>
@@ -18,6 +19,24 @@
 
 struct event_base final : evref::Base {
   using evref::Base::Base;
+
+  // event_base_init_common_timeout: a stored copy of the duration (the same
+  // copy again for an equal duration, or when given one of these copies),
+  // which event_add then takes like any timeval. libevent hides a queue
+  // index in tv_usec to keep one list per duration; the reference's timer
+  // heap needs no such hint. At most 256 (libevent's MAX_COMMON_TIMEOUTS);
+  // may throw std::bad_alloc (the entry point's guard).
+  const timeval* common_timeout(const timeval& duration) {
+    for (const timeval& t : common_timeouts_) {
+      if (&t == &duration || (t.tv_sec == duration.tv_sec && t.tv_usec == duration.tv_usec)) return &t;
+    }
+    if (common_timeouts_.size() >= 256) return nullptr;
+    common_timeouts_.push_back(duration);
+    return &common_timeouts_.back();
+  }
+
+ private:
+  std::deque<timeval> common_timeouts_;  // a deque: the addresses stay put
 };
 
 // The opaque handle is the core object itself (the bufferevent facade makes
@@ -129,6 +148,7 @@ inline const Event* core(const ::event* ev) {
 // Constructs the core event in the storage (event_assign's first step).
 inline Event* make_core(::event* ev) { return new (ev) Event(); }
 inline ::event* facade(Event* ev) { return reinterpret_cast<::event*>(ev); }
+inline const ::event* facade(const Event* ev) { return reinterpret_cast<const ::event*>(ev); }
 
 }  // namespace evref
 

@@ -110,6 +110,16 @@ int event_base_priority_init(struct event_base *, int);
 int event_base_get_npriorities(struct event_base *eb);
 int event_priority_set(struct event *, int);
 
+/* Inspection and tuning. */
+typedef int (*event_base_foreach_event_cb)(const struct event_base *, const struct event *, void *);
+/* fn on each added or active event; returns 0, or fn's first nonzero answer. */
+int event_base_foreach_event(struct event_base *base, event_base_foreach_event_cb fn, void *arg);
+/* A description of the added and active events; the format is not fixed. */
+void event_base_dump_events(struct event_base *, FILE *);
+/* A timeout to give event_add for many events of one duration. */
+const struct timeval *event_base_init_common_timeout(struct event_base *base,
+                                                     const struct timeval *duration);
+
 /* Events. */
 void *event_self_cbarg(void);
 struct event *event_new(struct event_base *, evutil_socket_t, short, event_callback_fn, void *);

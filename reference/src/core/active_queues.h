@@ -23,6 +23,7 @@ class ActiveQueues {
   // event_base_priority_init: n queues; only while none is in use.
   bool reset(int n) noexcept;
   size_t size() const noexcept { return n_; }
+  const Queue& queue(int priority) const noexcept { return queues_[priority]; }
 
   // Appends ev to its priority's queue and marks it active.
   void push(Event& ev) noexcept {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 #include <cstdlib>
 #include <new>
 
@@ -201,6 +202,31 @@ short Base::pending(const Event& ev, short what, Micros* wall_deadline) const no
   what &= kTimeout | kRead | kWrite | kClosed | kSignal;
   if (wall_deadline && (flags & what & kTimeout)) *wall_deadline = add_saturating(ev.deadline, wall_offset());
   return flags & what;
+}
+
+// I/O and signal events from their maps, timers from the heap, then the
+// active events that are neither (event_active on an event never added).
+int Base::foreach_event(int (*fn)(const Event&, void*), void* arg) const noexcept {
+  for (size_t fd = 0; fd < fds_.table_size(); ++fd) {
+    for (const Event* ev = fds_.events(static_cast<int>(fd)); ev != nullptr; ev = ev->io_next)
+      if (const int r = fn(*ev, arg)) return r;
+  }
+  for (int signo = 1; signo < NSIG; ++signo) {
+    for (const Event* ev = signals_.events(signo); ev != nullptr; ev = ev->io_next)
+      if (const int r = fn(*ev, arg)) return r;
+  }
+  for (size_t i = 0; i < timers_.size(); ++i) {
+    const Event& ev = timers_.at(i);
+    if (ev.state & Event::kInserted) continue;
+    if (const int r = fn(ev, arg)) return r;
+  }
+  for (int p = 0; p < active_.priorities(); ++p) {
+    for (const Event* ev = active_.queue(p).head; ev != nullptr; ev = ev->active_next) {
+      if (ev->state & (Event::kInserted | Event::kTimerSet)) continue;
+      if (const int r = fn(*ev, arg)) return r;
+    }
+  }
+  return 0;
 }
 
 int Base::priority_init(int n) noexcept {

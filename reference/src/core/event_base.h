@@ -68,6 +68,10 @@ class Base {
   bool got_break() const noexcept { return got_break_; }
   Event* running_event() const noexcept { return current_; }
 
+  // event_base_foreach_event: fn on each added or active event, once;
+  // stops at the first nonzero answer and returns it.
+  int foreach_event(int (*fn)(const Event& ev, void* arg), void* arg) const noexcept;
+
   int priority_init(int n) noexcept;
   int npriorities() const noexcept { return active_.priorities(); }
   int default_priority() const noexcept { return npriorities() / 2; }
