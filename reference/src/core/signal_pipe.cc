@@ -16,7 +16,10 @@ std::atomic<unsigned> g_counts[SignalPipe::kMaxSignal];
 static_assert(std::atomic<int>::is_always_lock_free, "signal-safe wake fd");
 static_assert(std::atomic<unsigned>::is_always_lock_free, "signal-safe counters");
 
-extern "C" void on_signal(int signo) {
+// Internal linkage (no extern "C": GCC gives an extern "C" function in an
+// unnamed namespace a global symbol, which a static link of the library
+// would put beside a program's own on_signal).
+void on_signal(int signo) {
   const int saved_errno = errno;
   g_counts[signo].fetch_add(1, std::memory_order_relaxed);
   const int fd = g_wake_fd.load(std::memory_order_relaxed);
