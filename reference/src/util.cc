@@ -19,6 +19,7 @@
 #include <new>
 #include <string>
 
+#include "core/log.h"
 #include "core/sockets.h"
 
 // The opaque type of the header: which clock, and for EV_MONOT_FALLBACK the
@@ -32,11 +33,24 @@ struct evutil_monotonic_timer {
 
 namespace {
 
-int add_flag(int fd, int get, int set, int flag) {
-  const int flags = fcntl(fd, get, nullptr);
-  if (flags < 0) return -1;
-  if (flags & flag) return 0;
-  return fcntl(fd, set, flags | flag) < 0 ? -1 : 0;
+// Sets a descriptor flag; a failure is logged as libevent logs it
+// ("fcntl(5, F_GETFL): Bad file descriptor", EVENT_LOG_WARN).
+struct FlagOps {
+  int get, set;
+  const char *get_name, *set_name;
+};
+constexpr FlagOps kFileFlags{F_GETFL, F_SETFL, "F_GETFL", "F_SETFL"};
+constexpr FlagOps kFdFlags{F_GETFD, F_SETFD, "F_GETFD", "F_SETFD"};
+
+int add_flag(int fd, const FlagOps& ops, int flag) {
+  const int flags = fcntl(fd, ops.get, nullptr);
+  if (flags < 0) {
+    evref::log::warn_errno("fcntl(%d, %s)", fd, ops.get_name);
+    return -1;
+  }
+  if ((flags & flag) || fcntl(fd, ops.set, flags | flag) == 0) return 0;
+  evref::log::warn_errno("fcntl(%d, %s)", fd, ops.set_name);
+  return -1;
 }
 
 // libevent's EVUTIL_AI_LIBEVENT_ALLOCATED (evutil.c): a flag only libevent
@@ -112,11 +126,11 @@ int evutil_socketpair(int d, int type, int protocol, evutil_socket_t sv[2]) {
 }
 
 int evutil_make_socket_nonblocking(evutil_socket_t sock) {
-  return add_flag(sock, F_GETFL, F_SETFL, O_NONBLOCK);
+  return add_flag(sock, kFileFlags, O_NONBLOCK);
 }
 
 int evutil_make_socket_closeonexec(evutil_socket_t sock) {
-  return add_flag(sock, F_GETFD, F_SETFD, FD_CLOEXEC);
+  return add_flag(sock, kFdFlags, FD_CLOEXEC);
 }
 
 int evutil_make_listen_socket_reuseable(evutil_socket_t sock) {
@@ -338,7 +352,10 @@ void evutil_secure_rng_get_bytes(void* buf, size_t n) {
     const ssize_t got = getrandom(out, n, 0);
     if (got < 0) {
       if (errno == EINTR) continue;
-      std::abort();  // no secure bytes: never hand back predictable ones
+      // No secure bytes: never hand back predictable ones (a fatal error,
+      // logged first, as libevent's are).
+      evref::log::warn_errno("getrandom");
+      evref::log::fatal(evref::log::kAbort);
     }
     out += got;
     n -= static_cast<size_t>(got);
