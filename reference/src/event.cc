@@ -364,7 +364,6 @@ int event_once(evutil_socket_t fd, short events, event_callback_fn cb, void* arg
 const char* event_get_method(void) { return event_base_get_method(current_base); }
 int event_priority_init(int n) { return event_base_priority_init(current_base, n); }
 
-void event_set_log_callback(event_log_cb) {}
 void event_enable_debug_mode(void) { evref::Base::enable_debug_mode(); }
 
 }  // extern "C"

@@ -150,11 +150,38 @@ void event_get_assignment(const struct event *event, struct event_base **base_ou
 int event_base_once(struct event_base *, evutil_socket_t, short, event_callback_fn, void *,
                     const struct timeval *);
 
-/* Logging and debugging hooks: the reference logs nothing; debug mode turns
-   on the one debug check that returns an error (mixing EV_ET and level-
-   triggered events on one fd makes event_add fail). */
+/* Logging (log.cc): messages go to the callback, or to stderr as
+   "[warn] text" when it is NULL; debug messages only while debug logging is
+   on (EVENT_DBG_ALL). The reference logs what libevent logs from the same
+   calls where it has such calls (evutil's fcntl failures). */
+#define EVENT_LOG_DEBUG 0
+#define EVENT_LOG_MSG 1
+#define EVENT_LOG_WARN 2
+#define EVENT_LOG_ERR 3
+/* Obsolete names that older programs use. */
+#define _EVENT_LOG_DEBUG EVENT_LOG_DEBUG
+#define _EVENT_LOG_MSG EVENT_LOG_MSG
+#define _EVENT_LOG_WARN EVENT_LOG_WARN
+#define _EVENT_LOG_ERR EVENT_LOG_ERR
 void event_set_log_callback(event_log_cb cb);
+typedef void (*event_fatal_cb)(int err);
+/* Called on a fatal internal error instead of exit(1). The reference
+   reports failures as return values, so its only fatal error is a kernel
+   that gives no random bytes (evutil_secure_rng_get_bytes). */
+void event_set_fatal_callback(event_fatal_cb cb);
+#define EVENT_DBG_ALL 0xffffffffu
+#define EVENT_DBG_NONE 0
+void event_enable_debug_logging(ev_uint32_t which);
+
+/* Debug mode turns on the one debug check that returns an error (mixing
+   EV_ET and level-triggered events on one fd makes event_add fail). */
 void event_enable_debug_mode(void);
+
+/* Releases global resources. The reference holds none that outlive the
+   bases, so there is nothing to do; programs call it before exiting. No
+   event_set_mem_functions: event-config.h says EVENT__DISABLE_MM_REPLACEMENT,
+   as a libevent built with --disable-malloc-replacement does. */
+void libevent_global_shutdown(void);
 
 #define evtimer_assign(ev, b, cb, arg) event_assign((ev), (b), -1, 0, (cb), (arg))
 #define evtimer_new(b, cb, arg) event_new((b), -1, 0, (cb), (arg))
