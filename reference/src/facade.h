@@ -1,5 +1,7 @@
 // The opaque libevent handles as the reference defines them: each is the
-// core object itself. Shared by the C facades (event.cc, listener.cc, ...).
+// core object itself, as a class derived from it (event_base, evbuffer) or
+// as its address (Handle: evconnlistener, bufferevent). Shared by the C
+// facades (event.cc, listener.cc, ...), with the boundary rules below.
 #ifndef EVREF_FACADE_H
 #define EVREF_FACADE_H
 
