@@ -9,7 +9,7 @@ per-trial ratios.
 
   python3 -m evconform.bench                  # every benchmark, 5 trials, epoll
   python3 -m evconform.bench --method poll    # the same on the poll backend
-  python3 -m evconform.bench --only evbuffer  # one family (evbuffer, dispatch, echo)
+  python3 -m evconform.bench --only evbuffer  # one family (evbuffer, dispatch, echo, memcached)
   python3 -m evconform.bench --out DIR        # also write DIR/bench.json and DIR/bench.md
   python3 -m evconform.bench --toolkit        # also time the toolkit (gate, fuzzing)
 
@@ -22,6 +22,9 @@ The families:
             active, W writes per round; the time to dispatch them.
   echo      loopback echo through listener + bufferevents, C connections x
             S-byte messages; also the server's peak memory per connection.
+  memcached memcached 1.6 built on each implementation by the clients area
+            (evconform/clients.py), under its load row's load: 50
+            connections of set/get for 20 s, every reply checked (3 trials).
 """
 import argparse
 import json
@@ -194,13 +197,13 @@ def collect(args):
     memory = []     # echo server memory per connection
     binaries = {}
     families = ["evbuffer", "dispatch", "echo"]
-    for fam in families:
+    for fam in [f for f in families if not args.only or f == args.only]:
         for impl in IMPLS:
             path = os.path.join(args.build, "bench", f"bench_{fam}_{impl}")
             if not os.access(path, os.X_OK):
                 raise ToolError(f"benchmark binary not found: {path} (build first)")
             binaries[(fam, impl)] = path
-    wanted = [f for f in families if not args.only or f == args.only]
+    wanted = [f for f in families + ["memcached"] if not args.only or f == args.only]
     order = lambda k: IMPLS if k % 2 == 0 else tuple(reversed(IMPLS))  # noqa: E731
 
     if "evbuffer" in wanted:
@@ -253,10 +256,33 @@ def collect(args):
                            **{impl: {"kib_per_conn": statistics.median(t["kib_per_conn"] for t in trials[impl]),
                                      "peak_kib": statistics.median(t["server_peak_kib"] for t in trials[impl])}
                               for impl in IMPLS}})
+    if "memcached" in wanted:
+        rows += memcached_rows(args, order)
     for r in rows:
         r["target"] = target_for(r["id"])
         r["met"] = None if r["target"] is None else r["ratio"]["median"] >= r["target"]
     return rows, memory
+
+
+def memcached_rows(args, order):
+    """memcached's ops/s on both implementations (the clients area's load),
+    or none when it cannot run on one of them (the reason is printed)."""
+    from . import clients
+    seconds = 2 if args.smoke else clients.LOAD_SECONDS
+    trials = {i: [] for i in IMPLS}
+    for k in range(min(args.trials, 3)):
+        for impl in order(k):
+            progress(f"memcached load {impl} trial {k + 1}/{min(args.trials, 3)} ({seconds} s)")
+            r = clients.load(os.path.abspath(args.build), impl, seconds=seconds)
+            if "ops_per_s" not in r:
+                progress(f"memcached load left out: {impl}: {r.get('error')}")
+                return []
+            trials[impl].append(r["ops_per_s"])
+    ref, lib = trials["reference"], trials["libevent"]
+    return [{"id": f"memcached set/get C={clients.LOAD_CONNS} {seconds} s", "family": "memcached",
+             "unit": "k op/s", "reference": statistics.median(ref) / 1000,
+             "libevent": statistics.median(lib) / 1000, "ratio": ratio_stats(ref, lib, True),
+             "series": None, "scale": None, "per_trial": {"reference": ref, "libevent": lib}}]
 
 
 def search_vs_memchr(rows):
@@ -409,7 +435,7 @@ def main(argv):
     ap.add_argument("--build", default="build/default", help="the build folder (default: %(default)s)")
     ap.add_argument("--trials", type=int, default=5, help="runs per implementation (default: 5)")
     ap.add_argument("--method", default="epoll", help="kernel method (default: epoll)")
-    ap.add_argument("--only", choices=["evbuffer", "dispatch", "echo"], help="run one family")
+    ap.add_argument("--only", choices=["evbuffer", "dispatch", "echo", "memcached"], help="run one family")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: check that it all runs")
     ap.add_argument("--toolkit", action="store_true",
                     help="also time the gate (clean rebuild + matrix) and the fuzz targets")

@@ -20,7 +20,7 @@ from . import ROOT
 from .cli import ToolError
 
 # The feature areas a suite can belong to, and the built-in implementations.
-AREAS = ("evbuffer", "event", "listener", "bufferevent", "programs", "compat14")
+AREAS = ("evbuffer", "event", "listener", "bufferevent", "programs", "compat14", "clients")
 BUILTIN = ("reference", "libevent", "libev")
 
 

@@ -4,16 +4,18 @@ progress, write the report, and exit with the gate's status.
     tools/evconform [--impl NAME]... [--area AREA]... [--filter REGEX]
                     [--implementations FILE] [--valgrind] [--build-dir DIR]
                     [--no-build] [-j N] [--out DIR] [--update-expectations]
+                    [--memcached-suite subset|all]
 
 --impl takes an implementation (every column of it) or one column
 ("libevent/poll"); --area an area (evbuffer, event, listener, bufferevent,
-programs, compat14); --filter a regular expression on the test name
+programs, compat14, clients); --filter a regular expression on the test name
 ("Suite.Case"). Each may be repeated; without them everything runs.
 --implementations plugs in the implementations a TOML file names (format:
 evconform/implementations.py). --valgrind runs every test under memcheck
 (the valgrind build, build/valgrind): memory errors and leaks are MEMERR.
 --build-dir uses another configured build tree; --no-build runs what is
-already built there.
+already built there. --memcached-suite all makes the clients area run every
+file of memcached's test suite instead of the main job's subset.
 
 Every test runs in its own process under a timeout through the harness
 launcher (evconform/run_test.py), so a crash or a hang is a result. While it
@@ -34,7 +36,7 @@ import time
 from . import ROOT, cli, ctest, proc, registry, results
 from .cli import ToolError
 
-SUITE_KINDS = "kind:(conformance|property)"
+SUITE_KINDS = "kind:(conformance|property|client)"
 
 
 def parse_args(argv):
@@ -51,6 +53,8 @@ def parse_args(argv):
                    help="run what is built: no configure, no build")
     p.add_argument("-j", "--jobs", type=int, default=2, help="tests at a time (default 2)")
     p.add_argument("--out", help="report folder (default: <build>/report)")
+    p.add_argument("--memcached-suite", choices=("subset", "all"), default="subset",
+                   help="clients area: memcached's test files to run (default: the subset)")
     p.add_argument("--update-expectations", action="store_true",
                    help="write this run's results as the selected implementations' new "
                         "expectations (whole implementations only: no --area or --filter)")
@@ -65,6 +69,8 @@ def parse_args(argv):
     if args.update_expectations and (args.area or args.filter):
         raise ToolError("--update-expectations rewrites whole expectations files: "
                         "run whole implementations (no --area or --filter)")
+    if args.no_build and args.memcached_suite != "subset":
+        raise ToolError("--memcached-suite needs a configure: drop --no-build")
     if args.no_build and args.implementations:
         raise ToolError("--implementations needs a configure: drop --no-build")
     if args.implementations and not os.path.isfile(args.implementations):
@@ -72,12 +78,13 @@ def parse_args(argv):
     return args
 
 
-def configure(preset, build_dir, implementations):
+def configure(preset, build_dir, implementations, memcached_suite="subset"):
     """Configures the preset, or build_dir with its own cache (this writes
     the implementation registry, so names are checked before the build)."""
     file_arg = os.path.abspath(implementations) if implementations else ""
     where = ["--preset", preset] if not build_dir else ["-S", ROOT, "-B", build_dir]
-    p = proc.run(["cmake"] + where + [f"-DEVCONFORM_IMPLEMENTATIONS_FILE={file_arg}"],
+    p = proc.run(["cmake"] + where + [f"-DEVCONFORM_IMPLEMENTATIONS_FILE={file_arg}",
+                                      f"-DEVCONFORM_MEMCACHED_TESTS={memcached_suite}"],
                  cwd=ROOT, capture_output=True, text=True)
     if p.returncode != 0:
         out = p.stdout + p.stderr
@@ -155,7 +162,7 @@ def main(argv):
     preset = "valgrind" if args.valgrind else "default"
     build = os.path.abspath(args.build_dir or os.path.join(ROOT, "build", preset))
     if not args.no_build:
-        configure(preset, args.build_dir, args.implementations)
+        configure(preset, args.build_dir, args.implementations, args.memcached_suite)
     registry_path = registry.of_build(build)
     if not os.path.exists(registry_path):
         raise ToolError(f"{build} is not a configured evconform build tree")
