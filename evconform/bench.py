@@ -256,7 +256,8 @@ def collect(args):
                            **{impl: {"kib_per_conn": statistics.median(t["kib_per_conn"] for t in trials[impl]),
                                      "peak_kib": statistics.median(t["server_peak_kib"] for t in trials[impl])}
                               for impl in IMPLS}})
-    if "memcached" in wanted:
+    # memcached may need building first (minutes): not part of a smoke run unless asked for
+    if "memcached" in wanted and (not args.smoke or args.only == "memcached"):
         rows += memcached_rows(args, order)
     for r in rows:
         r["target"] = target_for(r["id"])

@@ -16,9 +16,13 @@ How an implementation is compiled against: <build>/clients/<impl>.flags,
 written by clients/CMakeLists.txt, one `key=value` a line:
   include=DIR   its header directories (in order)
   link=ITEM     a library file, or a linker flag (-levent, -lstdc++)
-  prefix=DIR    an installed libevent-style prefix (DIR/include, DIR/lib),
-                for configure scripts (--with-libevent=DIR); without one, a
-                prefix is staged from the include dirs and libraries
+  prefix=DIR    an installed libevent-style prefix (DIR/include, DIR/lib):
+                programs get -L and a run path, configure scripts
+                --with-libevent=DIR; without one, a prefix is staged from the
+                include dirs and libraries
+  install=COMP  first `cmake --install <build> --prefix DIR --component COMP`
+                (the reference: its evref component)
+  dep=PATH      files or folders whose change means rebuilding the clients
 A header of libevent's public set that the implementation does not provide
 is not found in the system's libevent either: a "poison" header that stops
 the compile with `<header> is not provided by <impl>` stands in for it.
@@ -204,25 +208,37 @@ def multiarch():
         return ""
 
 
-def write_poison(flavour, libevent_src, folder):
+def missing_headers(flavour, libevent_src):
+    """The public libevent headers none of the implementation's folders has."""
+    arch = multiarch()
+    return [name for name in public_headers(libevent_src)
+            if not any(os.path.isfile(os.path.join(d, name)) or
+                       (arch and os.path.isfile(os.path.join(d, arch, name))) for d in flavour.includes)]
+
+
+def write_poison(flavour, libevent_src, parent):
     """A folder of headers that stop the compile for every public libevent
     header the implementation does not have, so the system's libevent
-    headers (in /usr/include, searched after -I folders) never stand in."""
-    arch = multiarch()
-    tmp = folder + ".tmp"
+    headers (in /usr/include, searched after -I folders) never stand in.
+    Named after what it holds and never rewritten, so a compile running
+    meanwhile always sees a whole folder. Returns its path."""
+    names = missing_headers(flavour, libevent_src)
+    folder = os.path.join(parent, "poison-" + hashlib.sha1("\0".join(names).encode()).hexdigest()[:12])
+    if os.path.isdir(folder):
+        return folder
+    tmp = f"{folder}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    for name in public_headers(libevent_src):
-        have = any(os.path.isfile(os.path.join(d, name)) or
-                   (arch and os.path.isfile(os.path.join(d, arch, name))) for d in flavour.includes)
-        if have:
-            continue
+    os.makedirs(tmp)
+    for name in names:
         path = os.path.join(tmp, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as f:
             f.write(f'#error "<{name}> is not provided by {flavour.impl}"\n')
-    os.makedirs(tmp, exist_ok=True)
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
+    try:
+        os.rename(tmp, folder)
+    except OSError:  # another row made the same folder meanwhile
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
 
 
 # --- building ----------------------------------------------------------------
@@ -311,7 +327,8 @@ class Build:
         rel, extra, _, _, _ = LIBEVENT_PROGRAMS[name]
         self.installed()
         out = os.path.join(self.work, "bin", name)
-        poison = os.path.join(self.work, "poison")
+        os.makedirs(self.work, exist_ok=True)
+        poison = write_poison(self.flavour, src, self.work)
         cmd = (["gcc", "-g", "-O2", "-Werror=implicit-function-declaration", "-o", out,
                 os.path.join(src, rel), os.path.join(CLIENT_DIR, "libevent_private.c")]
                + [f"-I{d}" for d in self.flavour.includes]
@@ -320,8 +337,6 @@ class Build:
         files = [os.path.join(src, rel), os.path.join(CLIENT_DIR, "libevent_private.c")] + self.flavour.files()
 
         def make():
-            with locked(os.path.join(self.work, "poison.lock")):
-                write_poison(self.flavour, src, poison)
             os.makedirs(os.path.dirname(out), exist_ok=True)
             try:
                 p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=300)

@@ -87,8 +87,8 @@ class Flavours(unittest.TestCase):
             os.makedirs(os.path.join(src, "include", "event2"))
             for h in ("event.h", "evutil.h", "event2/event.h", "event2/util.h"):
                 open(os.path.join(src, "include", h), "w").close()
-            poison = os.path.join(tmp, "poison")
-            clients.write_poison(fl, src, poison)
+            poison = clients.write_poison(fl, src, tmp)
+            self.assertEqual(clients.write_poison(fl, src, tmp), poison)
             found = sorted(os.path.relpath(os.path.join(d, n), poison)
                            for d, _, ns in os.walk(poison) for n in ns)
             self.assertEqual(found, ["event2/event-config.h", "event2/util.h", "evutil.h"])
