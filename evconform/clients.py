@@ -359,18 +359,17 @@ class Build:
             raise drv.HarnessError(f"memcached's source package is not in {self.sources}: run tools/fetch-sources")
         self.installed()
         tree = os.path.join(self.work, "memcached")
-        prefix, libs = self.prefix_plan()
+        prefix, libs, ldflags = self.prefix_plan()
         configure = [os.path.join(".", "configure"), f"--with-libevent={prefix}"]
         files = [os.path.join(src, "memcached.c")] + self.flavour.files()
-        key = stamp_key(configure + libs + [src], files)
+        key = stamp_key(configure + libs + ldflags + [src], files)
 
         def make():
             if prefix != self.flavour.prefix:
                 self.stage_prefix(prefix)
             shutil.rmtree(tree, ignore_errors=True)
             shutil.copytree(src, tree, symlinks=True)
-            env = dict(os.environ, LIBS=" ".join(libs), CC="gcc",
-                       LDFLAGS=" ".join(f for f in self.flavour.ldflags() if f.startswith("-Wl")))
+            env = dict(os.environ, LIBS=" ".join(libs), CC="gcc", LDFLAGS=" ".join(ldflags))
             for step, cmd, limit in (("configure", configure, 300),
                                      ("make", ["make", "-j2", "memcached", "memcached-debug", "sizes",
                                                "testapp", "timedrun"], 900)):
@@ -388,26 +387,39 @@ class Build:
         ok, msg, secs = self._cached("memcached", key, make)
         return (tree if ok else None), msg, secs
 
-    def prefix_plan(self):
-        """(an installed-style prefix for --with-libevent, extra LIBS): the
-        implementation's own prefix, or one to stage from its include
-        folders and libraries (stage_prefix); link items other than
-        archives go to LIBS."""
+    def _shared(self):
+        """The implementation's shared library, when it has no archive: the
+        one a staged prefix offers as lib/libevent.so."""
         fl = self.flavour
-        extra = [l for l in fl.links if not l.endswith(".a")]
+        if any(l.endswith(".a") for l in fl.links):
+            return None
+        return next((l for l in fl.links if re.search(r"\.so(\.\d+)*$", l) and os.path.isfile(l)), None)
+
+    def prefix_plan(self):
+        """(an installed-style prefix for --with-libevent, extra LIBS,
+        LDFLAGS): the implementation's own prefix, or one to stage from its
+        include folders and libraries (stage_prefix); link items the prefix
+        does not hold go to LIBS."""
+        fl = self.flavour
         if fl.prefix:
-            return fl.prefix, [l for l in extra if not l.startswith("-levent")]
-        return os.path.join(self.work, "prefix"), extra
+            return (fl.prefix, [l for l in fl.links if not l.startswith("-levent") and not l.endswith(".a")],
+                    [f for f in fl.ldflags() if f.startswith("-Wl")])
+        shared = self._shared()
+        extra = [l for l in fl.links if not l.endswith(".a") and l != shared]
+        rpath = [f"-Wl,-rpath,{os.path.dirname(shared)}"] if shared else []
+        return os.path.join(self.work, "prefix"), extra, rpath
 
     def stage_prefix(self, stage):
         """include/ links to the implementation's headers (the first folder
-        wins, as with -I); its archives merged into lib/libevent.a, which
-        -levent finds."""
+        wins, as with -I; system folders need none); its archives merged into lib/libevent.a, or its
+        shared library linked as lib/libevent.so: what -levent finds."""
         fl = self.flavour
         shutil.rmtree(stage, ignore_errors=True)
         os.makedirs(os.path.join(stage, "include"))
         os.makedirs(os.path.join(stage, "lib"))
-        for d in reversed(fl.includes):
+        # The system's header folders are searched anyway (and linking them
+        # in would make every system header a non-system one).
+        for d in reversed([d for d in fl.includes if not d.startswith("/usr/include")]):
             for entry in os.listdir(d):
                 link = os.path.join(stage, "include", entry)
                 if os.path.lexists(link):
@@ -418,6 +430,8 @@ class Build:
             script = "CREATE lib/libevent.a\n" + "".join(f"ADDLIB {a}\n" for a in archives) + "SAVE\nEND\n"
             subprocess.run(["ar", "-M"], input=script, cwd=stage, text=True, check=True, timeout=60,
                            capture_output=True)
+        elif self._shared():
+            os.symlink(self._shared(), os.path.join(stage, "lib", "libevent.so"))
 
 
 # --- running a row -------------------------------------------------------------
