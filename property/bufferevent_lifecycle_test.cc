@@ -211,7 +211,8 @@ void Settle(event_base* base) {
 }
 
 RC_GTEST_PROP(BufferEventLifecycle, CallbacksFreesAndReferencesFollowTheRules, ()) {
-  EVC_RULE("bufferevent.h / bufferevent_sock.c 2.1: read cb per arrival while reading, write cb when "
+  EVC_RULE("bufferevent.h/bufferevent_free/lifecycle-model",
+           "bufferevent.h / bufferevent_sock.c 2.1: read cb per arrival while reading, write cb when "
            "the output empties, EOF|READING then reading disabled, no callback after "
            "bufferevent_free even with an incref held, CLOSE_ON_FREE closes the socket once the last "
            "reference is gone, no other fd touched; DEFER_CALLBACKS keeps the order");

@@ -135,6 +135,7 @@ EnableCb GenEnableCb(const Model&) { return {GenSide(), *rc::gen::arbitrary<bool
 
 RC_GTEST_PROP(EvbufferModel, EveryOperationMatchesTwoStringModels, ()) {
   EVC_RULE(
+      "buffer.h/evbuffer/operation-model",
       "buffer.h: each operation's result and the buffer's bytes are those of the same operation "
       "on a string; buffer callbacks are told every change as it is made; libevent 2.1's freeze rules");
   Model initial;

@@ -127,7 +127,8 @@ void OnEvent(evutil_socket_t, short what, void* p) {
 }
 
 RC_GTEST_PROP(EventFdMap, EventsOfSharedFdsAreToldExactlyTheirConditions, ()) {
-  EVC_RULE("event.h (event_callback_fn, EV_ET, EV_PERSIST, event_del) and libevent 2.1.12's "
+  EVC_RULE("event.h/EV_ET/fd-model",
+           "event.h (event_callback_fn, EV_ET, EV_PERSIST, event_del) and libevent 2.1.12's "
            "evmap: each event of a ready fd runs told only the ready conditions it asked for, "
            "plus EV_ET where edge triggering is supported; deleted events never run; "
            "level-triggered persistent events run again while ready, edge-triggered ones at "

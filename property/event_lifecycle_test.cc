@@ -167,7 +167,8 @@ std::string Names(const std::vector<int>& t) {
 }
 
 RC_GTEST_PROP(EventLifecycle, CallbacksFollowTheActiveQueueRules, ()) {
-  EVC_RULE("event.c 2.1: event_active is idempotent while active; del/free take an event off its "
+  EVC_RULE("event.h/event_active/lifecycle-model",
+           "event.c 2.1: event_active is idempotent while active; del/free take an event off its "
            "queue; no callback after free; one priority queue per iteration, FIFO, until a more "
            "urgent event is activated; EVLOOP_NONBLOCK ends when nothing is active; no fd leaks");
   const Scenario s = *GenScenario();

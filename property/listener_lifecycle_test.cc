@@ -139,7 +139,8 @@ void OnError(evconnlistener*, void* p) {
 }
 
 RC_GTEST_PROP(ListenerLifecycle, CallbacksFreesAndDisablesFollowTheRules, ()) {
-  EVC_RULE("listener.h / listener.c 2.1: one loop turn accepts all pending connections until the "
+  EVC_RULE("listener.h/evconnlistener_free/lifecycle-model",
+           "listener.h / listener.c 2.1: one loop turn accepts all pending connections until the "
            "callback frees or disables the listener; a reference is held around accept and error "
            "callbacks, so freeing inside them is safe and nothing runs after; a non-retriable accept "
            "error runs the error callback each turn while enabled; CLOSE_ON_FREE closes the socket");

@@ -99,8 +99,9 @@ std::vector<Named<timeval>> ExtremeTimeouts();  // all of the above
 // observed libevent 2.1.12 behaviour being checked. Both are string literals,
 // and one id is one rule: every test with that id states it in the same words.
 // `python3 -m evconform.rules --check` (CTest: toolkit.rules.ids) holds every
-// conformance test to this. EVC_RULE("<text>") alone, without an id, is still
-// accepted for the property suites, which have no ids yet.
+// conformance test to this. The property suites give ids too (their rules
+// are models of several calls: aspect "...-model"); the one-argument form
+// EVC_RULE("<text>") is still accepted there.
 #define EVC_RULE(...) EVC_RULE_PICK_(__VA_ARGS__, EVC_RULE_ID_, EVC_RULE_TEXT_, unused)(__VA_ARGS__)
 #define EVC_RULE_PICK_(a, b, name, ...) name
 #define EVC_RULE_ID_(id, text) \
