@@ -1,19 +1,22 @@
 # evconform_add_suite(<area> SOURCES <files...> [KIND <kind>] [PER_BACKEND])
 #
 # Compiles the same test sources once per implementation that claims <area>
-# (binary <kind>_<area>_<impl>) and registers every GoogleTest case with CTest
-# as "<column>.<Suite>.<Case>", run through the harness launcher
-# (evconform/run_test.py): one process per case, a timeout, the result compared
-# with the implementation's expectations, and a result record written for the
-# report. The column is the implementation's name or, for a PER_BACKEND suite,
-# "<impl>/<backend>" for each backend the implementation declares (the same
-# binary, run with that method selected). Labels: impl:<impl>, area:<area>,
-# kind:<kind>, column:<column>.
-
-set(EVCONFORM_RESULTS_DIR "${CMAKE_BINARY_DIR}/results" CACHE PATH
-    "Where the harness writes one result record per test and implementation")
-set(EVCONFORM_EXPECTATIONS_DIR "${CMAKE_SOURCE_DIR}/harness/expectations" CACHE PATH
-    "Folder holding <impl>.toml expectation files")
+# (binary <kind>_<area>_<impl>) and describes each binary, once per column,
+# in <build>/evconform-suites.json, the engine's manifest
+# (evconform/engine.py): the column is the implementation's name or, for a
+# PER_BACKEND suite, "<impl>/<backend>" for each backend the implementation
+# declares (the same binary, run with that method selected). The engine
+# lists the tests from the binary and runs them in batches with per-test
+# timeouts and exact crash isolation (tools/evconform). CTest gets one test
+# per binary and column, "<column>.<binary>", which runs that binary's
+# tests through the same engine (python3 -m evconform.batch) and fails when
+# any result differs from the expectations. Labels: impl:<impl>,
+# area:<area>, kind:<kind>, column:<column> (CTest's -L is a regular
+# expression: anchor it, -L '^impl:libevent$').
+#
+# Each implementation also gets a probe, evc_probe_<impl>
+# (harness/probe/probe.c), which reports its version and library for the
+# report's metadata.
 
 function(evconform_add_suite area)
   cmake_parse_arguments(PARSE_ARGV 1 SUITE "PER_BACKEND" "KIND" "SOURCES")
@@ -35,6 +38,7 @@ function(evconform_add_suite area)
     add_executable(${exe} ${SUITE_SOURCES})
     evconform_use_implementation(${exe} ${impl})
     target_link_libraries(${exe} PRIVATE evc_common GTest::gtest)
+    _evconform_add_probe(${impl})
     target_compile_definitions(${exe} PRIVATE EVC_IMPL_NAME="${impl}")
     get_property(backends GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_BACKENDS)
     if(SUITE_PER_BACKEND AND backends)
@@ -50,51 +54,79 @@ endfunction()
 function(evconform_register_tests exe impl backend area kind env)
   if(backend)
     set(column "${impl}/${backend}")
-    set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${exe}_${backend}_tests.cmake")
   else()
     set(column "${impl}")
-    set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${exe}_tests.cmake")
   endif()
   get_property(expectations GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_EXPECTATIONS)
-  set(launcher ${EVCONFORM_PYTHON} evconform.run_test
-      --impl ${impl} --area ${area} --kind ${kind}
-      --expectations "${expectations}"
-      --results "${EVCONFORM_RESULTS_DIR}"
-      --timeout ${EVCONFORM_TEST_TIMEOUT})
-  if(EVCONFORM_VALGRIND)
-    list(APPEND launcher --valgrind "${VALGRIND_EXECUTABLE}")
-  endif()
-  if(backend)
-    list(APPEND launcher --backend ${backend})
-  endif()
-  foreach(kv IN LISTS env)
-    list(APPEND launcher --env "${kv}")
+  set(doc "{}")
+  foreach(key_value "target;${exe}" "binary;$<TARGET_FILE:${exe}>" "impl;${impl}"
+                    "backend;${backend}" "column;${column}" "area;${area}" "kind;${kind}"
+                    "expectations;${expectations}" "timeout;${EVCONFORM_TEST_TIMEOUT}")
+    list(GET key_value 0 key)
+    list(SUBLIST key_value 1 -1 value)
+    _evconform_json_string(q "${value}")
+    string(JSON doc SET "${doc}" ${key} "${q}")
   endforeach()
-  math(EXPR ctest_timeout "${EVCONFORM_TEST_TIMEOUT} * 3")
-  if(EVCONFORM_VALGRIND)
-    math(EXPR ctest_timeout "${ctest_timeout} * 10")
-  endif()
-  # The tests are registered when the binary is linked (POST_BUILD below):
-  # a stamp of how they are run, rewritten only when it changes, relinks the
-  # binary, so an existing build tree picks up a new launcher command.
-  file(CONFIGURE OUTPUT "${ctest_file}.launcher" @ONLY
-    CONTENT "${launcher}\n${EVCONFORM_PYTHON_ENV}\n${ctest_timeout}\n")
-  set_property(TARGET ${exe} APPEND PROPERTY LINK_DEPENDS "${ctest_file}.launcher")
-  add_custom_command(TARGET ${exe} POST_BUILD
-    COMMAND "${CMAKE_COMMAND}"
-      -D "EXE=$<TARGET_FILE:${exe}>"
-      -D "OUT=${ctest_file}"
-      -D "PREFIX=${column}."
-      -D "LABELS=impl:${impl};area:${area};kind:${kind};column:${column}"
-      -D "TIMEOUT=${ctest_timeout}"
-      -D "ENVIRONMENT=${EVCONFORM_PYTHON_ENV}"
-      -D "LAUNCHER=${launcher}"
-      -P "${CMAKE_SOURCE_DIR}/cmake/DiscoverTests.cmake"
-    BYPRODUCTS "${ctest_file}"
-    VERBATIM)
-  string(REPLACE ".cmake" "_include.cmake" include_file "${ctest_file}")
-  file(WRITE "${include_file}"
-    "if(EXISTS \"${ctest_file}\")\n  include(\"${ctest_file}\")\n"
-    "else()\n  add_test(${column}.${exe}_NOT_BUILT ${exe}_NOT_BUILT)\nendif()\n")
-  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${include_file}")
+  _evconform_json_list(env_q ${env})
+  string(JSON doc SET "${doc}" env "${env_q}")
+  set_property(GLOBAL APPEND PROPERTY EVCONFORM_SUITE_DOCS "${doc}")
+
+  add_test(NAME "${column}.${exe}"
+    COMMAND ${EVCONFORM_PYTHON} evconform.batch --build "${CMAKE_BINARY_DIR}"
+            --column "${column}" --target "${exe}")
+  set_tests_properties("${column}.${exe}" PROPERTIES
+    LABELS "impl:${impl};area:${area};kind:${kind};column:${column}"
+    TIMEOUT 3600 ENVIRONMENT "${EVCONFORM_PYTHON_ENV}")
 endfunction()
+
+# The probe of an implementation: one small program built against it.
+function(_evconform_add_probe impl)
+  if(TARGET evc_probe_${impl})
+    return()
+  endif()
+  add_executable(evc_probe_${impl} "${CMAKE_SOURCE_DIR}/harness/probe/probe.c")
+  evconform_use_implementation(evc_probe_${impl} ${impl})
+  target_link_libraries(evc_probe_${impl} PRIVATE ${CMAKE_DL_LIBS})
+  _evconform_json_string(q "$<TARGET_FILE:evc_probe_${impl}>")
+  set_property(GLOBAL APPEND PROPERTY EVCONFORM_PROBE_DOCS "${impl};${q}")
+endfunction()
+
+# Writes the manifest once every suite is known (deferred to the end of the
+# top directory). Binary paths are generator expressions: file(GENERATE).
+function(_evconform_write_suites)
+  get_property(docs GLOBAL PROPERTY EVCONFORM_SUITE_DOCS)
+  get_property(probes GLOBAL PROPERTY EVCONFORM_PROBE_DOCS)
+  set(list "[]")
+  set(i 0)
+  foreach(doc IN LISTS docs)
+    string(JSON list SET "${list}" ${i} "${doc}")
+    math(EXPR i "${i} + 1")
+  endforeach()
+  set(probe_map "{}")
+  while(probes)
+    list(POP_FRONT probes impl q)
+    string(JSON probe_map SET "${probe_map}" "${impl}" "${q}")
+  endwhile()
+  _evconform_json_string(results_q "${EVCONFORM_RESULTS_DIR}")
+  set(valgrind "")
+  if(EVCONFORM_VALGRIND)
+    set(valgrind "${VALGRIND_EXECUTABLE}")
+  endif()
+  _evconform_json_string(valgrind_q "${valgrind}")
+  set(asan false)
+  if("${CMAKE_CXX_FLAGS}" MATCHES "-fsanitize=[^ ]*address")
+    set(asan true)
+  endif()
+  _evconform_json_string(type_q "${CMAKE_BUILD_TYPE}")
+  set(build "{}")
+  string(JSON build SET "${build}" asan ${asan})
+  string(JSON build SET "${build}" build_type "${type_q}")
+  set(doc "{}")
+  string(JSON doc SET "${doc}" suites "${list}")
+  string(JSON doc SET "${doc}" probes "${probe_map}")
+  string(JSON doc SET "${doc}" results_dir "${results_q}")
+  string(JSON doc SET "${doc}" valgrind "${valgrind_q}")
+  string(JSON doc SET "${doc}" build "${build}")
+  file(GENERATE OUTPUT "${CMAKE_BINARY_DIR}/evconform-suites.json" CONTENT "${doc}\n")
+endfunction()
+cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL _evconform_write_suites)

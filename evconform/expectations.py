@@ -66,7 +66,7 @@ def load(path):
     return entries
 
 
-def lookup(entries, test, backend=None):
+def lookup(entries, test, backend=None, context=None):
     """The entry that governs `test` in the column of `backend` (None: the
     implementation's only column), or None (expected PASS). Backend-specific
     entries win over general ones; within each, an exact name wins over the
@@ -81,6 +81,11 @@ def lookup(entries, test, backend=None):
             if fnmatch.fnmatchcase(test, e["test"]):
                 return e
     return None
+
+
+def expected_of(entry):
+    """The expected status of an entry (None: PASS)."""
+    return entry["status"] if entry else st.PASS
 
 
 def write(path, entries, default_header):

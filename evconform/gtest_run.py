@@ -34,17 +34,16 @@ def _find_case(report, test):
     return None
 
 
-def run(binary, test, timeout, env_extra=(), valgrind=None):
-    """Returns a dict: status, message, rule_id, rule, duration_s."""
+def run(binary, test, timeout, env=None, valgrind=None):
+    """Runs `test` alone in its own process with the environment `env`
+    (default: this process's). Returns a dict: status, message, rule_id,
+    rule, duration_s."""
     with tempfile.TemporaryDirectory(prefix="evconform-") as tmp:
         out_json = os.path.join(tmp, "result.json")
         cmd = [binary, f"--gtest_filter={test}", f"--gtest_output=json:{out_json}"]
         if valgrind:
             cmd = vg.command(valgrind) + cmd
-        env = dict(os.environ)
-        for kv in env_extra:
-            k, _, v = kv.partition("=")
-            env[k] = v
+        env = dict(os.environ) if env is None else env
         start = time.monotonic()
         try:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -63,13 +62,18 @@ def run(binary, test, timeout, env_extra=(), valgrind=None):
                                + _tail(out + err, 1500),
                     "rule_id": "", "rule": "", "duration_s": round(time.monotonic() - start, 3)}
         duration = round(time.monotonic() - start, 3)
-        report = None
-        try:
-            with open(out_json, encoding="utf-8") as f:
-                report = json.load(f)
-        except (OSError, ValueError):
-            pass
+        report = load_report(out_json)
     return _classify(test, proc.returncode, out, err, report, duration)
+
+
+def load_report(path):
+    """GoogleTest's JSON report at `path`, or None (not written: the process
+    died before the end, or it is malformed)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
 
 
 def _classify(test, rc, out, err, report, duration):
@@ -94,18 +98,35 @@ def _classify(test, rc, out, err, report, duration):
             res.update(status=st.CRASH, message=f"exited with status {rc} before reporting\n"
                        + _tail(out + err))
         return res
+    res.update(case_result(case, out), duration_s=duration)
+    if res["status"] == st.PASS and rc != 0:
+        res.update(status=st.CRASH, message=f"exited with status {rc} after the test\n"
+                   + _tail(out + err))
+    return res
+
+
+def case_result(case, out):
+    """The result of one case of a GoogleTest JSON report, `out` being what
+    the test printed: FAIL (its failure messages), SKIP (the reason) or
+    PASS; with its rule id and duration."""
+    res = {"rule_id": case.get("rule_id", ""), "rule": case.get("rule", ""),
+           "duration_s": _seconds(case.get("time", "0s"))}
     failures = case.get("failures", [])
     if failures:
         msgs = "\n".join(f.get("failure", "") for f in failures)
         res.update(status=st.FAIL, message=_tail(msgs))
     elif case.get("result") == "SKIPPED":
         res.update(status=st.SKIP, message=_tail(_skip_reason(out)))
-    elif rc != 0:
-        res.update(status=st.CRASH, message=f"exited with status {rc} after the test\n"
-                   + _tail(out + err))
     else:
         res.update(status=st.PASS, message="")
     return res
+
+
+def _seconds(text):
+    try:
+        return float(str(text).rstrip("s"))
+    except ValueError:
+        return 0.0
 
 
 def _skip_reason(out):

@@ -1,7 +1,6 @@
-"""Harness launcher: runs ONE conformance test of ONE implementation.
-
-CTest calls it once per (implementation, test) — see
-cmake/ConformanceSuite.cmake. It runs the test in its own process under a
+"""Runs ONE conformance test of ONE implementation in its own process, by
+hand (the engine, evconform/engine.py, runs whole selections; this is the
+same lone run it falls back to). It runs the test under a
 timeout, classifies the outcome (PASS / FAIL / CRASH / TIMEOUT / MEMERR /
 SKIP), compares it with the implementation's expectations, writes a result
 record for the report, and exits 0 when the result is the expected one,
@@ -17,9 +16,6 @@ from . import backends, cli, expectations, gtest_run, results
 from . import status as st
 from .cli import ToolError
 from .registry import column_name
-
-MODULE = "evconform.run_test"
-
 
 def parser():
     p = argparse.ArgumentParser(prog="python3 -m evconform.run_test",
@@ -39,14 +35,6 @@ def parser():
     return p
 
 
-def parse_command(command):
-    """The launcher's arguments in a CTest command line (a list), or None
-    when the command does not run the launcher."""
-    if MODULE not in command:
-        return None
-    return parser().parse_args(command[command.index(MODULE) + 1:])
-
-
 def main(argv):
     args = parser().parse_args(argv)
     entries = expectations.load(args.expectations)
@@ -54,8 +42,12 @@ def main(argv):
         raise ToolError(f"test binary not found or not executable: {args.binary}")
 
     timeout = args.timeout * (20 if args.valgrind else 1)
-    column_env = backends.column_environment(args.backend) if args.backend else {}
-    env = args.env + [f"{k}={v}" for k, v in column_env.items()]
+    env = backends.only(dict(os.environ), args.backend) if args.backend else dict(os.environ)
+    if args.backend:
+        env.update(backends.column_environment(args.backend))
+    for kv in args.env:
+        k, _, v = kv.partition("=")
+        env[k] = v
     res = gtest_run.run(args.binary, args.test, timeout, env, args.valgrind)
     entry = expectations.lookup(entries, args.test, args.backend)
     record = results.record(args.impl, args.backend, args.area, args.kind, args.test, res, entry)

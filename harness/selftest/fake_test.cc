@@ -52,3 +52,17 @@ TEST(Fake, SeesItsBackendColumn) {
   EXPECT_NE(std::getenv("EVENT_NOSELECT"), nullptr);
   EXPECT_EQ(std::getenv("EVENT_NOPOLL"), nullptr);
 }
+
+// Batches (evconform/engine.py): tests whose result depends on an earlier
+// test of the same process. SetsTheGlobal runs first in the suite's order.
+static bool g_order_global_set = false;
+
+TEST(FakeOrder, SetsTheGlobal) { g_order_global_set = true; }
+
+// Passes in a process of its own; fails after SetsTheGlobal in one process.
+TEST(FakeOrder, FailsAfterTheGlobalWasSet) { EXPECT_FALSE(g_order_global_set) << "leftover"; }
+
+// Fails in a process of its own; passes after SetsTheGlobal in one process.
+TEST(FakeOrder, PassesOnlyAfterTheGlobalWasSet) { EXPECT_TRUE(g_order_global_set) << "alone"; }
+
+TEST(FakeOrder, Passes) {}
