@@ -2,8 +2,8 @@
 on every implementation and column, and reports every test that failed even
 once.
 
-The test list comes from CTest (the same tests, binaries, environments and
-backend columns as the matrix). Each (implementation, column, suite binary)
+The test list comes from the build's suite manifest (the same binaries,
+environments and backend columns as the matrix: evconform/engine.py). Each (implementation, column, suite binary)
 runs in one process with --gtest_repeat=N and --gtest_shuffle, so every
 repetition runs the tests in a new order: a test that depends on another
 test's leftovers, on timing or on a fixed port shows up. Tests whose
@@ -29,7 +29,7 @@ import re
 import subprocess
 import time
 
-from . import ROOT, backends, cli, ctest, expectations, proc, run_test
+from . import ROOT, backends, cli, engine, expectations, proc
 from . import valgrind as vg
 from .cli import ToolError
 from .registry import column_name
@@ -38,9 +38,22 @@ FAILED_LINE = re.compile(r"^\[  FAILED  \] (\S+\.\S+) \(\d+ ms\)$", re.M)
 RAN_LINE = re.compile(r"^\[==========\] (\d+) tests? from .* ran\.", re.M)
 
 
-def launches(tests):
-    """The launcher's arguments of every test that runs through it."""
-    return [a for a in (run_test.parse_command(t.command) for t in tests) if a is not None]
+class Launch:
+    """One test of one suite binary in one column."""
+
+    def __init__(self, suite, test):
+        self.impl, self.backend, self.binary = suite.impl, suite.backend or None, suite.binary
+        self.env, self.expectations, self.test = suite.env, suite.expectations, test
+
+
+def launches(build, label):
+    """Every test of the build's suites whose 'kind:<kind>' label matches `label`."""
+    pattern = re.compile(label)
+    out = []
+    for suite in engine.manifest_of(build).suites:
+        if pattern.search(f"kind:{suite.kind}") and os.access(suite.binary, os.X_OK):
+            out += [Launch(suite, t) for t in engine.list_tests(suite.binary)]
+    return out
 
 
 def groups_of(launched, impls, name_filter):
@@ -55,8 +68,8 @@ def groups_of(launched, impls, name_filter):
             cache[a.expectations] = expectations.load(a.expectations)
         entry = expectations.lookup(cache[a.expectations], a.test, a.backend)
         column = column_name(a.impl, a.backend)
-        if entry and entry["status"] != "PASS":
-            left_out.append(f"{column} {a.test} (expected {entry['status']})")
+        if expectations.expected_of(entry) != "PASS":
+            left_out.append(f"{column} {a.test} (expected {expectations.expected_of(entry)})")
             continue
         key = (a.impl, column, a.binary, tuple(a.env), a.backend or "")
         groups.setdefault(key, []).append(a.test)
@@ -119,7 +132,7 @@ def main(argv):
     ap.add_argument("--impl", action="append", help="only this implementation (repeatable)")
     ap.add_argument("--filter", help="only tests matching this Suite.Case glob")
     ap.add_argument("--label", default="kind:(conformance|property)",
-                    help="CTest label regex of the tests to run (default: %(default)s)")
+                    help="regex on 'kind:<kind>' of the suites to run (default: %(default)s)")
     ap.add_argument("--per-run-limit", type=float, default=120.0,
                     help="seconds one repetition of one suite may take (default: %(default)s)")
     ap.add_argument("--valgrind", action="store_true",
@@ -136,7 +149,7 @@ def main(argv):
                 raise ToolError(f"cannot write to {args.out}")
     except OSError as e:
         raise ToolError(str(e)) from None
-    launched = launches(ctest.tests(args.build, ["-L", args.label]))
+    launched = launches(args.build, args.label)
     known = sorted({a.impl for a in launched})
     unknown = [i for i in args.impl or [] if i not in known]
     if unknown:

@@ -2,6 +2,7 @@
 labels), for any selection of ctest arguments (-L, -R ...); a run streams
 each finished test's outcome from ctest's progress lines."""
 import json
+import os
 import re
 import subprocess
 
@@ -52,3 +53,60 @@ def run(build, selection, jobs, env=None):
             m = _FINISHED.match(line)
             if m:
                 yield m.group(1), m.group(2) in PASSED, m.group(2)
+
+
+_STARTED = re.compile(r"^\s*Start\s+\d+: (\S+)")
+_DONE = re.compile(r"^\s*\d+/\d+ Test\s+#\d+: (\S+) ")
+
+
+def watch(cmd, every=30.0):
+    """Runs a ctest command line, passing its output through, and every
+    `every` seconds names the tests that have been running that long (CTest
+    itself says nothing until a test ends). Returns ctest's exit status."""
+    import threading
+    import time
+    try:
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             errors="replace", bufsize=1)
+    except OSError as e:
+        raise ToolError(f"cannot run {cmd[0]}: {e.strerror}") from None
+    running, lock, stop = {}, threading.Lock(), threading.Event()
+
+    def tell():
+        while not stop.wait(every):
+            now = time.monotonic()
+            with lock:
+                slow = sorted(((now - t, n) for n, t in running.items() if now - t >= every),
+                              reverse=True)
+            if slow:
+                print("still running: " + ", ".join(f"{n} ({s:.0f} s)" for s, n in slow[:4]),
+                      flush=True)
+    teller = threading.Thread(target=tell, daemon=True)
+    teller.start()
+    with p:
+        for line in p.stdout:
+            m = _STARTED.match(line)
+            with lock:
+                if m:
+                    running[m.group(1)] = time.monotonic()
+                else:
+                    d = _DONE.match(line)
+                    if d:
+                        running.pop(d.group(1), None)
+            print(line, end="", flush=True)
+    stop.set()
+    return p.returncode
+
+
+def main(argv):
+    """python3 -m evconform.ctest -- ctest ARGS...: ctest, saying what runs long."""
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    if not argv or os.path.basename(argv[0]) != "ctest":
+        raise ToolError("usage: python3 -m evconform.ctest -- ctest [ARGS...]")
+    return watch(argv)
+
+
+if __name__ == "__main__":
+    from . import cli
+    cli.main("evconform", main)

@@ -109,6 +109,34 @@ def last_status(log_text):
             "ooms": oom, "timeouts": tmo, "crashes_seen": crash, "seconds": secs}
 
 
+def run_with_progress(cmd, log_path, cwd, timeout, target, every=30):
+    """Runs the fuzzer with its output in log_path and, every `every`
+    seconds, prints how far it is (from libFuzzer's last status line)."""
+    import time
+    start = time.monotonic()
+    with open(log_path, "w", encoding="utf-8") as log:
+        try:
+            p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
+        except OSError as e:
+            raise ToolError(f"cannot run {cmd[0]}: {e.strerror}") from None
+        while True:
+            try:
+                p.wait(timeout=every)
+                break
+            except subprocess.TimeoutExpired:
+                elapsed = time.monotonic() - start
+                if elapsed > timeout:
+                    p.kill()
+                    p.wait()
+                    raise ToolError(f"{target}: the fuzzer ran over {timeout} s; killed") from None
+                with open(log_path, encoding="utf-8", errors="replace") as f:
+                    st = last_status(f.read())
+                done = (f"{st['executions']:,} executions, cov {st['cov']}, corpus {st['corpus_during']}, "
+                        f"{st['crashes_seen']} crash(es)" if st else "starting")
+                print(f"   {target}: {elapsed:.0f} s: {done}", flush=True)
+    return p
+
+
 def signature(output):
     """What identifies a failure: the target's own abort message or the
     sanitizer's summary, with numbers, addresses and quoted data masked."""
@@ -209,9 +237,7 @@ def fuzz_one(args, target, family, fuzz_bin_dir, out):
            "-ignore_timeouts=1", "-ignore_ooms=1", f"-artifact_prefix={crashes}/",
            *options_of(fam_name), corpus]
     print(f"== {target}: {args.time} s, {args.jobs} job(s), {seeds} seed input(s)", flush=True)
-    with open(os.path.join(work, "fuzz.log"), "w", encoding="utf-8") as log:
-        r = run(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=work,
-                timeout=args.time * 3 + 120)
+    r = run_with_progress(cmd, os.path.join(work, "fuzz.log"), work, args.time * 3 + 120, target)
     with open(os.path.join(work, "fuzz.log"), encoding="utf-8", errors="replace") as f:
         stats = last_status(f.read())
     if stats is None:

@@ -35,7 +35,7 @@ import os
 import shutil
 import time
 
-from . import ROOT, cli, ctest, registry, results, rules
+from . import ROOT, cli, ctest, registry, results, rules, status
 from .cli import ToolError
 from .proc import must, output
 
@@ -87,16 +87,37 @@ def test_kinds(build):
 
 
 def run_tests(build, areas, jobs):
-    """Names of the failing tests among the kinds and areas given."""
+    """Names of the failing tests among the kinds and areas given:
+    '<column>.<Suite>.<Case>' for the harness's suites (from the records of
+    their unexpected results: CTest runs a whole binary per test), CTest's
+    own name for the others (fuzz replays)."""
     label = "kind:(" + "|".join(KINDS) + ")"
     area_re = "area:(" + "|".join(areas) + ")$"
+    results_dir = os.path.join(build, "results")
+    shutil.rmtree(results_dir, ignore_errors=True)
     # Two label filters: CTest ANDs them. glibc's malloc debugging (freed
     # memory overwritten, no per-thread cache that would skip it) makes a
     # use after free -- a free inside a callback without a reference held --
     # misbehave visibly instead of reading stale but plausible fields.
     env = dict(os.environ, GLIBC_TUNABLES="glibc.malloc.tcache_count=0", MALLOC_PERTURB_="165")
-    return [name for name, passed, _ in ctest.run(build, ["-L", label, "-L", area_re], jobs, env)
-            if not passed]
+    failed = [name for name, passed, _ in ctest.run(build, ["-L", label, "-L", area_re], jobs, env)
+              if not passed]
+    harness = {t.name for t in ctest.tests(build, ["-L", "kind:(conformance|property)"])}
+    names = [n for n in failed if n not in harness]
+    if os.path.isdir(results_dir):
+        names += [f"{r['column']}.{r['test']}" for r in results.load_all(results_dir)
+                  if not status.is_expected(r["status"], r["expected"])]
+    return sorted(names)
+
+
+def test_kind(kinds, name, build):
+    """The kind of a failing test's name (see run_tests)."""
+    if name in kinds:
+        return kinds[name][0]
+    reg = registry.load(os.path.join(build, "evconform-implementations.json"))
+    columns = sorted((c["name"] for c in reg.columns), key=len, reverse=True)
+    rec = results.find(os.path.join(build, "results"), columns, name)
+    return rec["kind"] if rec else "other"
 
 
 def rule_ids(build, names):
@@ -226,7 +247,7 @@ def run_faults(faults, tree, build, kinds, args):
         else:
             failed = run_tests(build, OBSERVERS[f["area"]], args.jobs)
             for name in failed:
-                kind = kinds.get(name, ("other", ""))[0]
+                kind = test_kind(kinds, name, build)
                 row["killed_by"].setdefault(kind, []).append(name)
             row["killed"] = bool(row["killed_by"])
             row["killed_rules"] = rule_ids(build, failed)
