@@ -249,11 +249,18 @@ def write_junit(matrix, path):
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
+def expected_nonpass(cell):
+    """Whether a cell is a non-pass that the expectations file allows (a
+    known FAIL, CRASH...; not a SKIP, which is neutral, nor UNSUPPORTED)."""
+    return (cell["status"] not in (st.PASS, st.SKIP, st.UNSUPPORTED)
+            and st.is_expected(cell["status"], cell["expected"]))
+
+
 def _md_cell(cell):
     s = cell["status"]
     if cell["unexpected"]:
         return f"**{s}** ❗"
-    if s != st.PASS and s not in (st.UNSUPPORTED, st.SKIP) and st.is_expected(s, cell["expected"]):
+    if expected_nonpass(cell):
         return f"{s} (expected)"
     return s
 
@@ -420,7 +427,9 @@ def compare(matrix, a, b):
     from each backend column of a to b's on the same backend), only over the
     tests both run (neither cell missing or UNSUPPORTED):
     newly_passing (not PASS in a, PASS in b), newly_failing (PASS in a, not
-    PASS in b) and changed (two different non-PASS statuses). Each entry:
+    PASS in b) and changed (any other change: two different non-PASS
+    statuses, or a SKIP on either side, which is neither a pass nor a
+    failure). Each entry:
     test, area, rule_id, a, b (column names), from, to (statuses),
     unexpected (b's cell is unexpected)."""
     out = {"a": a, "b": b, "pairs": [], "compared": 0, "not_compared": 0,
@@ -440,7 +449,9 @@ def compare(matrix, a, b):
             entry = {"test": r["test"], "area": r["area"], "rule_id": r.get("rule_id", ""),
                      "a": ca, "b": cb, "from": x["status"], "to": y["status"],
                      "unexpected": y["unexpected"]}
-            key = ("newly_passing" if y["status"] == st.PASS else
+            # a SKIP is neither a pass nor a failure: PASS <-> SKIP is a change
+            key = ("changed" if st.SKIP in (x["status"], y["status"]) else
+                   "newly_passing" if y["status"] == st.PASS else
                    "newly_failing" if x["status"] == st.PASS else "changed")
             out[key].append(entry)
     return out
@@ -503,6 +514,18 @@ def _get(doc, *keys):
     return doc
 
 
+def relative_run(run, relative):
+    """run.json with its columns' library paths rewritten by `relative`."""
+    cols = run.get("columns")
+    if not isinstance(cols, dict):
+        return run
+    run = dict(run, columns={name: (dict(c, library=relative(c["library"]))
+                                    if isinstance(c, dict) and isinstance(c.get("library"), str)
+                                    else c)
+                             for name, c in cols.items()})
+    return run
+
+
 def run_facts(run):
     """The run metadata as [(label, text)] (what is known of it)."""
     if not run:
@@ -531,10 +554,10 @@ def run_facts(run):
     shard = _get(run, "selection", "shard")
     shards = _get(run, "shards")
     if shard or shards:
-        text = f"shard {shard}" if shard else ""
+        text = [f"this folder's selection is shard {shard}"] if shard else []
         if isinstance(shards, list) and shards:
-            text += ("; " if text else "") + f"merged from shards {', '.join(map(str, shards))}"
-        facts.append(("shards", text))
+            text.append(f"results of shards {', '.join(map(str, shards))}")
+        facts.append(("shards", "; ".join(text)))
     host = _get(run, "host")
     if isinstance(host, dict) and host:
         load = host.get("load_average")
@@ -662,8 +685,7 @@ def write_pr_comment(matrix, path, limit=PR_COMMENT_LIMIT):
     rows = []
     for r in diff:
         cells = [f"{c}: {cell['status']}" + (" ❗" if cell["unexpected"] else " (expected)"
-                                             if st.is_expected(cell["status"], cell["expected"])
-                                             else "")
+                                             if expected_nonpass(cell) else "")
                  for c, cell in r["results"].items()
                  if cell["status"] not in (st.PASS, st.UNSUPPORTED)]
         rows.append(f"| `{r['test']}` | {_md_rule_id(r)} | {'; '.join(cells)} |")
@@ -807,7 +829,7 @@ def main(argv):
     matrix["gate"] = gate(matrix)
     matrix["by_area"] = by_area(matrix)
     if run is not None:
-        matrix["run"] = run
+        matrix["run"] = relative_run(run, relative)
     if args.compare:
         matrix["compare"] = compare(matrix, *args.compare)
     try:
