@@ -50,6 +50,7 @@ code{overflow-wrap:anywhere}
 td.unsup{background:repeating-linear-gradient(45deg,#eee 0 6px,#ddd 6px 12px);color:#555;
   font-size:12px}
 td.none{color:#999;text-align:center}
+b.bad{background:#c00;color:#fff;border-radius:3px;padding:0 .3em;font-size:12px}
 .legend span{display:inline-block;padding:0 .5em;margin-right:.3em;border:1px solid #ccc}
 #run table td{overflow-wrap:anywhere}
 #compare td:last-child{white-space:nowrap}
@@ -202,6 +203,7 @@ function layoutCheck() {
   const rect = el => { const r = el.getBoundingClientRect();
     return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height}; };
   const out = {viewport: {width: innerWidth, height: innerHeight}};
+  const saved = location.hash;
   window.scrollTo(0, 0);
   out.banner = rect($('verdict'));
   out.areas = rect($('areas'));
@@ -254,6 +256,10 @@ function layoutCheck() {
                 visible_rows: +$('shown').dataset.count,
                 open_cells: tr ? tr.querySelectorAll('details[open]').length : 0};
   }
+  // back to the view the page was opened with, at its top (for a screenshot)
+  history.replaceState(null, '', location.pathname + location.search + saved);
+  render();
+  window.scrollTo(0, 0);
   $('layoutcheck').textContent = JSON.stringify(out);
 }
 if (new URLSearchParams(location.search).has('layoutcheck')) layoutCheck();
@@ -312,7 +318,7 @@ def _areas_html(rep, matrix):
             elif x["unsupported"]:
                 cells.append('<td class="unsup" title="area not claimed">UNSUPPORTED</td>')
             else:
-                mark = (f' <b title="unexpected results">{x["unexpected"]}❗</b>'
+                mark = (f' <b class="bad" title="unexpected results">{x["unexpected"]}!</b>'
                         if x["unexpected"] else "")
                 cells.append(f'<td class="rate {rate_class(x["pass"], x["tests"])}" '
                              f'data-pass="{x["pass"]}" data-tests="{x["tests"]}">'
@@ -325,7 +331,7 @@ def _areas_html(rep, matrix):
             f'<tbody>{"".join(rows)}</tbody></table>'
             f'<div class="legend">Passes / tests run. {legend} '
             f'<span class="unsup-l">UNSUPPORTED: area not claimed</span> · : the column does '
-            f'not run the area</div>')
+            f'not run the area; <b class="bad">n!</b>: n unexpected results</div>')
 
 
 def _run_html(rep, matrix):

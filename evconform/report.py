@@ -17,7 +17,6 @@ With --gate it exits 1 when any result differs from its expectation. With
 --update-expectations it writes this run's results as each implementation's
 new expectations baseline instead (new entries carry a TODO reason).
 """
-import argparse
 import json
 import os
 import re
@@ -261,8 +260,14 @@ def _md_cell(cell):
     if cell["unexpected"]:
         return f"**{s}** ❗"
     if expected_nonpass(cell):
-        return f"{s} (expected)"
+        return f"{s} {_expected_label(cell)}"
     return s
+
+
+def _expected_label(cell):
+    """"(expected)", or with a set of allowed statuses "(expected: PASS or FAIL)"."""
+    allowed_ = allowed(cell["expected"])
+    return f"(expected: {show_expected(cell['expected'])})" if len(allowed_) > 1 else "(expected)"
 
 
 def _md_escape(text):
@@ -684,7 +689,8 @@ def write_pr_comment(matrix, path, limit=PR_COMMENT_LIMIT):
                 "❗ = unexpected.", "", "| test | rule id | not PASS |", "|---|---|---|"]
     rows = []
     for r in diff:
-        cells = [f"{c}: {cell['status']}" + (" ❗" if cell["unexpected"] else " (expected)"
+        cells = [f"{c}: {cell['status']}" + (" ❗" if cell["unexpected"] else
+                                             " " + _expected_label(cell)
                                              if expected_nonpass(cell) else "")
                  for c, cell in r["results"].items()
                  if cell["status"] not in (st.PASS, st.UNSUPPORTED)]
@@ -779,7 +785,7 @@ def write_markdown(matrix, path, extra=()):
 
 
 def main(argv):
-    p = argparse.ArgumentParser(prog="python3 -m evconform.report",
+    p = cli.OneLineParser(prog="python3 -m evconform.report",
                                 description="Build the evconform matrix report.")
     p.add_argument("--results", required=True, help="folder of result records")
     p.add_argument("--registry", required=True, help="evconform-implementations.json")
