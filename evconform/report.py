@@ -2,17 +2,28 @@
 
 Reads <results>/<column>/*.json (one record per test and column, written by
 evconform/run_test.py; a column is an implementation, or an implementation with
-one backend selected, e.g. reference/poll) and the implementation registry,
-and writes:
+one backend selected, e.g. reference/poll), <results>/run.json when the
+runner wrote one (date, toolkit, selection, shards, and per column the
+library's version, path, assertions and build flags; every key optional)
+and the implementation registry, and writes:
   matrix.json   tests x columns, with status, expectation and message, and
-                each test's rule id and rule (evconform/rules.py)
-  junit.xml     one <testsuite> per column, for CI viewers; each testcase has
-                rule_id and rule properties
-  report.md     summary, differences between implementations, full matrix
+                each test's rule id and rule (evconform/rules.py); the
+                gate's verdict, the area x column table, run.json and the
+                comparison (--compare)
+  junit.xml     one <testsuite> per column, for CI viewers; every testcase
+                has properties status, expected, verdict, rule_id and rule;
+                unexpected results are <failure>s, SKIP and UNSUPPORTED are
+                <skipped>, an expected non-pass is neither
+  report.md     verdict, run metadata, summary, pass rates by area, the
+                comparison, differences between implementations, full matrix
                 (with a rule id column)
-  report.html   the matrix as one self-contained page: filters by area,
-                result, test name and rule id, failure details per cell, a
-                diff of two columns
+  report.html   the same as one self-contained page (evconform/html_report.py)
+  pr-comment.md verdict, unexpected results, tests newly passing against
+                their expectations, the comparison, differences; size-bounded
+Absolute paths in messages and expectation reasons are made relative to the
+repository (the build folder, when outside it, becomes `<build>/`).
+Expectations may allow a set of statuses ("PASS|FAIL"); whether a result is
+expected is decided by status.is_expected alone.
 With --gate it exits 1 when any result differs from its expectation. With
 --update-expectations it writes this run's results as each implementation's
 new expectations baseline instead (new entries carry a TODO reason).
@@ -32,9 +43,11 @@ from .cli import ToolError
 def update_expectations(matrix, paths, today):
     """Rewrites each implementation's expectations file so that the results
     of this run become the baseline: one entry per test that did not PASS
-    (per backend when the columns disagree). An entry that already says the
-    same keeps its reason; a new one gets a reason to fill in. Returns
-    {path: number of entries}."""
+    (per backend when the columns disagree). An entry that already allows
+    the result (status.is_expected) keeps its statuses and reason, so a
+    flaky test's "PASS|FAIL" stays as it is whichever of the two this run
+    gave; a new one gets a reason to fill in. Returns {path: number of
+    entries}."""
     written = {}
     for impl, path in paths.items():
         cols = [c for c in matrix["columns"] if c["impl"] == impl]
@@ -47,6 +60,15 @@ def update_expectations(matrix, paths, today):
             bad = {b: cell["status"] for b, cell in cells.items()
                    if cell["status"] not in (st.PASS, st.SKIP, st.UNSUPPORTED, st.NOTRUN)}
             if not bad:
+                # every cell passed: only an entry that allows PASS among
+                # other statuses (a flaky test) stays, once
+                kept = {}
+                for backend, cell in sorted(cells.items()):
+                    prev = expectations.lookup(old, row["test"], backend or None)
+                    if prev and cell["status"] == st.PASS and st.is_expected(st.PASS, prev["status"]):
+                        kept[id(prev)] = {"test": row["test"], "status": prev["status"],
+                                          "reason": prev["reason"], "backend": prev.get("backend")}
+                entries += kept.values()
                 continue
             if len(set(bad.values())) == 1 and len(bad) == len(cells):
                 groups = [(None, next(iter(bad.values())))]
@@ -54,8 +76,10 @@ def update_expectations(matrix, paths, today):
                 groups = sorted(bad.items())
             for backend, status in groups:
                 prev = expectations.lookup(old, row["test"], backend)
-                reason = (prev["reason"] if prev and prev["status"] == status
-                          else f"TODO: why does it {status}? (recorded {today})")
+                if prev and st.is_expected(status, prev["status"]):
+                    status, reason = prev["status"], prev["reason"]
+                else:
+                    reason = f"TODO: why does it {status}? (recorded {today})"
                 entries.append({"test": row["test"], "status": status, "reason": reason,
                                 "backend": backend})
         expectations.write(path, entries, [
