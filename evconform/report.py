@@ -862,6 +862,9 @@ def main(argv):
         matrix["run"] = relative_run(run, relative)
     if args.compare:
         matrix["compare"] = compare(matrix, *args.compare)
+        if not matrix["compare"]["compared"]:
+            raise ToolError(f"--compare: {args.compare[0]} and {args.compare[1]} have no result "
+                            "in common (a plain column and a backend column run different areas)")
     try:
         os.makedirs(args.out, exist_ok=True)
         write_json(matrix, os.path.join(args.out, "matrix.json"))

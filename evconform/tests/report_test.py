@@ -241,6 +241,8 @@ class ReportWithoutOrWithOddRunMetadata(unittest.TestCase):
         self.assertOneLineError(self.report("--compare", "libevent", "libevent"),
                                 "compared with itself")
         self.assertOneLineError(self.report("--compare", "libevent"), "--compare")
+        self.assertOneLineError(self.report("--compare", "libevent", "reference/epoll"),
+                                "have no result in common")
 
 
 class Pieces(unittest.TestCase):
