@@ -642,7 +642,8 @@ def _md_verdict(matrix):
     parts = [f"{g['unexpected_failures']} unexpected non-pass{'es' if g['unexpected_failures'] != 1 else ''}"]
     if g["unexpected_passes"]:
         parts.append(f"{g['unexpected_passes']} newly passing against the expectations")
-    return f"❌ gate failed: **{g['unexpected']} unexpected** ({', '.join(parts)})"
+    n = g["unexpected"]
+    return f"❌ gate failed: **{n} unexpected result{'s' if n != 1 else ''}** ({', '.join(parts)})"
 
 
 def _md_by_area(matrix):

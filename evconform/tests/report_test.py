@@ -61,7 +61,7 @@ class ReportOfARealisticRun(unittest.TestCase):
         self.assertEqual(gate.returncode, 1)
         self.assertEqual(self.matrix["gate"], {"passed": False, "unexpected": 2,
                                                "unexpected_failures": 1, "unexpected_passes": 1})
-        self.assertIn("gate failed: **2 unexpected** (1 unexpected non-pass, 1 newly passing "
+        self.assertIn("gate failed: **2 unexpected results** (1 unexpected non-pass, 1 newly passing "
                       "against the expectations)", self.pr)
 
     def test_paths_are_relative_to_the_repository(self):
