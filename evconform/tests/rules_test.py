@@ -210,9 +210,11 @@ class RuleIdsInTheReports(unittest.TestCase):
         report.write_junit(matrix(), path)
         case = ET.parse(path).getroot().find("./testsuite[@name='y']/testcase[@name='Lst.Closes']")
         props = {p.get("name"): p.get("value") for p in case.find("properties")}
-        self.assertEqual(props, {"rule_id": "listener.h/LEV_OPT_CLOSE_ON_FREE", "rule": "listener.h: closes it"})
+        self.assertEqual(props, {"status": "FAIL", "expected": "PASS", "verdict": "unexpected",
+                                 "rule_id": "listener.h/LEV_OPT_CLOSE_ON_FREE", "rule": "listener.h: closes it"})
         prop_case = ET.parse(path).getroot().find("./testsuite[@name='y']/testcase[@name='Prop.Model']")
-        self.assertEqual({p.get("name") for p in prop_case.find("properties")}, {"rule"})
+        props = {p.get("name"): p.get("value") for p in prop_case.find("properties")}
+        self.assertEqual((props["rule_id"], props["rule"]), ("", "a model"), "no id: an empty one")
 
     def test_report_md_has_a_rule_id_column_and_line(self):
         report.write_markdown(matrix(), os.path.join(self.tmp.name, "report.md"))
