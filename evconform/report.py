@@ -150,9 +150,12 @@ def path_prefixes(reg_path, results_dir, run=None):
     return pairs
 
 
-def build_matrix(reg, columns, records, relative=lambda text: text):
+def build_matrix(reg, columns, records, relative=lambda text: text, fill_notrun=True):
     """The matrix of `columns` (of registry `reg`) from the result records;
-    `relative` rewrites the absolute paths of messages and reasons."""
+    `relative` rewrites the absolute paths of messages and reasons. A test
+    of a claimed area with no record in a column is NOTRUN (unexpected),
+    except with fill_notrun=False: a shard's folder holds only its part of
+    each column, and merging the shards fills the rest."""
     per_backend = reg.per_backend
     names = [c["name"] for c in columns]
     by_name = {c["name"]: c for c in columns}
@@ -177,6 +180,8 @@ def build_matrix(reg, columns, records, relative=lambda text: text):
             if c["name"] in row["results"] or not reg.applies(c, row["area"]):
                 continue
             claimed = row["area"] in c["claimed"]
+            if claimed and not fill_notrun:
+                continue
             row["results"][c["name"]] = {
                 "status": st.NOTRUN if claimed else st.UNSUPPORTED,
                 "expected": st.PASS if claimed else st.UNSUPPORTED,
@@ -854,7 +859,9 @@ def main(argv):
             raise ToolError(f"--compare: a column compared with itself ({args.compare[0]})")
     run = load_run(args.results) if os.path.isdir(args.results) else None
     relative = path_rewriter(path_prefixes(args.registry, args.results, run))
-    matrix = build_matrix(reg, columns, results.load_all(args.results), relative)
+    shard = ((run or {}).get("selection") or {}).get("shard") if isinstance(run, dict) else None
+    matrix = build_matrix(reg, columns, results.load_all(args.results), relative,
+                          fill_notrun=not shard)
     if not matrix["tests"]:
         raise ToolError(f"no result records under {args.results}")
     matrix["gate"] = gate(matrix)

@@ -175,6 +175,16 @@ def configure(preset, build_dir, implementations, memcached_suite="subset"):
     """Configures the preset, or build_dir with its own cache (this writes
     the implementation registry, so names are checked before the build)."""
     file_arg = os.path.abspath(implementations) if implementations else ""
+    build = os.path.abspath(build_dir or os.path.join(ROOT, "build", preset))
+    if (os.path.exists(os.path.join(build, "CMakeCache.txt"))
+            and os.path.exists(os.path.join(build, "evconform-suites.json"))
+            and cache_value(build, "EVCONFORM_IMPLEMENTATIONS_FILE") == file_arg
+            and cache_value(build, "EVCONFORM_MEMCACHED_TESTS") == memcached_suite
+            and not (file_arg and os.path.getmtime(file_arg)
+                     > os.path.getmtime(os.path.join(build, "CMakeCache.txt")))):
+        # Configured with these values: the build re-runs CMake by itself
+        # when a CMakeLists.txt or the implementations file changes.
+        return
     where = ["--preset", preset] if not build_dir else ["-S", ROOT, "-B", build_dir]
     p = proc.run(["cmake"] + where + [f"-DEVCONFORM_IMPLEMENTATIONS_FILE={file_arg}",
                                       f"-DEVCONFORM_MEMCACHED_TESTS={memcached_suite}"],

@@ -147,7 +147,7 @@ class MergeTest(unittest.TestCase):
         self.tmp = tempfile.TemporaryDirectory()
         self.addCleanup(self.tmp.cleanup)
 
-    def folder(self, name, shard, records, fingerprint="f1"):
+    def folder(self, name, shard, records, fingerprint="f1", columns=("fake",)):
         path = os.path.join(self.tmp.name, name)
         os.makedirs(path)
         with open(os.path.join(path, "run.json"), "w") as f:
@@ -155,11 +155,12 @@ class MergeTest(unittest.TestCase):
                                                   "tests": len(records)},
                        "columns": {"fake": {"impl": "fake"}}}, f)
         with open(os.path.join(path, "registry.json"), "w") as f:
-            json.dump({"implementations": [{"name": "fake", "areas": ["evbuffer"],
-                                            "expectations": "/nonexistent.toml"}]}, f)
+            json.dump({"implementations": [{"name": c, "areas": ["evbuffer"],
+                                            "expectations": "/nonexistent.toml"} for c in columns]}, f)
         from evconform import results
-        for test, status in records:
-            results.write(path, {"impl": "fake", "backend": "", "column": "fake", "area": "evbuffer",
+        for i, (test, status) in enumerate(records):
+            col = columns[i % len(columns)]
+            results.write(path, {"impl": col, "backend": "", "column": col, "area": "evbuffer",
                                  "kind": "conformance", "test": test, "status": status,
                                  "expected": st.PASS, "expectation_reason": "", "message": "",
                                  "rule_id": "", "rule": "", "duration_s": 0.0})
@@ -182,6 +183,23 @@ class MergeTest(unittest.TestCase):
             with self.assertRaises(ToolError) as e:
                 merge.merge(folders, out)
             self.assertIn(words, str(e.exception))
+
+    def test_a_shard_alone_gates_on_its_own_part(self):
+        # The shard holds S.A of one column and S.B of the other: the cells
+        # it did not run are another shard's, not NOTRUN.
+        a = self.folder("a", "1/2", [("S.A", st.PASS), ("S.B", st.PASS)], columns=("fake", "other"))
+        out = os.path.join(self.tmp.name, "report")
+        p = proc.tool("report", ["--gate", "--results", a, "--registry", os.path.join(a, "registry.json"),
+                                 "--out", out], capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with open(os.path.join(a, "run.json")) as f:
+            meta = json.load(f)
+        meta["selection"]["shard"] = None     # the same folder as a whole run: gaps are NOTRUN
+        with open(os.path.join(a, "run.json"), "w") as f:
+            json.dump(meta, f)
+        p = proc.tool("report", ["--gate", "--results", a, "--registry", os.path.join(a, "registry.json"),
+                                 "--out", out], capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
 
     def test_merge_gates_like_a_run(self):
         a = self.folder("a", "1/2", [("S.A", st.PASS)])
