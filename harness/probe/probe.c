@@ -9,16 +9,12 @@
 #include <dlfcn.h>
 #include <stdio.h>
 
-#if defined(__has_include)
-#if __has_include(<event2/event.h>)
-#include <event2/event.h>
-#define EVC_PROBE_HAS_NUMBER 1
-#else
+/* <event.h>: every implementation has it (libevent 2 and the reference as
+ * the 1.4 compatibility header that includes <event2/event.h>, libev's
+ * emulation as its only header); the implementation's include folders come
+ * first. libevent 2's headers define LIBEVENT_VERSION_NUMBER with
+ * event_get_version_number. */
 #include <event.h>
-#endif
-#else
-#include <event.h>
-#endif
 
 static void json_string(const char* s) {
   putchar('"');
@@ -38,7 +34,7 @@ int main(void) {
   if (dladdr((void*)&event_get_version, &info) && info.dli_fname) file = info.dli_fname;
   printf("{\"version\": ");
   json_string(version);
-#ifdef EVC_PROBE_HAS_NUMBER
+#ifdef LIBEVENT_VERSION_NUMBER
   printf(", \"version_number\": \"0x%08x\"", (unsigned)event_get_version_number());
 #endif
   printf(", \"loaded_from\": ");
