@@ -178,6 +178,54 @@ def expected_of(entry):
     return "|".join(allowed(entry))
 
 
+def rebaseline(old, observed, context=None):
+    """A new baseline from one run of an implementation, keeping what the
+    old entries say wherever it is still true. `observed` is every result
+    of the run: (test, backend (None for the plain column), status);
+    `context` the run's facts (see holds()). Returns (kept, new):
+
+    kept: the old entries, in file order and as written (status set,
+      `when`, glob, reason), that govern no result they do not allow and
+      name a test the run had (one shadowed by a better entry included:
+      it may speak of a context the run did not have), and those whose
+      `when` does not hold in `context` (another build, which this run
+      says nothing about);
+    new: (test, backend or None, status) for the results that are not
+      PASS and that no kept entry governs: one general entry when every
+      column of the test without a kept backend-specific entry got that
+      status, else one per backend. The caller gives them a reason."""
+    def named(e):
+        return any((e["test"] == t or fnmatch.fnmatchcase(t, e["test"]))
+                   and ("backend" not in e or e["backend"] == b) for t, b, _ in observed)
+
+    kept = [e for e in old if not holds(e, context) or named(e)]
+    while True:
+        broken = set()
+        for test, backend, status in observed:
+            e = lookup(kept, test, backend, context)
+            if e is not None and status not in allowed(e):
+                broken.add(id(e))
+        if not broken:
+            break
+        kept = [e for e in kept if id(e) not in broken]
+    needs, columns = {}, {}
+    for test, backend, status in observed:
+        e = lookup(kept, test, backend, context)
+        specific = e is not None and "backend" in e
+        if not specific:
+            columns.setdefault(test, []).append(backend)
+        if e is None and status != st.PASS:
+            needs.setdefault(test, {})[backend] = status
+    new = []
+    for test, by_backend in needs.items():
+        statuses = set(by_backend.values())
+        if len(statuses) == 1 and len(by_backend) == len(columns[test]):
+            new.append((test, None, statuses.pop()))
+        else:
+            new += [(test, b, s) for b, s in sorted(by_backend.items(), key=lambda i: i[0] or "")]
+    return kept, new
+
+
 def _toml_value(v):
     if isinstance(v, bool):
         return "true" if v else "false"

@@ -17,7 +17,10 @@ ALL_STATUSES = RUN_STATUSES + (UNSUPPORTED, NOTRUN, ERROR)
 
 def allowed(expected):
     """The statuses an expected value allows: one status, or several joined
-    by '|' ("PASS|FAIL", evconform.expectations.expected_of)."""
+    by '|' ("PASS|FAIL", evconform.expectations.expected_of); a list of
+    statuses (an entry's own `status`) is taken as it is."""
+    if isinstance(expected, (list, tuple)):
+        return list(expected)
     return expected.split("|")
 
 

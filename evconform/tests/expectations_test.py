@@ -165,6 +165,8 @@ class ExpectedTest(unittest.TestCase):
         self.assertFalse(st.is_expected("PASS", "FAIL"))
         self.assertTrue(st.is_expected("SKIP", "PASS"))
         self.assertFalse(st.is_expected("PASS", "UNSUPPORTED"))
+        self.assertTrue(st.is_expected("CRASH", ["CRASH", "PASS"]))  # an entry's own list
+        self.assertFalse(st.is_expected("FAIL", ["CRASH", "PASS"]))
 
 
 class WriteTest(FileTest):
@@ -203,6 +205,50 @@ class LibeventAssertionEntriesTest(unittest.TestCase):
             self.assertEqual(expectations.expected_of(off), "PASS", test)
             self.assertEqual(set(expectations.allowed(unknown)), {"CRASH", "PASS"}, test)
             self.assertIn("NDEBUG", off["reason"])
+
+
+class RebaselineTest(unittest.TestCase):
+    """expectations.rebaseline: a run rewrites only what it shows untrue."""
+
+    def rebase(self, old, observed, context=None):
+        kept, new = expectations.rebaseline(old, observed, context)
+        return [e["reason"] for e in kept], new
+
+    def test_the_assertion_entries_survive_a_run_that_agrees_with_them(self):
+        old = expectations.load(LIBEVENT)
+        test = ASSERTION_TESTS[0]
+        for ctx in (expectations.context(assertions="on"), expectations.context(), None):
+            kept, new = expectations.rebaseline(old, [(test, None, "CRASH")], ctx)
+            self.assertEqual(new, [])
+            self.assertEqual(len([e for e in kept if e["test"] == test]), 3, ctx)
+
+    def test_a_set_or_a_condition_that_still_holds_is_kept_as_written(self):
+        flaky = {"test": "A.Flaky", "status": ["PASS", "FAIL"], "reason": "flaky"}
+        other = {"test": "A.Other", "status": "FAIL", "reason": "other build", "when": {"asan": True}}
+        self.assertEqual(self.rebase([flaky, other], [("A.Flaky", None, "PASS")], {"asan": False}),
+                         (["flaky", "other build"], []))
+
+    def test_what_a_run_contradicts_is_replaced(self):
+        old = [{"test": "A.B", "status": "FAIL", "reason": "was FAIL"},
+               {"test": "A.Gone", "status": "FAIL", "reason": "no such test any more"},
+               {"test": "A.Fixed", "status": "FAIL", "reason": "fixed since"}]
+        self.assertEqual(self.rebase(old, [("A.B", None, "CRASH"), ("A.Fixed", None, "PASS")]),
+                         ([], [("A.B", None, "CRASH")]))
+
+    def test_a_glob_that_is_wrong_for_one_test_goes_for_all(self):
+        old = [{"test": "A.*", "status": "FAIL", "reason": "glob"}]
+        self.assertEqual(self.rebase(old, [("A.B", None, "FAIL"), ("A.C", None, "CRASH")]),
+                         ([], [("A.B", None, "FAIL"), ("A.C", None, "CRASH")]))
+
+    def test_columns_that_agree_get_one_general_entry(self):
+        same = [("E.T", b, "FAIL") for b in ("epoll", "poll", "select")]
+        self.assertEqual(self.rebase([], same), ([], [("E.T", None, "FAIL")]))
+        mixed = [("E.T", "epoll", "FAIL"), ("E.T", "poll", "PASS"), ("E.T", "select", "CRASH")]
+        self.assertEqual(self.rebase([], mixed), ([], [("E.T", "epoll", "FAIL"), ("E.T", "select", "CRASH")]))
+        # a backend column governed by its own entry does not stop the general one
+        sel = {"test": "E.T", "status": "CRASH", "reason": "select", "backend": "select"}
+        agree = [("E.T", "epoll", "FAIL"), ("E.T", "poll", "FAIL"), ("E.T", "select", "CRASH")]
+        self.assertEqual(self.rebase([sel], agree), (["select"], [("E.T", None, "FAIL")]))
 
 
 class ToolTest(FileTest):
