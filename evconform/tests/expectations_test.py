@@ -206,6 +206,17 @@ class LibeventAssertionEntriesTest(unittest.TestCase):
             self.assertEqual(set(expectations.allowed(unknown)), {"CRASH", "PASS"}, test)
             self.assertIn("NDEBUG", off["reason"])
 
+    def test_the_persist_closure_assertion_entries(self):
+        entries = expectations.load(LIBEVENT)
+        for test in ("EventExtremes.PersistentTimeoutsWithMicrosecondsOutOfRangeAreSurvived",
+                     "BufferEventExtremes.TimeoutsWithMicrosecondsOutOfRangeAreSurvived"):
+            on = expectations.lookup(entries, test, "poll", expectations.context(assertions="on"))
+            off = expectations.lookup(entries, test, "poll", expectations.context(assertions="off"))
+            unknown = expectations.lookup(entries, test, "poll", None)
+            self.assertEqual(expectations.expected_of(on), "FAIL", test)
+            self.assertIn("PASS", expectations.allowed(off), test)
+            self.assertEqual(set(expectations.allowed(unknown)), {"FAIL", "PASS"}, test)
+
 
 class RebaselineTest(unittest.TestCase):
     """expectations.rebaseline: a run rewrites only what it shows untrue."""
