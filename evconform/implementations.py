@@ -68,6 +68,9 @@ def _strings(impl, key, where):
     v = impl.get(key, [])
     if not isinstance(v, list) or not all(isinstance(s, str) and s for s in v):
         raise ToolError(f"{where}: '{key}' must be a list of non-empty strings")
+    twice = sorted({s for s in v if v.count(s) > 1})
+    if twice:  # a backend twice would be two columns of one name
+        raise ToolError(f"{where}: '{key}' lists {', '.join(repr(s) for s in twice)} twice")
     return v
 
 

@@ -188,6 +188,17 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(line, f"evconform: {f}: implementation 'kq': backend 'kqueue' is not available "
                                "on this host (Linux supports: epoll, poll, select)")
 
+    def test_a_backend_or_area_twice_is_refused(self):
+        for line, word in (('backends = ["epoll", "poll", "epoll"]', "'backends' lists 'epoll' twice"),
+                           ('areas = ["event", "event"]', "'areas' lists 'event' twice")):
+            f = write(os.path.join(self.dir, "twice", "impls.toml"),
+                      f'[[implementation]]\nname = "t"\nlibraries = ["m"]\nareas = ["event"]\n'.replace(
+                          'areas = ["event"]\n', "" if line.startswith("areas") else 'areas = ["event"]\n')
+                      + line + "\n")
+            with self.assertRaises(cli.ToolError) as cm:
+                implementations.load(f)
+            self.assertIn(word, str(cm.exception))
+
     # e, f: garbage files, one line, one prefix
     def test_a_binary_implementations_file_is_one_line_through_the_checker_and_cmake(self):
         binary = os.path.join(self.dir, "garbage", "impls.toml")
