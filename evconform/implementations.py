@@ -286,7 +286,8 @@ def main(argv):
             raise ToolError(f"cannot write {args.cmake}: {e.strerror}") from None
     for im in impls:
         print(f"{im['name']}: areas {', '.join(im['areas'])}"
-              + (f"; backends {', '.join(im['backends'])}" if im["backends"] else ""))
+              + (f"; backends {', '.join(im['backends'])}" if im["backends"] else "")
+              + f"; expectations {im['expectations']}")
     return 0
 
 
