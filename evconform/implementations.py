@@ -86,7 +86,7 @@ class _Paths:
     def error(self, where, what, given, resolved):
         how = ("" if os.path.isabs(given)
                else f" (paths are relative to the implementations file's folder, {self.base})")
-        shown = f"'{given}'" if given == resolved else f"'{given}', resolved to {resolved}"
+        shown = given if given == resolved else f"'{given}', resolved to {resolved}"
         return ToolError(f"{where}: {what}: {shown}{how}")
 
 
