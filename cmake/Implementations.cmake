@@ -8,6 +8,10 @@
 # EXPECTATIONS is its expectations file (default:
 # ${EVCONFORM_EXPECTATIONS_DIR}/<name>.toml; a missing file expects PASS).
 #
+# LIBRARY_DIRS are linker search folders for LIBRARIES given by name, and
+# the run path of every binary linked against it (so its tests run without
+# LD_LIBRARY_PATH).
+#
 # BACKENDS names the kernel methods (epoll, poll, select, ...) to run the
 # backend-dependent suites on, each as its own column "<impl>/<backend>",
 # selected through libevent's EVENT_NO<METHOD> environment variables. Without
@@ -15,21 +19,31 @@
 
 set_property(GLOBAL PROPERTY EVCONFORM_IMPLEMENTATIONS "")
 
+# Stops the configure on a configuration error: the message is one line
+# starting with "evconform: " at the start of a line (what the runner shows
+# of a failed configure), unwrapped, then CMake's own error stops it.
+function(evconform_config_error)
+  string(JOIN "" msg ${ARGN})
+  message(NOTICE "evconform: ${msg}")
+  message(FATAL_ERROR "configuration stopped by the error above")
+endfunction()
+
 function(evconform_add_implementation name)
-  cmake_parse_arguments(PARSE_ARGV 1 IMPL "" "EXPECTATIONS" "INCLUDE_DIRS;LIBRARIES;AREAS;ENVIRONMENT;BACKENDS")
+  cmake_parse_arguments(PARSE_ARGV 1 IMPL "" "EXPECTATIONS" "INCLUDE_DIRS;LIBRARY_DIRS;LIBRARIES;AREAS;ENVIRONMENT;BACKENDS")
   if(NOT name MATCHES "^[A-Za-z][A-Za-z0-9_-]*$")
-    message(FATAL_ERROR "evconform: implementation name '${name}' must match [A-Za-z][A-Za-z0-9_-]*")
+    evconform_config_error("implementation name '${name}' must match [A-Za-z][A-Za-z0-9_-]*")
   endif()
   get_property(known GLOBAL PROPERTY EVCONFORM_IMPLEMENTATIONS)
   if(name IN_LIST known)
-    message(FATAL_ERROR "evconform: implementation '${name}' is defined twice")
+    evconform_config_error("implementation '${name}' is defined twice")
   endif()
   if(NOT IMPL_AREAS)
-    message(FATAL_ERROR "evconform: implementation '${name}' claims no AREAS")
+    evconform_config_error("implementation '${name}' claims no AREAS")
   endif()
   set_property(GLOBAL APPEND PROPERTY EVCONFORM_IMPLEMENTATIONS ${name})
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_INCLUDE_DIRS "${IMPL_INCLUDE_DIRS}")
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_LIBRARIES "${IMPL_LIBRARIES}")
+  set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_LIBRARY_DIRS "${IMPL_LIBRARY_DIRS}")
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_AREAS "${IMPL_AREAS}")
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_ENVIRONMENT "${IMPL_ENVIRONMENT}")
   if(NOT IMPL_EXPECTATIONS)
@@ -38,18 +52,26 @@ function(evconform_add_implementation name)
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_EXPECTATIONS "${IMPL_EXPECTATIONS}")
   foreach(b IN LISTS IMPL_BACKENDS)
     if(NOT b MATCHES "^[a-z][a-z0-9]*$")
-      message(FATAL_ERROR "evconform: implementation '${name}': backend '${b}' must match [a-z][a-z0-9]*")
+      evconform_config_error("implementation '${name}': backend '${b}' must match [a-z][a-z0-9]*")
     endif()
   endforeach()
   set_property(GLOBAL PROPERTY EVCONFORM_IMPL_${name}_BACKENDS "${IMPL_BACKENDS}")
 endfunction()
 
 # Points a target at an implementation: its <event2/...> headers first (so
-# they win over any other copy) and its libraries.
+# they win over any other copy), its library folders (searched first, and
+# the run path) and its libraries.
 function(evconform_use_implementation target impl)
   get_property(incs GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_INCLUDE_DIRS)
+  get_property(dirs GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_LIBRARY_DIRS)
   get_property(libs GLOBAL PROPERTY EVCONFORM_IMPL_${impl}_LIBRARIES)
   target_include_directories(${target} BEFORE PRIVATE ${incs})
+  if(dirs)
+    target_link_directories(${target} BEFORE PRIVATE ${dirs})
+    foreach(d IN LISTS dirs)
+      target_link_options(${target} PRIVATE "LINKER:-rpath,${d}")
+    endforeach()
+  endif()
   target_link_libraries(${target} PRIVATE ${libs})
 endfunction()
 

@@ -16,12 +16,24 @@ class OneLineParser(argparse.ArgumentParser):
         raise ToolError(message)
 
 
+def one_prefix(tool, message):
+    """`tool: message` with one prefix: a message that already carries one
+    (a nested tool's line passed on, e.g. the implementations check's
+    `evconform: ...` that CMake printed and the runner reports) keeps it
+    once, whatever the tool."""
+    message = str(message)
+    for prefix in (f"{tool}: ", "evconform: "):
+        while message.startswith(prefix):
+            message = message[len(prefix):]
+    return f"{tool}: {message}"
+
+
 def main(tool, run, argv=None):
     """Runs `run(argv)` and exits with its status; a ToolError becomes
     `tool: message` on stderr and exit status 2."""
     try:
         status = run(sys.argv[1:] if argv is None else argv)
     except ToolError as e:
-        print(f"{tool}: {e}", file=sys.stderr)
+        print(one_prefix(tool, e), file=sys.stderr)
         status = 2
     sys.exit(status)

@@ -15,9 +15,17 @@ RUN_STATUSES = (PASS, FAIL, CRASH, TIMEOUT, MEMERR, SKIP)
 ALL_STATUSES = RUN_STATUSES + (UNSUPPORTED, NOTRUN, ERROR)
 
 
+def allowed(expected):
+    """The statuses an expected value allows: one status, or several joined
+    by '|' ("PASS|FAIL", evconform.expectations.expected_of); a list of
+    statuses (an entry's own `status`) is taken as it is."""
+    if isinstance(expected, (list, tuple)):
+        return list(expected)
+    return expected.split("|")
+
+
 def is_expected(status, expected):
-    """A result is expected when it matches the expectation; a SKIP is
-    neutral unless an expectation says otherwise."""
-    if status == expected:
-        return True
-    return status == SKIP and expected == PASS
+    """A result is expected when the expectation allows its status; a SKIP
+    is neutral: expected wherever PASS is allowed."""
+    allowed_ = allowed(expected)
+    return status in allowed_ or (status == SKIP and PASS in allowed_)

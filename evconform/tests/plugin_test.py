@@ -8,11 +8,14 @@ builds that implementation's evbuffer suite, runs part of it through CTest
 and checks that the new column appears in the registry with its results,
 and that the areas it does not claim are UNSUPPORTED in the report.
 
-The same file names "libevent-broken": libevent with a library in front
-that replaces evbuffer_readln by one that always returns NULL, held to
-libevent's expectations. The runner (evconform.runner) gates the readln
-tests: exit 0 on libevent-pc, exit 1 on libevent-broken with each
-regression printed as it happens.
+The same file names "libevent-broken": libevent with a shared library in
+front that replaces evbuffer_readln by one that always returns NULL, held
+to libevent's expectations. That library is named for the linker
+(`libraries = ["broken_readln"]`) and found through `library_dirs = ["lib"]`,
+a path relative to the implementations file; its tests run without
+LD_LIBRARY_PATH (the folder is the binaries' run path). The runner
+(evconform.runner) gates the readln tests: exit 0 on libevent-pc, exit 1 on
+libevent-broken with each regression printed as it happens.
 
   python3 -m evconform.tests.plugin_test
 """
@@ -39,27 +42,31 @@ char *evbuffer_readln(struct evbuffer *buf, size_t *n_read_out, int eol_style) {
 """
 
 
-def broken_library(tmp):
-    c = os.path.join(tmp, "broken_readln.c")
+def broken_library(folder):
+    """libbroken_readln.so in `folder`."""
+    os.makedirs(folder)
+    c = os.path.join(folder, "broken_readln.c")
     with open(c, "w") as f:
         f.write(BROKEN_READLN)
-    obj, lib = c[:-2] + ".o", os.path.join(tmp, "libbroken_readln.a")
-    sh(["cc", "-c", "-fPIC", c, "-o", obj])
-    sh(["ar", "rcs", lib, obj])
+    lib = os.path.join(folder, "libbroken_readln.so")
+    sh(["cc", "-shared", "-fPIC", c, "-o", lib])
     return lib
 
 
 def gate(src, build, impl):
     """The runner's exit status and output on the readln tests of impl."""
+    env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
     p = proc.tool("runner", ["--build-dir", build, "--no-build", "--impl", impl, "--area", "evbuffer",
                              "--filter", "EvbufferReadln", "--out", os.path.join(build, "report-" + impl)],
-                  capture_output=True, text=True, timeout=600)
+                  capture_output=True, text=True, timeout=600, env=env)
     return p.returncode, p.stdout + p.stderr
 
 
 def main(src):
     with tempfile.TemporaryDirectory() as tmp:
-        impl_file = os.path.join(tmp, "impls.toml")
+        impl_dir = os.path.join(tmp, "impls")
+        lib_dir = os.path.dirname(broken_library(os.path.join(impl_dir, "lib")))
+        impl_file = os.path.join(impl_dir, "impls.toml")
         libevent_expectations = f"{src}/harness/expectations/libevent.toml"
         with open(impl_file, "w") as f:
             f.write('[[implementation]]\n'
@@ -70,7 +77,8 @@ def main(src):
                     'environment = { EVC_PLUGGED = "1" }\n'
                     '\n[[implementation]]\n'
                     'name = "libevent-broken"\n'
-                    f'libraries = ["{broken_library(tmp)}"]\n'
+                    'libraries = ["broken_readln"]\n'
+                    'library_dirs = ["lib"]\n'
                     'pkg_config = "libevent_core"\n'
                     'areas = ["evbuffer"]\n'
                     f'expectations = "{libevent_expectations}"\n')
@@ -104,6 +112,10 @@ def main(src):
         cols = [c["name"] for c in matrix["columns"]]
         assert "libevent-pc" in cols, cols
         print(f"ok: plugged column libevent-pc ran {sum(statuses.values())} tests: {statuses}")
+
+        exe = os.path.join(build, "conformance", "conformance_evbuffer_libevent-broken")
+        dyn = sh(["readelf", "-d", exe])
+        assert f"[{lib_dir}]" in dyn and "libbroken_readln.so" in dyn, dyn
 
         code, out = gate(src, build, "libevent-pc")
         assert code == 0, f"the gate failed on libevent itself ({code}):\n{out}"
