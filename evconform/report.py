@@ -40,48 +40,44 @@ from . import status as st
 from .cli import ToolError
 
 
-def update_expectations(matrix, paths, today):
+def run_contexts(run):
+    """{impl: the expectations context of its plain column} from run.json
+    (what the probe found: assertions, version; the build: asan, valgrind)."""
+    out = {}
+    cols = (run or {}).get("columns") if isinstance(run, dict) else None
+    for name, facts in (cols or {}).items():
+        if not isinstance(facts, dict) or "/" in name:
+            continue
+        build = facts.get("build") if isinstance(facts.get("build"), dict) else {}
+        out[name] = expectations.context(asan=build.get("asan"), valgrind=build.get("valgrind"),
+                                         assertions=facts.get("assertions"),
+                                         version=facts.get("version"))
+    return out
+
+
+def update_expectations(matrix, paths, today, contexts=None):
     """Rewrites each implementation's expectations file so that the results
-    of this run become the baseline: one entry per test that did not PASS
-    (per backend when the columns disagree). An entry that already allows
-    the result (status.is_expected) keeps its statuses and reason, so a
-    flaky test's "PASS|FAIL" stays as it is whichever of the two this run
-    gave; a new one gets a reason to fill in. Returns {path: number of
-    entries}."""
+    of this run become the baseline (expectations.rebaseline): the old
+    entries this run does not contradict stay exactly as written (a status
+    set, a `when`, a glob, the reason), and so do entries for other builds
+    (their `when` does not hold for this run's facts, `contexts[impl]`);
+    every other result that is not PASS gets a new entry with a reason to
+    fill in. Returns {path: number of entries}."""
     written = {}
     for impl, path in paths.items():
         cols = [c for c in matrix["columns"] if c["impl"] == impl]
         if not cols:
             continue  # not in this run's report (--columns): its file stays as it is
         old = expectations.load(path)
-        entries = []
-        for row in matrix["tests"]:
-            cells = {c["backend"]: row["results"][c["name"]] for c in cols if c["name"] in row["results"]}
-            bad = {b: cell["status"] for b, cell in cells.items()
-                   if cell["status"] not in (st.PASS, st.SKIP, st.UNSUPPORTED, st.NOTRUN)}
-            if not bad:
-                # every cell passed: only an entry that allows PASS among
-                # other statuses (a flaky test) stays, once
-                kept = {}
-                for backend, cell in sorted(cells.items()):
-                    prev = expectations.lookup(old, row["test"], backend or None)
-                    if prev and cell["status"] == st.PASS and st.is_expected(st.PASS, prev["status"]):
-                        kept[id(prev)] = {"test": row["test"], "status": prev["status"],
-                                          "reason": prev["reason"], "backend": prev.get("backend")}
-                entries += kept.values()
-                continue
-            if len(set(bad.values())) == 1 and len(bad) == len(cells):
-                groups = [(None, next(iter(bad.values())))]
-            else:
-                groups = sorted(bad.items())
-            for backend, status in groups:
-                prev = expectations.lookup(old, row["test"], backend)
-                if prev and st.is_expected(status, prev["status"]):
-                    status, reason = prev["status"], prev["reason"]
-                else:
-                    reason = f"TODO: why does it {status}? (recorded {today})"
-                entries.append({"test": row["test"], "status": status, "reason": reason,
-                                "backend": backend})
+        observed = [(row["test"], c["backend"] or None, row["results"][c["name"]]["status"])
+                    for row in matrix["tests"] for c in cols
+                    if c["name"] in row["results"]
+                    and row["results"][c["name"]]["status"] in st.RUN_STATUSES
+                    and row["results"][c["name"]]["status"] != st.SKIP]
+        kept, new = expectations.rebaseline(old, observed, (contexts or {}).get(impl))
+        entries = kept + [{"test": t, "status": s, "backend": b,
+                           "reason": f"TODO: why does it {s}? (recorded {today})"}
+                          for t, b, s in new]
         expectations.write(path, entries, [
             f"# Expectations of {impl}: tests that do not PASS, and why.",
             "# Written by python3 -m evconform.report --update-expectations; fill in every TODO."])
@@ -859,7 +855,8 @@ def main(argv):
             raise ToolError(f"--compare: a column compared with itself ({args.compare[0]})")
     run = load_run(args.results) if os.path.isdir(args.results) else None
     relative = path_rewriter(path_prefixes(args.registry, args.results, run))
-    shard = ((run or {}).get("selection") or {}).get("shard") if isinstance(run, dict) else None
+    selection = run.get("selection") if isinstance(run, dict) else None
+    shard = selection.get("shard") if isinstance(selection, dict) else None
     matrix = build_matrix(reg, columns, results.load_all(args.results), relative,
                           fill_notrun=not shard)
     if not matrix["tests"]:
@@ -885,7 +882,8 @@ def main(argv):
         raise ToolError(f"cannot write {e.filename}: {e.strerror}") from None
     if args.update_expectations:
         try:
-            written = update_expectations(matrix, reg.expectations(), time.strftime("%Y-%m-%d"))
+            written = update_expectations(matrix, reg.expectations(), time.strftime("%Y-%m-%d"),
+                                          run_contexts(run))
         except Exception as e:  # one line, whatever went wrong
             raise ToolError(f"cannot update expectations: {e}") from None
         for path, n in written.items():

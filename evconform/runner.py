@@ -190,10 +190,15 @@ def configure(preset, build_dir, implementations, memcached_suite="subset"):
                                       f"-DEVCONFORM_MEMCACHED_TESTS={memcached_suite}"],
                  cwd=ROOT, capture_output=True, text=True, errors="replace")
     if p.returncode != 0:
+        # The toolkit's configuration errors come first on stderr as one
+        # "evconform: ..." line (evconform_config_error); stdout's
+        # "-- evconform: ..." lines are notes, not the error.
+        m = re.search(r"^evconform: (.*)$", p.stderr, re.M)
+        if m:
+            raise ToolError(m.group(1).strip())
         out = p.stdout + p.stderr
-        m = re.search(r"evconform: (.*)", out) or re.search(r"CMake Error.*", out)
-        raise ToolError(m.group(1).strip() if m and m.re.pattern.startswith("evconform")
-                        else (m.group(0) if m else out.strip().splitlines()[-1]))
+        m = re.search(r"CMake Error.*", out)
+        raise ToolError(m.group(0) if m else (out.strip().splitlines() or ["cmake failed"])[-1])
 
 
 def build_targets(build, targets):

@@ -12,7 +12,7 @@ import unittest
 import xml.etree.ElementTree as ET
 from unittest import mock
 
-from evconform import ROOT, proc, registry, report, results
+from evconform import expectations, ROOT, proc, registry, report, results
 from evconform import status as st
 from evconform.tests import report_fixture as fx
 
@@ -298,31 +298,31 @@ class Pieces(unittest.TestCase):
         self.assertEqual(report.show_expected("FAIL"), "FAIL")
 
     def test_update_expectations_keeps_a_set_that_allows_the_result(self):
-        def is_expected(status, expected):
-            return status in expected.split("|") or (status == st.SKIP and "PASS" in expected)
-
-        old = {"reference": [{"test": fx.FLAKY, "status": "PASS|FAIL", "backend": "epoll",
+        old = {"reference": [{"test": fx.FLAKY, "status": ["PASS", "FAIL"], "backend": "epoll",
                               "reason": "flaky on epoll"}],
-               "libevent": [{"test": fx.UNEXPECTED_PASS, "status": "PASS|FAIL", "reason": "flaky"},
+               "libevent": [{"test": fx.UNEXPECTED_PASS, "status": ["PASS", "FAIL"], "reason": "flaky"},
                             {"test": fx.EXPECTED_CRASH, "status": "CRASH", "reason": "asserts"},
-                            {"test": fx.UNEXPECTED_FAIL, "status": "CRASH", "reason": "stale"}]}
+                            {"test": fx.UNEXPECTED_FAIL, "status": "CRASH", "reason": "stale"},
+                            {"test": fx.EXPECTED_CRASH, "status": "PASS", "reason": "no assertions",
+                             "when": {"ndebug": True}}]}
         with tempfile.TemporaryDirectory() as tmp:
             res, reg_path = fx.write(tmp, flaky=True)
             reg = registry.load(reg_path)
             paths = {i: os.path.join(tmp, f"{i}.toml") for i in ("reference", "libevent")}
-            load = lambda path: old[os.path.basename(path)[:-5]]  # noqa: E731
-            with mock.patch.object(st, "is_expected", is_expected), \
-                 mock.patch.object(report.expectations, "load", load):
-                matrix = report.build_matrix(reg, reg.columns, results.load_all(res))
-                report.update_expectations(matrix, paths, "2026-12-01")
-            ref, lib = read(paths["reference"]), read(paths["libevent"])
-        self.assertIn(f'test = "{fx.FLAKY}"\nstatus = "PASS|FAIL"\nreason = "flaky on epoll"\n'
-                      'backend = "epoll"', ref)
-        self.assertIn(f'test = "{fx.UNEXPECTED_PASS}"\nstatus = "PASS|FAIL"\nreason = "flaky"\n\n',
-                      lib, "kept, once, for every column, though this run passed")
-        self.assertIn(f'test = "{fx.EXPECTED_CRASH}"\nstatus = "CRASH"\nreason = "asserts"', lib)
-        self.assertIn(f'test = "{fx.UNEXPECTED_FAIL}"\nstatus = "FAIL"\nreason = "TODO: why does it '
-                      'FAIL? (recorded 2026-12-01)"\nbackend = "epoll"', lib)
+            for impl, entries in old.items():
+                expectations.write(paths[impl], entries, ["# old"])
+            matrix = report.build_matrix(reg, reg.columns, results.load_all(res))
+            report.update_expectations(matrix, paths, "2026-12-01",
+                                       {"libevent": expectations.context(assertions="on")})
+            ref, lib = expectations.load(paths["reference"]), expectations.load(paths["libevent"])
+        self.assertIn(old["reference"][0], ref)
+        self.assertEqual([e for e in lib if e["test"] == fx.UNEXPECTED_PASS], [old["libevent"][0]],
+                         "kept, once, for every column, though this run passed")
+        self.assertIn(old["libevent"][1], lib)
+        self.assertIn(old["libevent"][3], lib, "an entry of another build (NDEBUG) stays")
+        self.assertNotIn(old["libevent"][2], lib, "a stale CRASH entry goes")
+        self.assertIn({"test": fx.UNEXPECTED_FAIL, "status": "FAIL", "backend": "epoll",
+                       "reason": "TODO: why does it FAIL? (recorded 2026-12-01)"}, lib)
 
     def test_skip_changes_are_neither_newly_passing_nor_failing(self):
         cell = lambda s: {"status": s, "expected": "PASS", "unexpected": False,  # noqa: E731
