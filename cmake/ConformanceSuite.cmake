@@ -18,6 +18,11 @@
 # (harness/probe/probe.c), which reports its version and library for the
 # report's metadata.
 
+set(EVCONFORM_RESULTS_DIR "${CMAKE_BINARY_DIR}/results" CACHE PATH
+    "Where the harness writes one result record per test and implementation")
+set(EVCONFORM_EXPECTATIONS_DIR "${CMAKE_SOURCE_DIR}/harness/expectations" CACHE PATH
+    "Folder holding <impl>.toml expectation files")
+
 function(evconform_add_suite area)
   cmake_parse_arguments(PARSE_ARGV 1 SUITE "PER_BACKEND" "KIND" "SOURCES")
   if(NOT SUITE_KIND)

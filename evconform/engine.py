@@ -93,6 +93,8 @@ class Manifest:
             self.valgrind = doc.get("valgrind", "")
             self.probes = dict(doc.get("probes", {}))
             self.build = doc.get("build", {})
+            if not self.results_dir or not all(os.path.isabs(s.expectations) for s in self.suites):
+                raise ValueError("empty results folder or relative expectations path")
         except FileNotFoundError:
             raise ToolError(f"{path} not found: configure the build first "
                             f"(cmake --preset default)") from None

@@ -405,6 +405,10 @@ def main(argv):
     if total == 0:
         raise ToolError("no test matches the selection" + (" in this shard" if args.shard else ""))
 
+    for path in sorted({s.expectations for s in suites}):
+        if not os.path.exists(path):
+            print(f"evconform: note: no expectations file {path}: every test of its "
+                  "implementation is expected to PASS", flush=True)
     facts = {i: probe.probe(manifest.probes.get(i, "")) for i in impls}
     contexts = {c: probe.context(facts.get(c.partition("/")[0], {}), manifest.build, manifest.valgrind)
                 for c in columns}

@@ -59,7 +59,7 @@ def main():
             check([props, "--cases", "0"], "at least 1"),
             check([props, "--compare", "reference"], "two different implementations"),
             check([flakes, "--repeat", "0"], "at least 1"),
-            check([flakes, "--build", os.path.join(tmp, "nobuild")], "no CTest build"),
+            check([flakes, "--build", os.path.join(tmp, "nobuild")], "configure the build first"),
             check([flakes, "--build", build, "--impl", "nosuch"], "unknown implementation 'nosuch'"),
             check([runner, "--bogus"], "unrecognized arguments: --bogus"),
             check([runner, "--filter", "(", "--no-build"], "not a regular expression"),
