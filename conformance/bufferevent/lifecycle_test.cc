@@ -193,7 +193,12 @@ TEST_F(BufferEventLife, WriteTimeoutDuringAConnectFiresOnceAndDisablesWrite) {
   event_base_dispatch(base_);
   for (int c : queued) CloseAbortively(c);
   close(lfd);
-  ASSERT_FALSE(log_bev_.events.empty()) << "the connect completed within the window: no test";
+  ASSERT_FALSE(log_bev_.events.empty()) << "no write timeout in 400 ms (50 ms asked)";
+  // The connect can only complete if the accept queue was not full after
+  // all (FillAcceptQueue gives up on a connect after 200 ms, which a loaded
+  // machine may take): then nothing was tested.
+  if (log_bev_.events[0] == BEV_EVENT_CONNECTED)
+    GTEST_SKIP() << "inconclusive: the connect completed before its write timeout";
   EXPECT_EQ(log_bev_.events[0], BEV_EVENT_TIMEOUT | BEV_EVENT_WRITING);
   EXPECT_EQ(log_bev_.events.size(), 1u) << "the write timeout fired again after disabling";
   EXPECT_EQ(bufferevent_get_enabled(bev_) & EV_WRITE, 0);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -33,9 +34,19 @@ inline double NowMs() {
 }
 
 // How early a timer may seem to fire when measured with a precise clock:
-// libevent 2.1 reads CLOCK_MONOTONIC_COARSE (one tick, about 4 ms on Linux)
-// unless EVENT_BASE_FLAG_PRECISE_TIMER is set.
-constexpr double kClockSlackMs = 5.0;
+// libevent (2.1 and 2.2) reads CLOCK_MONOTONIC_COARSE unless
+// EVENT_BASE_FLAG_PRECISE_TIMER is set, and that clock moves one kernel tick
+// at a time: 4 ms with HZ=250, 10 ms with HZ=100. One tick of this machine's
+// coarse clock, plus a millisecond, and never under 5 ms.
+inline double ClockSlackMs() {
+  double tick_ms = 4.0;
+#ifdef CLOCK_MONOTONIC_COARSE
+  timespec res;
+  if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0) tick_ms = res.tv_sec * 1e3 + res.tv_nsec / 1e6;
+#endif
+  return tick_ms + 1.0 > 5.0 ? tick_ms + 1.0 : 5.0;
+}
+inline const double kClockSlackMs = ClockSlackMs();
 
 inline double WallMs(const timeval& tv) { return tv.tv_sec * 1e3 + tv.tv_usec / 1e3; }
 
@@ -77,6 +88,53 @@ struct SocketPair {
     }
   }
 };
+
+// Runs a loop one iteration at a time -- run_once is event_base_loop(base,
+// EVLOOP_ONCE) -- until it returns non-zero (nothing left, or an error), and
+// returns what the probes appended to log, one group per iteration (empty
+// iterations left out). libevent leaves open the order of the callbacks of
+// events that become active together (the libevent book, "Working with
+// events": "When multiple events trigger at the same time, Libevent does not
+// define any order with respect to when their callbacks will be executed"),
+// and on a slow or loaded machine timers with different deadlines can come
+// due in one iteration: order rules compare groups, never places inside one.
+inline std::vector<std::vector<std::string>> RunIterations(const std::function<int()>& run_once,
+                                                           std::vector<std::string>& log,
+                                                           int max_iterations = 100000) {
+  std::vector<std::vector<std::string>> groups;
+  for (int i = 0; i < max_iterations; ++i) {
+    const size_t before = log.size();
+    const int rc = run_once();
+    if (log.size() > before) groups.emplace_back(log.begin() + before, log.end());
+    if (rc != 0) return groups;
+  }
+  ADD_FAILURE() << "the loop still had events after " << max_iterations << " iterations";
+  return groups;
+}
+
+// Checks that groups (from RunIterations) ran in the order of rank (a
+// deadline): every name in a group ranks no later than every name in a
+// later group (give or take tolerance). Names inside one group may come in
+// any order.
+inline void ExpectGroupsInRankOrder(const std::vector<std::vector<std::string>>& groups,
+                                    const std::function<double(const std::string&)>& rank,
+                                    double tolerance = 0) {
+  for (size_t i = 0; i < groups.size(); ++i)
+    for (size_t j = i + 1; j < groups.size(); ++j)
+      for (const std::string& early : groups[i])
+        for (const std::string& late : groups[j])
+          EXPECT_LE(rank(early), rank(late) + tolerance)
+              << early << " (" << rank(early) << ") ran in iteration " << i << ", before "
+              << late << " (" << rank(late) << ") in iteration " << j;
+}
+
+// All names of groups, sorted (each test decides which names it expects).
+inline std::vector<std::string> SortedNames(const std::vector<std::vector<std::string>>& groups) {
+  std::vector<std::string> all;
+  for (const auto& g : groups) all.insert(all.end(), g.begin(), g.end());
+  std::sort(all.begin(), all.end());
+  return all;
+}
 
 }  // namespace evc
 

@@ -121,7 +121,7 @@ TEST_F(EventInspect, CommonTimeoutSchedulesLikeItsDuration) {
 TEST_F(EventInspect, CommonTimeoutsOfOtherDurationsKeepTheirOwn) {
   EVC_RULE("event.h/event_base_init_common_timeout/several",
            "event.h: a base takes several common timeouts; each schedules with its own "
-           "duration, so the shorter one runs first");
+           "duration, so the shorter one runs first (or in the same iteration)");
   const timeval d1 = Ms(10), d2 = Ms(40);
   const timeval* c2 = event_base_init_common_timeout(base_, &d2);
   const timeval* c1 = event_base_init_common_timeout(base_, &d1);
@@ -131,8 +131,12 @@ TEST_F(EventInspect, CommonTimeoutsOfOtherDurationsKeepTheirOwn) {
   Probe& fast = NewProbe("fast");
   ASSERT_EQ(event_add(NewTimer(slow), c2), 0);
   ASSERT_EQ(event_add(NewTimer(fast), c1), 0);
-  EXPECT_EQ(event_base_dispatch(base_), 1);
-  EXPECT_EQ(log_, (std::vector<std::string>{"fast", "slow"}));
+  // One iteration at a time: on a loaded machine both can come due in one
+  // iteration, where their order is open.
+  const auto groups =
+      RunIterations([this] { return event_base_loop(base_, EVLOOP_ONCE); }, log_);
+  EXPECT_EQ(SortedNames(groups), (std::vector<std::string>{"fast", "slow"}));
+  ExpectGroupsInRankOrder(groups, [](const std::string& n) { return n == "fast" ? 10 : 40; });
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // event_base_loop and its controls: return values, EVLOOP_* flags,
 // loopexit, loopbreak, got_exit / got_break.
+#include <algorithm>
+
 #include "event_fixture.h"
 
 namespace evc {
@@ -132,14 +134,20 @@ TEST_F(EventLoop, NoExitOnEmptyLoopStillEndsOnLoopexit) {
 TEST_F(EventLoop, LoopexitLetsTheActiveCallbacksFinish) {
   EVC_RULE("event.h/event_base_loopexit/active-callbacks-finish",
            "event.h: event_base_loopexit: the loop exits after all active callbacks of the "
-           "current iteration have run");
+           "current iteration have run (the first of three to run asks; their order is open)");
   Probe& a = NewProbe("a");
   Probe& b = NewProbe("b");
   Probe& c = NewProbe("c");
-  a.action = [this](Probe&) { event_base_loopexit(base_, nullptr); };
-  for (Probe* p : {&a, &b, &c}) event_active(NewTimer(*p), EV_TIMEOUT, 1);
+  for (Probe* p : {&a, &b, &c}) {
+    p->action = [this](Probe&) {
+      if (log_.size() == 1) event_base_loopexit(base_, nullptr);
+    };
+    event_active(NewTimer(*p), EV_TIMEOUT, 1);
+  }
   EXPECT_EQ(event_base_dispatch(base_), 0);
-  EXPECT_EQ(log_, (std::vector<std::string>{"a", "b", "c"}));
+  std::vector<std::string> ran = log_;
+  std::sort(ran.begin(), ran.end());
+  EXPECT_EQ(ran, (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_NE(event_base_got_exit(base_), 0);
   EXPECT_EQ(event_base_got_break(base_), 0);
 }
@@ -151,15 +159,18 @@ TEST_F(EventLoop, LoopexitHonoursItsTimeout) {
   Probe& tick = NewProbe("tick");
   event* ev = NewEvent(tick, -1, EV_PERSIST);
   timeval every = Ms(20), after = Ms(110);
+  const double start = NowMs();
   ASSERT_EQ(event_add(ev, &every), 0);
   ASSERT_EQ(event_base_loopexit(base_, &after), 0);
-  const double start = NowMs();
   EXPECT_EQ(event_base_dispatch(base_), 0);
   const double took = NowMs() - start;
-  EXPECT_GE(took, 100.0);
+  EXPECT_GE(took, 110.0 - 2 * kClockSlackMs);
   EXPECT_LT(took, 5000.0);
-  EXPECT_GE(tick.calls, 3);
-  EXPECT_LE(tick.calls, 6);
+  // The ticks that came due meanwhile ran: at least one (a loaded machine
+  // that holds the loop past an interval makes a persistent timer re-arm
+  // from then, so there may be fewer than 5), at most one per 20 ms.
+  EXPECT_GE(tick.calls, 1);
+  EXPECT_LE(tick.calls, static_cast<int>((took + kClockSlackMs) / 20.0));
   EXPECT_NE(event_base_got_exit(base_), 0);
 }
 
@@ -180,18 +191,25 @@ TEST_F(EventLoop, LoopexitBeforeTheLoopIsKept) {
 TEST_F(EventLoop, LoopbreakStopsAfterTheRunningCallback) {
   EVC_RULE("event.h/event_base_loopbreak/after-running-callback",
            "event.h: event_base_loopbreak: exit after the currently running callback; the "
-           "other active callbacks wait for the next loop");
+           "other active callbacks wait for the next loop (the first of three to run breaks; "
+           "their order is open)");
   Probe& a = NewProbe("a");
   Probe& b = NewProbe("b");
   Probe& c = NewProbe("c");
-  a.action = [this](Probe&) { event_base_loopbreak(base_); };
-  for (Probe* p : {&a, &b, &c}) event_active(NewTimer(*p), EV_TIMEOUT, 1);
+  for (Probe* p : {&a, &b, &c}) {
+    p->action = [this](Probe&) {
+      if (log_.size() == 1) event_base_loopbreak(base_);
+    };
+    event_active(NewTimer(*p), EV_TIMEOUT, 1);
+  }
   EXPECT_EQ(event_base_dispatch(base_), 0);
-  EXPECT_EQ(log_, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(log_.size(), 1u) << "only the callback that broke ran";
   EXPECT_NE(event_base_got_break(base_), 0);
   EXPECT_EQ(event_base_got_exit(base_), 0);
   EXPECT_EQ(event_base_loop(base_, EVLOOP_ONCE), 0);
-  EXPECT_EQ(log_, (std::vector<std::string>{"a", "b", "c"}));
+  std::vector<std::string> ran = log_;
+  std::sort(ran.begin(), ran.end());
+  EXPECT_EQ(ran, (std::vector<std::string>{"a", "b", "c"}));
 }
 
 TEST_F(EventLoop, LoopbreakBeforeTheLoopIsForgotten) {

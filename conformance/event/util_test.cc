@@ -301,14 +301,18 @@ TEST_F(UtilTime, TimercmpOrdersSecondsThenMicroseconds) {
 TEST_F(UtilTime, GettimeofdayIsTheWallClock) {
   EVC_RULE("util.h/evutil_gettimeofday",
            "util.h: evutil_gettimeofday is gettimeofday (0, the wall clock's time)");
-  const time_t before = time(nullptr);
-  timeval tv{-1, -1};
+  // Bounded by gettimeofday itself: time() reads the kernel's coarse clock,
+  // which can still show the previous second for a tick after
+  // gettimeofday has moved on.
+  timeval before, after, tv{-1, -1};
+  gettimeofday(&before, nullptr);
   ASSERT_EQ(evutil_gettimeofday(&tv, nullptr), 0);
-  const time_t after = time(nullptr);
-  EXPECT_GE(tv.tv_sec, before);
-  EXPECT_LE(tv.tv_sec, after);
+  gettimeofday(&after, nullptr);
   EXPECT_GE(tv.tv_usec, 0);
   EXPECT_LT(tv.tv_usec, 1000000);
+  auto usec = [](const timeval& t) { return t.tv_sec * 1000000LL + t.tv_usec; };
+  EXPECT_GE(usec(tv), usec(before));
+  EXPECT_LE(usec(tv), usec(after));
 }
 
 TEST_F(UtilTime, MonotonicTimeNeverRunsBackwards) {
