@@ -56,7 +56,7 @@ def broken_library(folder):
 def gate(src, build, impl):
     """The runner's exit status and output on the readln tests of impl."""
     env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
-    p = proc.tool("runner", ["--build-dir", build, "--no-build", "--impl", impl, "--area", "evbuffer",
+    p = proc.tool("runner", ["--build-dir", build, "--no-build", "--impl", impl, "--area", "evbuffer", "--kind", "conformance",
                              "--filter", "EvbufferReadln", "--out", os.path.join(build, "report-" + impl)],
                   capture_output=True, text=True, timeout=600, env=env)
     return p.returncode, p.stdout + p.stderr
