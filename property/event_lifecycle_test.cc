@@ -1,14 +1,15 @@
 // Generated scenarios on a real event loop: events whose callbacks activate,
 // delete and free themselves and each other. A small model of libevent
-// 2.1's active queues predicts the exact sequence of callbacks; the run must
-// produce it. The rules (event.c, event.h):
+// 2.1's active queues checks the sequence of callbacks the run produced
+// (any order within one priority: libevent leaves it open). The rules
+// (event.c, event.h):
 //  - event_active on an event that is already active does nothing; an
 //    event's callback runs once per activation, after it has left the queue
 //    (so a callback may re-activate its own event: it runs again later);
 //  - event_del and event_free take an active event off its queue: its
 //    callback does not run, and no callback ever runs for a freed event;
 //  - each loop iteration runs the lowest-numbered non-empty priority queue
-//    in activation order, until it is empty or an event of a more urgent
+//    (in an order libevent does not define), until it is empty or an event of a more urgent
 //    priority is activated (then the iteration ends after that callback);
 //  - event_base_loop(EVLOOP_NONBLOCK) returns once nothing is active, so the
 //    loop terminates; every fd the base opened is closed by event_base_free.
@@ -73,13 +74,18 @@ rc::Gen<Scenario> GenScenario() {
   });
 }
 
-// The model: libevent 2.1's queues, one per priority.
-std::vector<int> Predict(const Scenario& s) {
+// The model: one active queue per priority. Within a priority the order of
+// callbacks is left open (the libevent book: when several events trigger at
+// once, no order is defined; libevent 2.1 happens to run them in activation
+// order), so the model does not predict one sequence: it replays the run's
+// trace and accepts it when each callback is one of the events active at
+// the priority being run. Returns "" when the trace is accepted, else why not.
+std::string Check(const Scenario& s, const std::vector<int>& trace) {
   const size_t n = s.priority.size();
-  std::vector<std::deque<int>> queue(kPriorities);
+  std::vector<std::vector<int>> queue(kPriorities);
   std::vector<bool> active(n, false), alive(n, true);
   std::vector<size_t> calls(n, 0);
-  std::vector<int> trace;
+  size_t t = 0;
   int running = -1;
   bool stop_iteration = false;
   auto unqueue = [&](int e) {
@@ -94,17 +100,27 @@ std::vector<int> Predict(const Scenario& s) {
     queue[s.priority[e]].push_back(e);
     if (running >= 0 && s.priority[e] < running) stop_iteration = true;
   };
+  auto names = [](const std::vector<int>& q) {
+    std::string out;
+    for (int e : q) out += " e" + std::to_string(e);
+    return out;
+  };
   for (int e : s.initial) activate(e);
   for (;;) {
-    const auto next = std::find_if(queue.begin(), queue.end(), [](const std::deque<int>& q) { return !q.empty(); });
+    const auto next = std::find_if(queue.begin(), queue.end(), [](const std::vector<int>& q) { return !q.empty(); });
     if (next == queue.end()) break;
     running = static_cast<int>(next - queue.begin());
     stop_iteration = false;
     while (!next->empty() && !stop_iteration) {
-      const int e = next->front();
-      next->pop_front();
+      if (t == trace.size())
+        return "the loop ended while priority " + std::to_string(running) + " had active events:" + names(*next);
+      const int e = trace[t++];
+      const auto it = std::find(next->begin(), next->end(), e);
+      if (it == next->end())
+        return "callback " + std::to_string(t) + " was e" + std::to_string(e) + "; the rules allow one of:" +
+               names(*next) + " (priority " + std::to_string(running) + ")";
+      next->erase(it);
       active[e] = false;
-      trace.push_back(e);
       const size_t j = calls[e]++;
       if (j >= s.on[e].size()) continue;
       for (const Action& a : s.on[e][j]) {
@@ -119,7 +135,10 @@ std::vector<int> Predict(const Scenario& s) {
     }
     running = -1;
   }
-  return trace;
+  if (t != trace.size())
+    return std::to_string(trace.size() - t) + " callback(s) ran after nothing was active, from e" +
+           std::to_string(trace[t]);
+  return "";
 }
 
 struct Run {
@@ -169,7 +188,7 @@ std::string Names(const std::vector<int>& t) {
 RC_GTEST_PROP(EventLifecycle, CallbacksFollowTheActiveQueueRules, ()) {
   EVC_RULE("event.h/event_active/lifecycle-model",
            "event.c 2.1: event_active is idempotent while active; del/free take an event off its "
-           "queue; no callback after free; one priority queue per iteration, FIFO, until a more "
+           "queue; no callback after free; one priority queue per iteration, any order, until a more "
            "urgent event is activated; EVLOOP_NONBLOCK ends when nothing is active; no fd leaks");
   const Scenario s = *GenScenario();
   const auto fds_before = OpenFds();
@@ -192,12 +211,12 @@ RC_GTEST_PROP(EventLifecycle, CallbacksFollowTheActiveQueueRules, ()) {
     if (r.alive[e]) event_free(r.ev[e]);
   event_base_free(r.base);
 
-  const std::vector<int> want = Predict(s);
   RecordTrace("EventLifecycle", s, Names(r.trace));
   RC_ASSERT(r.trace.size() <= 10000u);  // the loop terminated by itself
   RC_ASSERT(rc >= 0);
   RC_ASSERT(!r.called_after_free);
-  if (r.trace != want) RC_FAIL("callbacks ran:" + Names(r.trace) + "\n  the rules predict:" + Names(want));
+  const std::string why = Check(s, r.trace);
+  if (!why.empty()) RC_FAIL("callbacks ran:" + Names(r.trace) + "\n  the rules say: " + why);
   RC_ASSERT(OpenFds() == fds_before);
 }
 
