@@ -186,6 +186,17 @@ class Flavour:
                 out += sorted(glob.glob(os.path.join(d, "**", "*.h"), recursive=True))
         return out + [d for d in self.deps if not os.path.isdir(d)]
 
+    def install_sources(self):
+        """The files a prefix is installed from (its deps: headers folders
+        and library files)."""
+        out = []
+        for d in self.deps:
+            if os.path.isdir(d):
+                out += sorted(glob.glob(os.path.join(d, "**", "*.h"), recursive=True))
+            else:
+                out.append(d)
+        return out
+
     def ldflags(self):
         """-L and run path of a prefix's lib folder (none for the system's)."""
         if not self.prefix or self.prefix in ("/usr", "/"):
@@ -299,7 +310,11 @@ class Build:
                 raise drv.HarnessError(f"{' '.join(cmd)} failed: {first_error(p.stdout + p.stderr)}")
             return True, ""
 
-        self._cached("install", stamp_key(cmd, fl.files()), make)
+        # Keyed on what the prefix is installed from, never on the prefix's
+        # own headers (fl.files() has them): those appear with the first
+        # install, and a key that changed with them made a second row
+        # reinstall -- emptying the prefix -- while a third was compiling.
+        self._cached("install", stamp_key(cmd, fl.install_sources()), make)
 
     def _cached(self, name, key, make):
         """Runs make() (-> (ok, message)) unless the last run had the same key;
