@@ -12,9 +12,13 @@ One module per concept:
   backends      selecting a kernel method (EVENT_NO<METHOD>)
   valgrind      the memcheck command line
   gtest_run     one GoogleTest case in its own process, classified
+  engine        the suite manifest, and running selections in batches with
+                exact crash/hang isolation (lone reruns)
+  probe         what an implementation is: version, library, assertions
   proc          running other programs (and the package's own tools)
   cli           ToolError and the `main` wrapper every tool uses (exit 2)
-The tools: run_test (the per-test launcher), runner (tools/evconform),
+The tools: runner (tools/evconform; merge), batch (CTest's entry into the
+engine), run_test (one test by hand),
 implementations (the implementations-file checker), rules, report (+ html_report),
 check_flakes, mutation, properties, bench, fuzz_campaign, seeded_bugs.
 Their self-tests are in evconform/tests/.
