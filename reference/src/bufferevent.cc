@@ -43,6 +43,11 @@ const Bufferevent::Calls calls = {
 
 evbuffer* facade(evref::Buffer& buf) { return static_cast<evbuffer*>(&buf); }
 
+// The socket kind behind a handle, or NULL (a NULL handle, another kind).
+SocketBufferevent* socket_kind(bufferevent* bev) {
+  return bev ? dynamic_cast<SocketBufferevent*>(H::core(bev)) : nullptr;
+}
+
 // A zero timeval is no timeout (libevent's evutil_timerisset test).
 evref::Micros* opt_timeout(const timeval* tv, evref::Micros& slot) {
   return tv && (tv->tv_sec != 0 || tv->tv_usec != 0) ? evref::opt_micros(tv, slot) : nullptr;
@@ -57,8 +62,21 @@ bufferevent* bufferevent_socket_new(event_base* base, evutil_socket_t fd, int op
 }
 
 int bufferevent_socket_connect(bufferevent* bev, const sockaddr* sa, int socklen) {
-  SocketBufferevent* s = bev ? dynamic_cast<SocketBufferevent*>(H::core(bev)) : nullptr;
+  SocketBufferevent* s = socket_kind(bev);
   return s ? s->connect(sa, socklen) : -1;
+}
+
+// The reference has no evdns: an evdns_base cannot exist, so only the
+// blocking lookup (evdns_base NULL) is there to take.
+int bufferevent_socket_connect_hostname(bufferevent* bev, evdns_base* dns, int family, const char* hostname,
+                                        int port) {
+  SocketBufferevent* s = socket_kind(bev);
+  return s && dns == nullptr ? s->connect_hostname(family, hostname, port) : -1;
+}
+
+int bufferevent_socket_get_dns_error(bufferevent* bev) {
+  SocketBufferevent* s = socket_kind(bev);
+  return s ? s->dns_error() : 0;
 }
 
 void bufferevent_free(bufferevent* bev) {

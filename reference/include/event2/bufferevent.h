@@ -53,6 +53,16 @@ struct bufferevent *bufferevent_socket_new(struct event_base *base, evutil_socke
 /* 0 when the connect is under way (BEV_EVENT_CONNECTED or BEV_EVENT_ERROR
  * follows), -1 when it could not start. sa NULL: the fd is connecting. */
 int bufferevent_socket_connect(struct bufferevent *, const struct sockaddr *, int);
+struct evdns_base;
+/* Resolves hostname (1.2.3.4, ::1 or [::1]; a name blocks in getaddrinfo:
+ * the reference has no evdns, so evdns_base must be NULL) for family
+ * AF_INET, AF_INET6 or AF_UNSPEC and connects as above; -1 for other
+ * families or ports outside 1..65535. A failed lookup returns 0 and is
+ * reported as BEV_EVENT_ERROR, its code kept for
+ * bufferevent_socket_get_dns_error (see evutil_gai_strerror). */
+int bufferevent_socket_connect_hostname(struct bufferevent *, struct evdns_base *, int,
+                                        const char *, int);
+int bufferevent_socket_get_dns_error(struct bufferevent *bev);
 
 /* Drops the user's reference: no user callback runs afterwards; the socket
  * is closed (BEV_OPT_CLOSE_ON_FREE) once the last reference is gone. Safe

@@ -1,9 +1,12 @@
 // evref::SocketBufferevent, after libevent 2.1.12's bufferevent_sock.c.
 #include "bufferevent_socket.h"
 
+#include <netdb.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <new>
 
 #include "event_base.h"
@@ -255,6 +258,41 @@ int SocketBufferevent::connect(const sockaddr* sa, int socklen) noexcept {
     deliver_event(kEvError, kOptDeferCallbacks);
     disable(kWrite | kRead);
   }
+  return 0;
+}
+
+// libevent's connect_hostname without an evdns_base: a blocking lookup
+// (evutil_getaddrinfo), then bufferevent_socket_connect to the first
+// address. A failed lookup still returns 0: the error goes to the event
+// callback and to dns_error(). The header's "[::1]" form is accepted by
+// taking the brackets off, which getaddrinfo itself does not do.
+int SocketBufferevent::connect_hostname(int family, const char* host, int port) noexcept {
+  if (family != AF_INET && family != AF_INET6 && family != AF_UNSPEC) return -1;
+  if (port < 1 || port > 65535) return -1;
+  Hold hold(this);
+  dns_error_ = 0;
+  char unbracketed[64];  // an IPv6 literal is at most 45 characters
+  const size_t len = host ? std::strlen(host) : 0;
+  if (len >= 2 && len - 2 < sizeof unbracketed && host[0] == '[' && host[len - 1] == ']') {
+    std::memcpy(unbracketed, host + 1, len - 2);
+    unbracketed[len - 2] = '\0';
+    host = unbracketed;
+  }
+  addrinfo hints{};
+  hints.ai_family = family;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_protocol = IPPROTO_TCP;
+  char service[8];
+  std::snprintf(service, sizeof service, "%d", port);
+  addrinfo* ai = nullptr;
+  const int err = getaddrinfo(host, service, &hints, &ai);
+  if (err != 0) {
+    dns_error_ = err;
+    deliver_event(kEvError, 0);
+    return 0;
+  }
+  if (connect(ai->ai_addr, static_cast<int>(ai->ai_addrlen)) < 0) deliver_event(kEvError, 0);
+  freeaddrinfo(ai);
   return 0;
 }
 

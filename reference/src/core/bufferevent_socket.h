@@ -19,6 +19,10 @@ class SocketBufferevent final : public Bufferevent {
   // bufferevent_socket_connect: 0 when started (or refused: reported to
   // the event callback), -1 when it could not be.
   int connect(const sockaddr* sa, int socklen) noexcept;
+  // bufferevent_socket_connect_hostname without an evdns_base, and
+  // bufferevent_socket_get_dns_error (a getaddrinfo code, 0: none).
+  int connect_hostname(int family, const char* host, int port) noexcept;
+  int dns_error() const noexcept { return dns_error_; }
 
   int fd() const noexcept override { return ev_read_.fd; }
   int set_fd(int fd) noexcept override;
@@ -42,6 +46,7 @@ class SocketBufferevent final : public Bufferevent {
   Event ev_write_;
   bool connecting_ = false;
   bool connection_refused_ = false;
+  int dns_error_ = 0;
 };
 
 }  // namespace evref
