@@ -230,6 +230,9 @@ TEST_F(BufferEventRateLimitBadInput, AddingToANullGroupRemovesFromTheCurrentOne)
     EXPECT_EQ(bufferevent_add_to_rate_limit_group(bev, nullptr), 0);
     bufferevent_rate_limit_group_free(g);  // no members left
     bufferevent_free(bev);
+    ev_token_bucket_cfg_free(cfg);
+    close(sv[1]);
+    event_base_free(base);
   });
 }
 
@@ -249,9 +252,10 @@ TEST_F(BufferEventRateLimitBadInput, ATickShorterThanAMillisecondIsRefusedOrUsab
         EXPECT_TRUE(r == 0 || r == -1) << r;
         bufferevent_get_read_limit(bev);
         event_base_loop(base, EVLOOP_NONBLOCK);
-        bufferevent_free(bev);
-        ev_token_bucket_cfg_free(cfg);
       }
+      bufferevent_free(bev);
+      ev_token_bucket_cfg_free(cfg);
+      event_base_free(base);
     });
   }
 }
