@@ -35,6 +35,7 @@ int Bufferevent::enable(short what) noexcept {
   Hold hold(this);
   short now = what;
   if (read_suspended_) now &= ~kRead;
+  if (write_suspended_) now &= ~kWrite;
   enabled_ |= what;
   return now && start_io(now) != 0 ? -1 : 0;
 }
@@ -101,14 +102,17 @@ size_t Bufferevent::read_room(size_t want) const noexcept {
   return len >= wm_read_high_ ? 0 : std::min(want, wm_read_high_ - len);
 }
 
-void Bufferevent::suspend_read() noexcept {
-  if (!read_suspended_) stop_io(kRead);
-  read_suspended_ = true;
+// libevent's bufferevent_suspend_read_ / _write_ and the unsuspends.
+void Bufferevent::suspend(short dir, uint8_t why) noexcept {
+  uint8_t& flags = dir == kRead ? read_suspended_ : write_suspended_;
+  if (!flags) stop_io(dir);
+  flags |= why;
 }
 
-void Bufferevent::unsuspend_read() noexcept {
-  read_suspended_ = false;
-  if (enabled_ & kRead) start_io(kRead);
+void Bufferevent::unsuspend(short dir, uint8_t why) noexcept {
+  uint8_t& flags = dir == kRead ? read_suspended_ : write_suspended_;
+  flags &= ~why;
+  if (!flags && (enabled_ & dir)) start_io(dir);
 }
 
 void Bufferevent::input_watermark(Buffer& buf, const CbInfo&, void* arg) {

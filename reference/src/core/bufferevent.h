@@ -24,6 +24,7 @@
 
 #include "buffer.h"
 #include "event_types.h"
+#include "ratelim.h"
 #include "refs.h"
 
 namespace evref {
@@ -93,6 +94,16 @@ class Bufferevent {
   virtual int fd() const noexcept { return -1; }
   virtual int set_fd(int) noexcept { return -1; }
 
+  // Why a direction is held back although enabled (libevent's
+  // bufferevent_suspend_flags): the read high watermark, the bufferevent's
+  // own rate limit, its group's. It resumes when no reason is left.
+  enum : uint8_t { kSuspendWm = 0x01, kSuspendBw = 0x02, kSuspendBwGroup = 0x04 };
+  void suspend(short dir, uint8_t why) noexcept;
+  void unsuspend(short dir, uint8_t why) noexcept;
+  uint8_t suspended(short dir) const noexcept { return dir == kRead ? read_suspended_ : write_suspended_; }
+  // Rate limits and single-operation sizes (ratelim.h), for every kind.
+  RateLimit& ratelim() noexcept { return ratelim_; }
+
   // For Refs: whether the work in direction `what` may go on.
   bool enabled_for(short what) const noexcept { return (enabled_ & what) != 0; }
   int refcnt = 1;
@@ -121,8 +132,8 @@ class Bufferevent {
   void deliver_event(short what, int options) noexcept;
   // The read high watermark: reading stops while input holds that much.
   size_t read_room(size_t want) const noexcept;
-  bool read_suspended() const noexcept { return read_suspended_; }
-  void suspend_read() noexcept;
+  bool read_suspended() const noexcept { return read_suspended_ != 0; }
+  void suspend_read() noexcept { suspend(kRead, kSuspendWm); }
   const Micros* timeout(short dir) const noexcept;
 
   Base& base_;
@@ -137,7 +148,7 @@ class Bufferevent {
   void call_write() noexcept;
   void call_event(short what) noexcept;
   void check_read_high_watermark() noexcept;
-  void unsuspend_read() noexcept;
+  void unsuspend_read() noexcept { unsuspend(kRead, kSuspendWm); }
 
   const Calls& calls_;
   Buffer* input_ = nullptr;
@@ -148,10 +159,11 @@ class Bufferevent {
   short enabled_ = kWrite;
   size_t wm_read_low_ = 0, wm_read_high_ = 0, wm_write_low_ = 0, wm_write_high_ = 0;
   std::optional<Micros> timeout_read_, timeout_write_;
-  bool read_suspended_ = false;
+  uint8_t read_suspended_ = 0, write_suspended_ = 0;
   bool deferred_scheduled_ = false, readcb_pending_ = false, writecb_pending_ = false;
   short eventcb_pending_ = 0;
   int errno_pending_ = 0;
+  RateLimit ratelim_{*this};
 };
 
 }  // namespace evref

@@ -4,7 +4,9 @@
 #include <netdb.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -15,8 +17,10 @@ namespace evref {
 
 namespace {
 
-constexpr size_t kMaxSingleRead = 16384;   // libevent's MAX_SINGLE_READ_DEFAULT
-constexpr ssize_t kMaxSingleWrite = 16384;  // MAX_SINGLE_WRITE_DEFAULT
+// What the rate limit allows, as an evbuffer length (above INT_MAX: no
+// limit, which evbuffer reads bound by themselves). At least one byte when
+// not suspended: libevent reads 0 bytes then and takes it for an EOF.
+int io_size(ssize_t allowed) { return static_cast<int>(std::clamp<ssize_t>(allowed, 1, INT_MAX)); }
 
 bool retriable(int err) { return err == EINTR || err == EAGAIN || err == EWOULDBLOCK; }
 
@@ -118,7 +122,8 @@ int SocketBufferevent::set_fd(int fd) noexcept {
 // Data added to output while writing is enabled starts the write event.
 void SocketBufferevent::output_added(Buffer&, const CbInfo& info, void* arg) {
   SocketBufferevent* bev = static_cast<SocketBufferevent*>(arg);
-  if (info.n_added && (bev->enabled() & kWrite) && !bev->base_.pending(bev->ev_write_, kWrite, nullptr))
+  if (info.n_added && (bev->enabled() & kWrite) && !bev->suspended(kWrite) &&
+      !bev->base_.pending(bev->ev_write_, kWrite, nullptr))
     bev->add_io(bev->ev_write_, kWrite);
 }
 
@@ -129,16 +134,17 @@ void SocketBufferevent::on_readable(int fd, short what, void* arg) {
   if (what == kTimeout) {
     event |= kEvTimeout;
   } else {
-    const size_t howmuch = bev->read_room(kMaxSingleRead);
-    if (howmuch == 0) {  // input at the high watermark
+    if (bev->read_room(1) == 0) {  // input at the high watermark
       bev->suspend_read();
       return;
     }
+    const size_t howmuch = bev->read_room(io_size(bev->ratelim().allowed(kRead)));
     if (bev->read_suspended()) return;
     bev->input().unfreeze(false);
     const int res = bev->input().read_from(fd, static_cast<int>(howmuch));
     bev->input().freeze(false);
     if (res > 0) {
+      bev->ratelim().moved(kRead, res);
       bev->deliver(kRead, 0);
       return;
     }
@@ -197,10 +203,12 @@ void SocketBufferevent::on_writable(int fd, short what, void* arg) {
     if (bev->connecting_ && bev->finish_connect(fd, connected)) return;
     int res = 0;
     Buffer& out = bev->output();
+    const int atmost = io_size(bev->ratelim().allowed(kWrite));
+    if (bev->suspended(kWrite)) return;
     const bool had_data = out.length() != 0;
     if (had_data) {
       out.unfreeze(true);
-      res = out.write_to(fd, kMaxSingleWrite);
+      res = out.write_to(fd, atmost);
       out.freeze(true);
       if (res < 0 && retriable(errno)) {
         if (out.length() == 0) bev->base_.del(bev->ev_write_);
@@ -208,6 +216,7 @@ void SocketBufferevent::on_writable(int fd, short what, void* arg) {
       }
     }
     if (!had_data || res > 0) {
+      if (res > 0) bev->ratelim().moved(kWrite, res);
       if (out.length() == 0) bev->base_.del(bev->ev_write_);
       if (res > 0 || !connected) bev->deliver(kWrite, 0);
       return;
