@@ -5,12 +5,14 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include "core/bufferevent_pair.h"
 #include "core/bufferevent_socket.h"
 #include "facade.h"
 
 namespace {
 
 using evref::Bufferevent;
+using evref::PairBufferevent;
 using evref::SocketBufferevent;
 
 static_assert(Bufferevent::kEvReading == BEV_EVENT_READING && Bufferevent::kEvWriting == BEV_EVENT_WRITING &&
@@ -24,6 +26,9 @@ static_assert(Bufferevent::kOptCloseOnFree == int{BEV_OPT_CLOSE_ON_FREE} &&
                   Bufferevent::kTrigIgnoreWatermarks == int{BEV_TRIG_IGNORE_WATERMARKS} &&
                   Bufferevent::kTrigDeferCallbacks == int{BEV_TRIG_DEFER_CALLBACKS},
               "BEV_OPT_* / BEV_TRIG_* values");
+static_assert(Bufferevent::kFlushNormal == int{BEV_NORMAL} && Bufferevent::kFlushFlush == int{BEV_FLUSH} &&
+                  Bufferevent::kFlushFinished == int{BEV_FINISHED},
+              "enum bufferevent_flush_mode values");
 
 // The opaque handle is the core object (facade.h: Handle).
 using H = evref::Handle<bufferevent, Bufferevent>;
@@ -77,6 +82,20 @@ int bufferevent_socket_connect_hostname(bufferevent* bev, evdns_base* dns, int f
 int bufferevent_socket_get_dns_error(bufferevent* bev) {
   SocketBufferevent* s = socket_kind(bev);
   return s ? s->dns_error() : 0;
+}
+
+int bufferevent_pair_new(event_base* base, int options, bufferevent* pair[2]) {
+  PairBufferevent* ends[2];
+  if (base == nullptr || pair == nullptr || !PairBufferevent::make(*base, calls, options, ends)) return -1;
+  pair[0] = H::handle(ends[0]);
+  pair[1] = H::handle(ends[1]);
+  return 0;
+}
+
+// NULL for a bufferevent that is not a pair end (libevent 2.1.12).
+bufferevent* bufferevent_pair_get_partner(bufferevent* bev) {
+  PairBufferevent* p = bev ? dynamic_cast<PairBufferevent*>(H::core(bev)) : nullptr;
+  return p ? H::handle(p->partner()) : nullptr;
 }
 
 void bufferevent_free(bufferevent* bev) {
@@ -165,7 +184,9 @@ int bufferevent_getwatermark(bufferevent* bev, short events, size_t* lowmark, si
   return bev ? H::core(bev)->get_watermark(events, lowmark, highmark) : -1;
 }
 
-int bufferevent_flush(bufferevent*, short, bufferevent_flush_mode) { return 0; }
+int bufferevent_flush(bufferevent* bev, short iotype, bufferevent_flush_mode mode) {
+  return bev ? H::core(bev)->flush(iotype, mode) : -1;
+}
 
 void bufferevent_trigger(bufferevent* bev, short iotype, int options) {
   if (bev) H::core(bev)->trigger(iotype, options);

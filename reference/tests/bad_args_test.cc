@@ -3,6 +3,8 @@
 // crashes, so they cannot be conformance tests; the reference promises the
 // header's failure value instead (-1, NULL, 0), never a crash.
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -72,6 +74,17 @@ TEST(ReferenceBadArgs, NotFoundPointerIsRejected) {
   EXPECT_EQ(evbuffer_search_eol(b, &p, &len, EVBUFFER_EOL_ANY).pos, -1);
   EXPECT_EQ(len, 0u);
   evbuffer_free(b);
+}
+
+// Pairs: libevent 2.1.12 crashes on a NULL pair array, on
+// bufferevent_pair_get_partner(NULL) and on bufferevent_flush(NULL, ...).
+TEST(ReferenceBadArgs, PairCallsWithNullGetFailureValues) {
+  event_base* base = event_base_new();
+  ASSERT_NE(base, nullptr);
+  EXPECT_EQ(bufferevent_pair_new(base, 0, nullptr), -1);
+  EXPECT_EQ(bufferevent_pair_get_partner(nullptr), nullptr);
+  EXPECT_EQ(bufferevent_flush(nullptr, EV_WRITE, BEV_FINISHED), -1);
+  event_base_free(base);
 }
 
 }  // namespace

@@ -64,6 +64,12 @@ int bufferevent_socket_connect_hostname(struct bufferevent *, struct evdns_base 
                                         const char *, int);
 int bufferevent_socket_get_dns_error(struct bufferevent *bev);
 
+/* Two linked bufferevents, each the other's partner: what one writes the
+ * other reads. Callbacks are always deferred. 0 on success, -1 on failure. */
+int bufferevent_pair_new(struct event_base *base, int options, struct bufferevent *pair[2]);
+/* The other end of a pair while it exists; otherwise (or not a pair) NULL. */
+struct bufferevent *bufferevent_pair_get_partner(struct bufferevent *bev);
+
 /* Drops the user's reference: no user callback runs afterwards; the socket
  * is closed (BEV_OPT_CLOSE_ON_FREE) once the last reference is gone. Safe
  * inside the bufferevent's own callbacks. */
@@ -105,6 +111,10 @@ void bufferevent_setwatermark(struct bufferevent *bufev, short events, size_t lo
                               size_t highmark);
 int bufferevent_getwatermark(struct bufferevent *bufev, short events, size_t *lowmark,
                              size_t *highmark);
+/* -1 on failure, 0 if no data was produced, 1 if data was produced. A pair
+ * end: -1 without a partner; BEV_FLUSH / BEV_FINISHED hand over its output
+ * (EV_WRITE) or the partner's (EV_READ) and return 0; BEV_FINISHED then
+ * reports BEV_EVENT_EOF to the partner. */
 int bufferevent_flush(struct bufferevent *bufev, short iotype, enum bufferevent_flush_mode mode);
 void bufferevent_trigger(struct bufferevent *bufev, short iotype, int options);
 void bufferevent_trigger_event(struct bufferevent *bufev, short what, int options);

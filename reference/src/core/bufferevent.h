@@ -48,6 +48,8 @@ class Bufferevent {
     kTrigIgnoreWatermarks = 1 << 16,
     kTrigDeferCallbacks = kOptDeferCallbacks,
   };
+  // enum bufferevent_flush_mode.
+  enum : int { kFlushNormal = 0, kFlushFlush = 1, kFlushFinished = 2 };
   using Fn = void (*)();  // a user callback, type-erased
   struct Calls {
     void (*data)(Bufferevent& bev, Fn fn, void* arg);
@@ -93,6 +95,10 @@ class Bufferevent {
   // Kind-specific, with the answers of a kind that lacks them.
   virtual int fd() const noexcept { return -1; }
   virtual int set_fd(int) noexcept { return -1; }
+  // bufferevent_flush: what libevent's be_ops flush returns (-1 failure,
+  // 0 nothing produced, 1 data produced); 0 for a kind with nothing to
+  // flush (sockets).
+  virtual int flush(short /*iotype*/, int /*mode*/) noexcept { return 0; }
 
   // Why a direction is held back although enabled (libevent's
   // bufferevent_suspend_flags): the read high watermark, the bufferevent's
