@@ -172,6 +172,41 @@ TEST_F(BufferEventApi, BaseSetToItsOwnBaseSucceeds) {
   EXPECT_EQ(bufferevent_get_base(bev_), base_);
 }
 
+TEST_F(BufferEventApi, BaseSetMovesAnIdleSocketBuffereventToAnotherBase) {
+  EVC_RULE("bufferevent.h/bufferevent_base_set/other-base",
+           "bufferevent.h: bufferevent_base_set assigns a socket bufferevent to a specific "
+           "event_base: afterwards its I/O runs on that base's loop");
+  event_base* other = event_base_new();
+  ASSERT_NE(other, nullptr);
+  ASSERT_NE(NewPairBev(), nullptr);
+  ASSERT_EQ(bufferevent_disable(bev_, EV_WRITE), 0);  // nothing pending on the old base
+  EXPECT_EQ(bufferevent_base_set(other, bev_), 0);
+  EXPECT_EQ(bufferevent_get_base(bev_), other);
+  ASSERT_EQ(bufferevent_enable(bev_, EV_READ), 0);
+  PeerSend("moved");
+  EXPECT_EQ(event_base_loop(base_, EVLOOP_NONBLOCK), 1);  // the old base has nothing
+  EXPECT_EQ(log_bev_.reads, 0);
+  EXPECT_EQ(event_base_loop(other, EVLOOP_ONCE), 0);
+  EXPECT_EQ(Drain(bufferevent_get_input(bev_)), "moved");
+  FreeBev();
+  event_base_free(other);
+}
+
+TEST_F(BufferEventApi, BaseSetRefusesAPair) {
+  EVC_RULE("bufferevent.h/bufferevent_base_set/sockets-only",
+           "bufferevent.h: only socket bufferevents support bufferevent_base_set; -1 if an error "
+           "occurred (a pair end stays on its base)");
+  event_base* other = event_base_new();
+  ASSERT_NE(other, nullptr);
+  bufferevent* pair[2];
+  ASSERT_EQ(bufferevent_pair_new(base_, 0, pair), 0);
+  EXPECT_EQ(bufferevent_base_set(other, pair[0]), -1);
+  EXPECT_EQ(bufferevent_get_base(pair[0]), base_);
+  bufferevent_free(pair[0]);
+  bufferevent_free(pair[1]);
+  event_base_free(other);
+}
+
 // A listening socket on the loopback address of `family`, port 0.
 int ListenLoopback(int family, uint16_t& port) {
   const int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -132,10 +132,8 @@ event_base* bufferevent_get_base(bufferevent* bev) {
   return bev ? static_cast<event_base*>(&H::core(bev)->base()) : nullptr;
 }
 
-// Moving between bases is not supported (nor by libevent once in use).
 int bufferevent_base_set(event_base* base, bufferevent* bev) {
-  if (base == nullptr || bev == nullptr) return -1;
-  return &H::core(bev)->base() == base ? 0 : -1;
+  return base && bev ? H::core(bev)->set_base(*base) : -1;
 }
 
 int bufferevent_priority_set(bufferevent* bev, int pri) { return bev ? H::core(bev)->set_priority(pri) : -1; }

@@ -10,7 +10,7 @@
 namespace evref {
 
 Bufferevent::Bufferevent(Base& base, const Calls& calls, int options) noexcept
-    : base_(base), options_(options), calls_(calls) {
+    : base_(&base), options_(options), calls_(calls) {
   Base::assign(deferred_, &base, -1, 0, run_deferred, this);
 }
 
@@ -21,7 +21,7 @@ bool Bufferevent::init() noexcept {
 }
 
 Bufferevent::~Bufferevent() {
-  base_.del(deferred_);
+  base_->del(deferred_);
   if (input_) calls_.free_buffer(input_);
   if (output_) calls_.free_buffer(output_);
 }
@@ -59,9 +59,17 @@ int Bufferevent::set_timeouts(const Micros* read, const Micros* write) noexcept 
   return adjust_timeouts();
 }
 
+bool Bufferevent::rebase(Base& base) noexcept {
+  if (deferred_scheduled_ || !ratelim_.idle()) return false;
+  base_ = &base;
+  Base::assign(deferred_, base_, -1, 0, run_deferred, this);
+  ratelim_.rebind();
+  return true;
+}
+
 int Bufferevent::set_priority(int pri) noexcept {
   if (set_io_priority(pri) != 0) return -1;
-  base_.set_priority(deferred_, pri);
+  base_->set_priority(deferred_, pri);
   return 0;
 }
 
@@ -143,7 +151,7 @@ void Bufferevent::schedule_deferred() noexcept {
   if (deferred_scheduled_) return;
   deferred_scheduled_ = true;
   Refs::take(this);  // released by run_deferred
-  base_.activate(deferred_, kTimeout, 1);
+  base_->activate(deferred_, kTimeout, 1);
 }
 
 void Bufferevent::deliver(short iotype, int options) noexcept {

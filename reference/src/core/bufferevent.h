@@ -73,7 +73,7 @@ class Bufferevent {
   void incref() noexcept { Refs::take(this); }
   bool decref() noexcept { return Refs::drop(this); }
 
-  Base& base() const noexcept { return base_; }
+  Base& base() const noexcept { return *base_; }
   Buffer& input() noexcept { return *input_; }
   Buffer& output() noexcept { return *output_; }
   const Callbacks& callbacks() const noexcept { return cbs_; }
@@ -94,6 +94,8 @@ class Bufferevent {
 
   // Kind-specific, with the answers of a kind that lacks them.
   virtual int fd() const noexcept { return -1; }
+  // bufferevent_base_set: only socket bufferevents move (bufferevent.h).
+  virtual int set_base(Base&) noexcept { return -1; }
   virtual int set_fd(int) noexcept { return -1; }
   // bufferevent_flush: what libevent's be_ops flush returns (-1 failure,
   // 0 nothing produced, 1 data produced); 0 for a kind with nothing to
@@ -141,8 +143,11 @@ class Bufferevent {
   bool read_suspended() const noexcept { return read_suspended_ != 0; }
   void suspend_read() noexcept { suspend(kRead, kSuspendWm); }
   const Micros* timeout(short dir) const noexcept;
+  // Moves what every kind shares to another base; false while any of it
+  // waits on the current one (a deferred callback, a rate limit).
+  bool rebase(Base& base) noexcept;
 
-  Base& base_;
+  Base* base_;  // changed only by rebase
   const int options_;
 
  private:

@@ -26,6 +26,7 @@ class SocketBufferevent final : public Bufferevent {
 
   int fd() const noexcept override { return ev_read_.fd; }
   int set_fd(int fd) noexcept override;
+  int set_base(Base& base) noexcept override;
 
  private:
   SocketBufferevent(Base& base, const Calls& calls, int fd, int options) noexcept;

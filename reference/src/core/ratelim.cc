@@ -144,6 +144,8 @@ RateLimit::RateLimit(Bufferevent& bev) noexcept
   Base::assign(refill_, &bev_.base(), -1, 0, refill, this);
 }
 
+void RateLimit::rebind() noexcept { Base::assign(refill_, &bev_.base(), -1, 0, refill, this); }
+
 RateLimit::~RateLimit() {
   bev_.base().del(refill_);
   leave(false);

@@ -100,6 +100,10 @@ class RateLimit {
   // NULL removes the bufferevent's own limit.
   int set_cfg(const BucketCfg* cfg) noexcept;
   const BucketCfg* cfg() const noexcept { return cfg_; }
+  // Neither a limit of its own nor a group: nothing waits on the base, and
+  // rebind() may move the refill timer to the bufferevent's new base.
+  bool idle() const noexcept { return cfg_ == nullptr && group_ == nullptr; }
+  void rebind() noexcept;
   ssize_t limit(short dir) noexcept;  // EV_SSIZE_MAX without a config
   int decrement(short dir, ssize_t n) noexcept;  // -1 without a config
   int join(RateGroup* g) noexcept;  // NULL: leave
