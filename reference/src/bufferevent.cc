@@ -5,12 +5,14 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include "core/bufferevent_filter.h"
 #include "core/bufferevent_socket.h"
 #include "facade.h"
 
 namespace {
 
 using evref::Bufferevent;
+using evref::FilterBufferevent;
 using evref::SocketBufferevent;
 
 static_assert(Bufferevent::kEvReading == BEV_EVENT_READING && Bufferevent::kEvWriting == BEV_EVENT_WRITING &&
@@ -43,6 +45,25 @@ const Bufferevent::Calls calls = {
 
 evbuffer* facade(evref::Buffer& buf) { return static_cast<evbuffer*>(&buf); }
 
+static_assert(FilterBufferevent::kOk == int{BEV_OK} && FilterBufferevent::kNeedMore == int{BEV_NEED_MORE} &&
+                  FilterBufferevent::kError == int{BEV_ERROR} && FilterBufferevent::kNormal == int{BEV_NORMAL} &&
+                  FilterBufferevent::kFlush == int{BEV_FLUSH} && FilterBufferevent::kFinished == int{BEV_FINISHED},
+              "bufferevent_filter_result / bufferevent_flush_mode values");
+
+// The user's filters cast back, and the callbacks a filter sets on its
+// underlying, which hand on to it.
+FilterBufferevent* filter_of(void* arg) { return static_cast<FilterBufferevent*>(arg); }
+const FilterBufferevent::Hooks filter_hooks = {
+    [](Bufferevent::Fn fn, evref::Buffer& src, evref::Buffer& dst, ssize_t limit, int mode, void* ctx) -> int {
+      return reinterpret_cast<bufferevent_filter_cb>(fn)(facade(src), facade(dst), limit,
+                                                         static_cast<bufferevent_flush_mode>(mode), ctx);
+    },
+    reinterpret_cast<Bufferevent::Fn>(+[](bufferevent*, void* arg) { filter_of(arg)->on_underlying_read(); }),
+    reinterpret_cast<Bufferevent::Fn>(+[](bufferevent*, void* arg) { filter_of(arg)->on_underlying_write(); }),
+    reinterpret_cast<Bufferevent::Fn>(
+        +[](bufferevent*, short what, void* arg) { filter_of(arg)->on_underlying_event(what); }),
+};
+
 // A zero timeval is no timeout (libevent's evutil_timerisset test).
 evref::Micros* opt_timeout(const timeval* tv, evref::Micros& slot) {
   return tv && (tv->tv_sec != 0 || tv->tv_usec != 0) ? evref::opt_micros(tv, slot) : nullptr;
@@ -59,6 +80,15 @@ bufferevent* bufferevent_socket_new(event_base* base, evutil_socket_t fd, int op
 int bufferevent_socket_connect(bufferevent* bev, const sockaddr* sa, int socklen) {
   SocketBufferevent* s = bev ? dynamic_cast<SocketBufferevent*>(H::core(bev)) : nullptr;
   return s ? s->connect(sa, socklen) : -1;
+}
+
+bufferevent* bufferevent_filter_new(bufferevent* underlying, bufferevent_filter_cb input_filter,
+                                    bufferevent_filter_cb output_filter, int options, void (*free_context)(void*),
+                                    void* ctx) {
+  if (underlying == nullptr) return nullptr;
+  const FilterBufferevent::Filters filters = {reinterpret_cast<Bufferevent::Fn>(input_filter),
+                                              reinterpret_cast<Bufferevent::Fn>(output_filter), free_context, ctx};
+  return H::handle(FilterBufferevent::make(*H::core(underlying), calls, filter_hooks, filters, options));
 }
 
 void bufferevent_free(bufferevent* bev) {
@@ -105,7 +135,9 @@ int bufferevent_priority_set(bufferevent* bev, int pri) { return bev ? H::core(b
 int bufferevent_get_priority(const bufferevent* bev) {
   return bev ? H::core(const_cast<bufferevent*>(bev))->priority() : -1;
 }
-bufferevent* bufferevent_get_underlying(bufferevent*) { return nullptr; }
+bufferevent* bufferevent_get_underlying(bufferevent* bev) {
+  return bev ? H::handle(H::core(bev)->underlying()) : nullptr;
+}
 
 // The data calls are the evbuffer calls on input or output, with their
 // argument checks (as in libevent).
@@ -147,7 +179,9 @@ int bufferevent_getwatermark(bufferevent* bev, short events, size_t* lowmark, si
   return bev ? H::core(bev)->get_watermark(events, lowmark, highmark) : -1;
 }
 
-int bufferevent_flush(bufferevent*, short, bufferevent_flush_mode) { return 0; }
+int bufferevent_flush(bufferevent* bev, short iotype, bufferevent_flush_mode mode) {
+  return bev ? H::core(bev)->flush(iotype, mode) : -1;
+}
 
 void bufferevent_trigger(bufferevent* bev, short iotype, int options) {
   if (bev) H::core(bev)->trigger(iotype, options);

@@ -101,14 +101,14 @@ size_t Bufferevent::read_room(size_t want) const noexcept {
   return len >= wm_read_high_ ? 0 : std::min(want, wm_read_high_ - len);
 }
 
-void Bufferevent::suspend_read() noexcept {
+void Bufferevent::suspend_read(unsigned why) noexcept {
   if (!read_suspended_) stop_io(kRead);
-  read_suspended_ = true;
+  read_suspended_ |= why;
 }
 
-void Bufferevent::unsuspend_read() noexcept {
-  read_suspended_ = false;
-  if (enabled_ & kRead) start_io(kRead);
+void Bufferevent::unsuspend_read(unsigned why) noexcept {
+  read_suspended_ &= ~why;
+  if (!read_suspended_ && (enabled_ & kRead)) start_io(kRead);
 }
 
 void Bufferevent::input_watermark(Buffer& buf, const CbInfo&, void* arg) {

@@ -92,6 +92,17 @@ class Bufferevent {
   // Kind-specific, with the answers of a kind that lacks them.
   virtual int fd() const noexcept { return -1; }
   virtual int set_fd(int) noexcept { return -1; }
+  // bufferevent_get_underlying: the bufferevent a wrapper (a filter) sits on.
+  virtual Bufferevent* underlying() const noexcept { return nullptr; }
+  // bufferevent_flush: 1 if data was flushed, 0 if not, -1 on failure.
+  virtual int flush(short iotype, int mode) noexcept { return 0; }
+
+  // Why reading is suspended, libevent's BEV_SUSPEND_* flags: reading runs
+  // again once every reason is gone. A filter suspends its underlying's
+  // reading while its own is disabled (kSuspendFilter).
+  enum : unsigned { kSuspendWm = 1, kSuspendFilter = 2 };
+  void suspend_read(unsigned why = kSuspendWm) noexcept;
+  void unsuspend_read(unsigned why = kSuspendWm) noexcept;
 
   // For Refs: whether the work in direction `what` may go on.
   bool enabled_for(short what) const noexcept { return (enabled_ & what) != 0; }
@@ -121,8 +132,7 @@ class Bufferevent {
   void deliver_event(short what, int options) noexcept;
   // The read high watermark: reading stops while input holds that much.
   size_t read_room(size_t want) const noexcept;
-  bool read_suspended() const noexcept { return read_suspended_; }
-  void suspend_read() noexcept;
+  bool read_suspended() const noexcept { return read_suspended_ != 0; }
   const Micros* timeout(short dir) const noexcept;
 
   Base& base_;
@@ -137,7 +147,6 @@ class Bufferevent {
   void call_write() noexcept;
   void call_event(short what) noexcept;
   void check_read_high_watermark() noexcept;
-  void unsuspend_read() noexcept;
 
   const Calls& calls_;
   Buffer* input_ = nullptr;
@@ -148,7 +157,7 @@ class Bufferevent {
   short enabled_ = kWrite;
   size_t wm_read_low_ = 0, wm_read_high_ = 0, wm_write_low_ = 0, wm_write_high_ = 0;
   std::optional<Micros> timeout_read_, timeout_write_;
-  bool read_suspended_ = false;
+  unsigned read_suspended_ = 0;  // kSuspend* flags
   bool deferred_scheduled_ = false, readcb_pending_ = false, writecb_pending_ = false;
   short eventcb_pending_ = 0;
   int errno_pending_ = 0;

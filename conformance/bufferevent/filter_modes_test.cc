@@ -1,0 +1,244 @@
+// Filter bufferevents: bufferevent_flush and its modes, the read high
+// watermark and enabling, events forwarded from the underlying, the
+// underlying itself, and a filter stacked on a filter.
+#include <csignal>
+
+#include "filter_fixture.h"
+
+namespace evc {
+namespace {
+
+using BufferEventFilterFlush = FilterTest;
+class BufferEventFilterFlushMode : public FilterTest,
+                                   public ::testing::WithParamInterface<bufferevent_flush_mode> {};
+INSTANTIATE_TEST_SUITE_P(Modes, BufferEventFilterFlushMode, ::testing::Values(BEV_FLUSH, BEV_FINISHED),
+                         [](const ::testing::TestParamInfo<bufferevent_flush_mode>& p) {
+                           return std::string(p.param == BEV_FLUSH ? "Flush" : "Finished");
+                         });
+
+// Holds bytes back in BEV_NORMAL mode; passes them when flushed.
+bufferevent_filter_result HoldUntilFlushed(evbuffer* src, evbuffer* dst, ev_ssize_t limit,
+                                           bufferevent_flush_mode mode) {
+  return mode == BEV_NORMAL ? BEV_NEED_MORE : FilterLog::Pass(src, dst, limit, mode);
+}
+
+TEST_P(BufferEventFilterFlushMode, FlushWriteRunsTheOutputFilterInThatMode) {
+  EVC_RULE("bufferevent.h/bufferevent_flush/filter-write-mode",
+           "bufferevent.h: bufferevent_flush 'triggers the bufferevent to produce more data', "
+           "passing its mode (BEV_FLUSH, BEV_FINISHED) to the output filter; 1 when data was "
+           "produced");
+  ASSERT_NE(NewFilter(), nullptr);
+  ctx_.out.body = HoldUntilFlushed;
+  ASSERT_EQ(bufferevent_write(filter_, "abc", 3), 0);
+  ASSERT_FALSE(ctx_.out.calls.empty());
+  EXPECT_EQ(ctx_.out.calls.back().mode, BEV_NORMAL);
+  EXPECT_EQ(bufferevent_flush(filter_, EV_WRITE, GetParam()), 1);
+  EXPECT_EQ(ctx_.out.calls.back().mode, GetParam());
+  EXPECT_EQ(PeerReceive(3), "abc");
+}
+
+TEST_P(BufferEventFilterFlushMode, FlushReadRunsTheInputFilterInThatMode) {
+  EVC_RULE("bufferevent.h/bufferevent_flush/filter-read-mode",
+           "bufferevent.h: bufferevent_flush(EV_READ) passes its mode to the input filter, which "
+           "then moves what it held back into the filter's input; 1 when data was produced");
+  ASSERT_NE(NewFilter(), nullptr);
+  ctx_.in.body = HoldUntilFlushed;
+  ctx_.in.on_call = [this] { Stop(); };
+  ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
+  PeerSend("abc");
+  Run();
+  ctx_.in.on_call = nullptr;
+  ASSERT_EQ(ctx_.in.calls.size(), 1u);
+  EXPECT_EQ(bufferevent_flush(filter_, EV_READ, GetParam()), 1);
+  EXPECT_EQ(ctx_.in.calls.back().mode, GetParam());
+  EXPECT_EQ(evbuffer_get_length(bufferevent_get_input(filter_)), 3u);
+}
+
+TEST_P(BufferEventFilterFlushMode, FlushWithNothingProducedReturnsZero) {
+  EVC_RULE("bufferevent.h/bufferevent_flush/nothing-produced",
+           "bufferevent.h: bufferevent_flush returns '0 if no data was produced' (the filters "
+           "answer BEV_NEED_MORE)");
+  ASSERT_NE(NewFilter(), nullptr);
+  EXPECT_EQ(bufferevent_flush(filter_, EV_READ | EV_WRITE, GetParam()), 0);
+  EXPECT_EQ(bufferevent_flush(filter_, EV_WRITE, GetParam()), 0);
+}
+
+TEST_P(BufferEventFilterFlushMode, SocketUnderneathIsNotShutDown) {
+  EVC_RULE("bufferevent.h/bufferevent_flush/socket-not-shut-down",
+           "libevent 2.1.12 (be_socket_flush): flushing a filter flushes its socket underlying, "
+           "which does nothing: even BEV_FINISHED leaves the socket open both ways");
+  ASSERT_NE(NewFilter(), nullptr);
+  ASSERT_EQ(bufferevent_write(filter_, "end", 3), 0);
+  EXPECT_GE(bufferevent_flush(filter_, EV_READ | EV_WRITE, GetParam()), 0);
+  EXPECT_EQ(PeerReceive(3), "end");
+  char c;
+  EXPECT_EQ(recv(peer_, &c, 1, MSG_DONTWAIT), -1);  // no EOF
+  CollectUntil("more");
+  ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
+  PeerSend("more");
+  Run();
+  EXPECT_EQ(read_, "more");
+  EXPECT_TRUE(log_filter_.events.empty());
+}
+
+TEST_F(BufferEventFilterFlush, SocketBuffereventFlushProducesNothing) {
+  EVC_RULE("bufferevent.h/bufferevent_flush/socket-returns-zero",
+           "bufferevent.h: bufferevent_flush returns 0 'if no data was produced': a socket "
+           "bufferevent has nothing to produce (libevent 2.1.12's be_socket_flush)");
+  ASSERT_NE(NewPairBev(), nullptr);
+  for (bufferevent_flush_mode mode : {BEV_NORMAL, BEV_FLUSH, BEV_FINISHED})
+    EXPECT_EQ(bufferevent_flush(bev_, EV_READ | EV_WRITE, mode), 0) << mode;
+}
+
+TEST_F(BufferEventFilterFlush, NullFiltersWithNothingToPassProduceNothing) {
+  EVC_RULE("bufferevent.h/bufferevent_flush/null-filters-nothing-produced",
+           "bufferevent.h: bufferevent_flush returns '0 if no data was produced': a filter with "
+           "NULL (pass-through) filters and empty buffers produces nothing");
+  ASSERT_NE(NewFilter(BEV_OPT_CLOSE_ON_FREE, /*null_filters=*/true), nullptr);
+  for (bufferevent_flush_mode mode : {BEV_FLUSH, BEV_FINISHED}) {
+    EXPECT_EQ(bufferevent_flush(filter_, EV_WRITE, mode), 0) << mode;
+    EXPECT_EQ(bufferevent_flush(filter_, EV_READ, mode), 0) << mode;
+  }
+  EXPECT_EQ(evbuffer_get_length(bufferevent_get_input(filter_)), 0u);
+}
+
+using BufferEventFilterRead = FilterTest;
+
+TEST_F(BufferEventFilterRead, HighWatermarkIsTheFiltersDstLimit) {
+  EVC_RULE("bufferevent.h/bufferevent_filter_cb/dst-limit-high-watermark",
+           "bufferevent.h: dst_limit is 'a suggested upper bound of bytes to write to dst', the "
+           "room under dst's high-water mark; the rest flows once the input is drained");
+  ASSERT_NE(NewFilter(), nullptr);
+  bufferevent_setwatermark(filter_, EV_READ, 0, 4);
+  log_filter_.on_read = [this](bufferevent*) { Stop(); };
+  ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
+  PeerSend("abcdefgh");
+  Run();
+  ASSERT_FALSE(ctx_.in.calls.empty());
+  EXPECT_EQ(ctx_.in.calls[0].limit, 4);
+  ASSERT_EQ(log_filter_.input_at_read.size(), 1u);
+  EXPECT_EQ(log_filter_.input_at_read[0], 4u);
+  CollectUntil("efgh");
+  EXPECT_EQ(Drain(bufferevent_get_input(filter_)), "abcd");
+  if (read_.size() < 4) Run();
+  EXPECT_EQ(read_, "efgh");
+}
+
+TEST_F(BufferEventFilterRead, DisabledReadingLeavesBytesUnfiltered) {
+  EVC_RULE("bufferevent.h/bufferevent_disable/filter-read",
+           "bufferevent.h: a filter bufferevent starts with EV_READ disabled, and while it is "
+           "disabled nothing is read through the input filter; enabling it lets the bytes flow");
+  ASSERT_NE(NewFilter(), nullptr);
+  ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
+  ASSERT_EQ(bufferevent_disable(filter_, EV_READ), 0);
+  PeerSend("abc");
+  timeval window = {0, 50000};
+  event_base_loopexit(base_, &window);
+  event_base_dispatch(base_);
+  EXPECT_TRUE(ctx_.in.calls.empty());
+  EXPECT_EQ(log_filter_.reads, 0);
+  CollectUntil("abc");
+  ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
+  Run();
+  EXPECT_EQ(read_, "abc");
+}
+
+using BufferEventFilterEvents = FilterTest;
+
+TEST_F(BufferEventFilterEvents, EofOfTheUnderlyingIsForwarded) {
+  EVC_RULE("bufferevent.h/bufferevent_filter_new/forwards-eof",
+           "libevent 2.1.12 (be_filter_eventcb): an EOF on the underlying reaches the filter's "
+           "event callback as BEV_EVENT_EOF|BEV_EVENT_READING");
+  ASSERT_NE(NewFilter(), nullptr);
+  log_filter_.on_event = [this](bufferevent*, short) { Stop(); };
+  ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
+  ClosePeer();
+  Run();
+  EXPECT_EQ(log_filter_.events, (std::vector<short>{BEV_EVENT_EOF | BEV_EVENT_READING}));
+}
+
+TEST_F(BufferEventFilterEvents, WriteErrorOfTheUnderlyingIsForwarded) {
+  EVC_RULE("bufferevent.h/bufferevent_filter_new/forwards-error",
+           "libevent 2.1.12 (be_filter_eventcb): a write error on the underlying reaches the "
+           "filter's event callback as BEV_EVENT_ERROR|BEV_EVENT_WRITING");
+  signal(SIGPIPE, SIG_IGN);
+  ASSERT_NE(NewFilter(), nullptr);
+  log_filter_.on_event = [this](bufferevent*, short) { Stop(); };
+  ClosePeer();
+  ASSERT_EQ(bufferevent_write(filter_, "x", 1), 0);
+  Run();
+  EXPECT_EQ(log_filter_.events, (std::vector<short>{BEV_EVENT_ERROR | BEV_EVENT_WRITING}));
+}
+
+TEST_F(BufferEventFilterEvents, TimeoutOfTheUnderlyingIsForwarded) {
+  EVC_RULE("bufferevent.h/bufferevent_filter_new/forwards-timeout",
+           "libevent 2.1.12 (be_filter_eventcb): a read timeout of the underlying reaches the "
+           "filter's event callback as BEV_EVENT_TIMEOUT|BEV_EVENT_READING");
+  ASSERT_NE(NewFilter(), nullptr);
+  const timeval tv = {0, 20000};
+  ASSERT_EQ(bufferevent_set_timeouts(bev_, &tv, nullptr), 0);
+  log_filter_.on_event = [this](bufferevent*, short) { Stop(); };
+  ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
+  Run();
+  EXPECT_EQ(log_filter_.events, (std::vector<short>{BEV_EVENT_TIMEOUT | BEV_EVENT_READING}));
+}
+
+using BufferEventFilterUnderlying = FilterTest;
+
+TEST_F(BufferEventFilterUnderlying, GetUnderlyingReturnsIt) {
+  EVC_RULE("bufferevent.h/bufferevent_get_underlying/filter",
+           "bufferevent.h: bufferevent_get_underlying returns 'the underlying bufferevent "
+           "associated with a bufferevent (if the bufferevent is a wrapper), or NULL'");
+  ASSERT_NE(NewFilter(), nullptr);
+  EXPECT_EQ(bufferevent_get_underlying(filter_), bev_);
+  EXPECT_EQ(bufferevent_get_underlying(bev_), nullptr);
+  EXPECT_EQ(bufferevent_get_base(filter_), base_);
+}
+
+TEST_F(BufferEventFilterUnderlying, GetfdIsTheUnderlyingsSocket) {
+  EVC_RULE("bufferevent.h/bufferevent_getfd/filter",
+           "libevent 2.1.12 (be_filter_ctrl, BEV_CTRL_GET_FD): a filter's file descriptor is its "
+           "underlying's");
+  ASSERT_NE(NewFilter(), nullptr);
+  EXPECT_GE(bufferevent_getfd(bev_), 0);
+  EXPECT_EQ(bufferevent_getfd(filter_), bufferevent_getfd(bev_));
+}
+
+// Halves doubled bytes: "aabb" -> "ab" (BEV_NEED_MORE for less than a pair).
+bufferevent_filter_result Halve(evbuffer* src, evbuffer* dst, ev_ssize_t, bufferevent_flush_mode) {
+  std::string in(evbuffer_get_length(src) / 2 * 2, '\0');
+  if (in.empty()) return BEV_NEED_MORE;
+  evbuffer_remove(src, &in[0], in.size());
+  for (size_t i = 0; i < in.size(); i += 2) evbuffer_add(dst, &in[i], 1);
+  return BEV_OK;
+}
+
+TEST_F(BufferEventFilterUnderlying, StackedFiltersComposeInOrder) {
+  EVC_RULE("bufferevent.h/bufferevent_filter_new/stacked",
+           "bufferevent.h: a filter's underlying may itself be a filter: written bytes go through "
+           "the outer output filter, then the inner one; read bytes the other way round");
+  ASSERT_NE(NewFilter(), nullptr);  // inner: framing
+  ctx_.out.body = FilterLog::Frame();
+  ctx_.in.body = FilterLog::Unframe();
+  outer_ctx_.out.body = FilterLog::Double();  // outer: doubling out, halving in
+  outer_ctx_.in.body = Halve;
+  bufferevent* outer = bufferevent_filter_new(filter_, FilterCtx::In, FilterCtx::Out, BEV_OPT_CLOSE_ON_FREE,
+                                              FilterCtx::Free, &outer_ctx_);
+  ASSERT_NE(outer, nullptr);
+  filter_ = outer;  // it owns the inner filter, which owns bev_
+  bufferevent_setcb(outer, BevLog::Read, BevLog::Write, BevLog::Event, &log_filter_);
+  ASSERT_EQ(bufferevent_write(outer, "ab", 2), 0);
+  EXPECT_EQ(PeerReceive(5), std::string("\x04" "aabb"));
+  CollectUntil("cd");
+  ASSERT_EQ(bufferevent_enable(outer, EV_READ), 0);
+  PeerSend(std::string("\x04" "ccdd"));
+  Run();
+  EXPECT_EQ(read_, "cd");
+  FreeFilter();
+  Settle();
+  EXPECT_EQ(outer_ctx_.freed, 1);
+  EXPECT_EQ(ctx_.freed, 1);
+}
+
+}  // namespace
+}  // namespace evc
