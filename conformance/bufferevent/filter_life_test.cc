@@ -166,5 +166,17 @@ TEST_F(BufferEventFilterBadInput, UnlockCallbacksWithoutDeferIsRefused) {
   EXPECT_EQ(arg, &log_bev_);
 }
 
+TEST_F(BufferEventFilterBadInput, ThreadsafeWithoutThreadsGivesNullOrAWorkingFilter) {
+  EVC_RULE("bufferevent.h/bufferevent_filter_new/threadsafe-without-threads",
+           "bufferevent.h: BEV_OPT_THREADSAFE needs thread support; without it a filter is "
+           "refused (NULL) or made without locks (libevent 2.1.12 ignores the missing lock), "
+           "and then it works");
+  ASSERT_NE(NewPairBev(), nullptr);
+  filter_ = bufferevent_filter_new(bev_, nullptr, nullptr, BEV_OPT_THREADSAFE, nullptr, nullptr);
+  if (filter_ == nullptr) return;
+  ASSERT_EQ(bufferevent_write(filter_, "ok", 2), 0);
+  EXPECT_EQ(PeerReceive(2), "ok");
+}
+
 }  // namespace
 }  // namespace evc

@@ -143,6 +143,37 @@ TEST_F(BufferEventFilterRead, DisabledReadingLeavesBytesUnfiltered) {
   EXPECT_EQ(read_, "abc");
 }
 
+TEST_F(BufferEventFilterRead, FilterMayOverflowTheHighWatermark) {
+  EVC_RULE("bufferevent.h/bufferevent_filter_cb/dst-limit-is-a-suggestion",
+           "bufferevent.h: 'the filter may ignore this value, but doing so means that it will "
+           "overflow the high-water mark associated with dst': all it adds is delivered");
+  ASSERT_NE(NewFilter(), nullptr);
+  ctx_.in.body = FilterLog::Double();  // ignores dst_limit
+  bufferevent_setwatermark(filter_, EV_READ, 0, 4);
+  CollectUntil("aabbccdd");
+  ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
+  PeerSend("abcd");
+  Run();
+  ASSERT_FALSE(ctx_.in.calls.empty());
+  EXPECT_EQ(ctx_.in.calls[0].limit, 4);
+  ASSERT_FALSE(log_filter_.input_at_read.empty());
+  EXPECT_EQ(log_filter_.input_at_read[0], 8u);
+  EXPECT_EQ(read_, "aabbccdd");
+}
+
+TEST_F(BufferEventFilterFlush, UnderlyingWriteHighWatermarkIsTheOutputDstLimit) {
+  EVC_RULE("bufferevent.h/bufferevent_filter_cb/output-dst-limit",
+           "bufferevent.h: the output filter's dst_limit is the room under the underlying's write "
+           "high-water mark; the rest follows as the underlying drains");
+  ASSERT_NE(NewFilter(), nullptr);
+  bufferevent_setwatermark(bev_, EV_WRITE, 0, 4);
+  ASSERT_EQ(bufferevent_write(filter_, "abcdefgh", 8), 0);
+  ASSERT_FALSE(ctx_.out.calls.empty());
+  EXPECT_EQ(ctx_.out.calls[0].limit, 4);
+  EXPECT_EQ(PeerReceive(8), "abcdefgh");
+  EXPECT_GE(ctx_.out.calls.size(), 2u);
+}
+
 using BufferEventFilterEvents = FilterTest;
 
 TEST_F(BufferEventFilterEvents, EofOfTheUnderlyingIsForwarded) {
