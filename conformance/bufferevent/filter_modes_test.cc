@@ -214,6 +214,38 @@ TEST_F(BufferEventFilterEvents, TimeoutOfTheUnderlyingIsForwarded) {
   EXPECT_EQ(log_filter_.events, (std::vector<short>{BEV_EVENT_TIMEOUT | BEV_EVENT_READING}));
 }
 
+TEST_F(BufferEventFilterEvents, ReadTimeoutOfTheFilterDisablesItsReading) {
+  EVC_RULE("bufferevent.h/bufferevent_set_timeouts/filter-read",
+           "bufferevent.h: a filter's own read timeout is reported as BEV_EVENT_TIMEOUT|"
+           "BEV_EVENT_READING when nothing comes through for that long, and 'the corresponding "
+           "operation becomes disabled'");
+  ASSERT_NE(NewFilter(), nullptr);
+  const timeval tv = {0, 20000};
+  ASSERT_EQ(bufferevent_set_timeouts(filter_, &tv, nullptr), 0);
+  log_filter_.on_event = [this](bufferevent*, short) { Stop(); };
+  ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
+  Run();
+  EXPECT_EQ(log_filter_.events, (std::vector<short>{BEV_EVENT_TIMEOUT | BEV_EVENT_READING}));
+  EXPECT_EQ(bufferevent_get_enabled(filter_) & EV_READ, 0);
+}
+
+TEST_F(BufferEventFilterEvents, WriteTimeoutOfTheFilterDisablesItsWriting) {
+  EVC_RULE("bufferevent.h/bufferevent_set_timeouts/filter-write",
+           "bufferevent.h: a filter's own write timeout is reported as BEV_EVENT_TIMEOUT|"
+           "BEV_EVENT_WRITING when it is writing and its output filter passes nothing for that "
+           "long; writing becomes disabled");
+  ASSERT_NE(NewFilter(), nullptr);
+  ctx_.out.body = [](evbuffer*, evbuffer*, ev_ssize_t, bufferevent_flush_mode) { return BEV_NEED_MORE; };
+  const timeval tv = {0, 20000};
+  ASSERT_EQ(bufferevent_set_timeouts(filter_, nullptr, &tv), 0);
+  log_filter_.on_event = [this](bufferevent*, short) { Stop(); };
+  ASSERT_EQ(bufferevent_write(filter_, "x", 1), 0);
+  ASSERT_EQ(bufferevent_enable(filter_, EV_WRITE), 0);
+  Run();
+  EXPECT_EQ(log_filter_.events, (std::vector<short>{BEV_EVENT_TIMEOUT | BEV_EVENT_WRITING}));
+  EXPECT_EQ(bufferevent_get_enabled(filter_) & EV_WRITE, 0);
+}
+
 using BufferEventFilterUnderlying = FilterTest;
 
 TEST_F(BufferEventFilterUnderlying, GetUnderlyingReturnsIt) {

@@ -8,7 +8,11 @@ namespace evref {
 
 FilterBufferevent::FilterBufferevent(Bufferevent& underlying, const Calls& calls, const Hooks& hooks,
                                      const Filters& filters, int options) noexcept
-    : Bufferevent(underlying.base(), calls, options), underlying_(underlying), hooks_(hooks), filters_(filters) {}
+    : Bufferevent(underlying.base(), calls, options),
+      underlying_(underlying),
+      hooks_(hooks),
+      filters_(filters),
+      timeouts_(underlying.base(), timed_out, this) {}
 
 FilterBufferevent* FilterBufferevent::make(Bufferevent& underlying, const Calls& calls, const Hooks& hooks,
                                            const Filters& filters, int options) noexcept {
@@ -51,20 +55,41 @@ FilterBufferevent::~FilterBufferevent() {
   underlying_.decref();
 }
 
-// Our reading is the underlying's (be_filter_enable / be_filter_disable).
-// Bytes the underlying read while our input was at its high watermark wait
-// in its input: pull them now (libevent's inbuf callback does it when the
-// user drains our input), from the loop, so that a drain inside our read
-// callback does not call it again from within.
+// Our reading is the underlying's (be_filter_enable / be_filter_disable),
+// and enabling a direction arms its timeout anew. Bytes the underlying read
+// while our input was at its high watermark wait in its input: pull them
+// now (libevent's inbuf callback does it when the user drains our input),
+// from the loop, so that a drain inside our read callback does not call it
+// again from within.
 int FilterBufferevent::start_io(short what) noexcept {
+  if (what & kWrite) timeouts_.reset(kWrite, timeout(kWrite));
   if (!(what & kRead)) return 0;
+  timeouts_.reset(kRead, timeout(kRead));
   underlying_.unsuspend_read(kSuspendFilter);
   if (underlying_.input().length() > 0) underlying_.trigger(kRead, kTrigDeferCallbacks);
   return 0;
 }
 
 void FilterBufferevent::stop_io(short what) noexcept {
-  if (what & kRead) underlying_.suspend_read(kSuspendFilter);
+  if (what & kWrite) timeouts_.del(kWrite);
+  if (!(what & kRead)) return;
+  timeouts_.del(kRead);
+  underlying_.suspend_read(kSuspendFilter);
+}
+
+// libevent's bufferevent_generic_adj_timeouts_.
+int FilterBufferevent::adjust_timeouts() noexcept {
+  return timeouts_.adjust((enabled() & kRead) && !read_suspended(), timeout(kRead),
+                          (enabled() & kWrite) && output().length() > 0, timeout(kWrite));
+}
+
+// No progress in `dir` for its timeout: that direction is disabled and the
+// user told (bufferevent_generic_read_timeout_cb / write_timeout_cb).
+void FilterBufferevent::timed_out(void* arg, short dir) {
+  FilterBufferevent* bev = static_cast<FilterBufferevent*>(arg);
+  Hold hold(bev);
+  bev->disable(dir);
+  bev->deliver_event(kEvTimeout | (dir == kRead ? kEvReading : kEvWriting), 0);
 }
 
 // A null filter moves everything it may (libevent's be_null_filter), and
@@ -103,6 +128,7 @@ int FilterBufferevent::process_input(int mode, bool& processed) noexcept {
     res = run(filters_.input, underlying_.input(), input(), limit, mode);
     if (res == kOk) processed = true;
   } while (res == kOk && (enabled() & kRead) && underlying_.input().length() && !input_full(mode));
+  if (processed) timeouts_.reset(kRead, timeout(kRead));
   return res;
 }
 
@@ -130,6 +156,7 @@ int FilterBufferevent::process_output(int mode, bool& processed) noexcept {
     again = any && res == kOk && more();
   } while (again);
   Buffer::cb_set_flags(*output_cb_, Buffer::kCbEnabled);
+  if (processed) timeouts_.reset(kWrite, timeout(kWrite));
   return res;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "bufferevent.h"
+#include "generic_timeouts.h"
 
 namespace evref {
 
@@ -57,8 +58,9 @@ class FilterBufferevent final : public Bufferevent {
   ~FilterBufferevent() override;
   int start_io(short what) noexcept override;
   void stop_io(short what) noexcept override;
-  int adjust_timeouts() noexcept override { return 0; }
-  int set_io_priority(int) noexcept override { return 0; }
+  int adjust_timeouts() noexcept override;
+  int set_io_priority(int pri) noexcept override { return timeouts_.set_priority(pri); }
+  static void timed_out(void* arg, short dir);
 
   int run(Fn filter, Buffer& src, Buffer& dst, ssize_t limit, int mode) noexcept;
   bool input_full(int mode) noexcept;
@@ -70,6 +72,7 @@ class FilterBufferevent final : public Bufferevent {
   Bufferevent& underlying_;
   const Hooks& hooks_;
   const Filters filters_;
+  GenericTimeouts timeouts_;  // its own: the underlying's are the underlying's
   Buffer::CbEntry* output_cb_ = nullptr;
   bool linked_ = false;  // on the underlying, holding a reference
 };
