@@ -107,10 +107,10 @@ class FilterTest : public BufferEventTest {
   }
 
   // filter_ on bev_ (a socket bufferevent on one end of a socket pair,
-  // BEV_OPT_CLOSE_ON_FREE), with ctx_'s recording filters and log_filter_
+  // BEV_OPT_CLOSE_ON_FREE | under_options), with ctx_'s recording filters and log_filter_
   // as its callbacks. With BEV_OPT_CLOSE_ON_FREE the filter owns bev_.
-  bufferevent* NewFilter(int options = BEV_OPT_CLOSE_ON_FREE, bool null_filters = false) {
-    if (NewPairBev() == nullptr) return nullptr;
+  bufferevent* NewFilter(int options = BEV_OPT_CLOSE_ON_FREE, bool null_filters = false, int under_options = 0) {
+    if (NewPairBev(BEV_OPT_CLOSE_ON_FREE | under_options) == nullptr) return nullptr;
     filter_ = bufferevent_filter_new(bev_, null_filters ? nullptr : FilterCtx::In,
                                      null_filters ? nullptr : FilterCtx::Out, options, FilterCtx::Free, &ctx_);
     if (filter_ == nullptr) return nullptr;

@@ -54,18 +54,30 @@ TEST_F(BufferEventFilterFree, FreeContextRunsExactlyOnce) {
   EXPECT_EQ(ctx_.freed, 1);
 }
 
-// Free inside a callback, with callbacks run at once or deferred.
-class BufferEventFilterFreeInside : public FilterTest, public ::testing::WithParamInterface<int> {};
-INSTANTIATE_TEST_SUITE_P(Options, BufferEventFilterFreeInside, ::testing::Values(0, BEV_OPT_DEFER_CALLBACKS),
-                         [](const ::testing::TestParamInfo<int>& p) {
-                           return std::string(p.param ? "Deferred" : "Immediate");
+// Free inside a callback, with callbacks run at once, or deferred on the
+// filter, or deferred on the underlying.
+enum Deferral { kImmediate, kFilterDeferred, kUnderlyingDeferred };
+class BufferEventFilterFreeInside : public FilterTest, public ::testing::WithParamInterface<Deferral> {
+ protected:
+  bufferevent* NewDeferredFilter() {
+    const int defer = BEV_OPT_DEFER_CALLBACKS;
+    return NewFilter(BEV_OPT_CLOSE_ON_FREE | (GetParam() == kFilterDeferred ? defer : 0), false,
+                     GetParam() == kUnderlyingDeferred ? defer : 0);
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Options, BufferEventFilterFreeInside,
+                         ::testing::Values(kImmediate, kFilterDeferred, kUnderlyingDeferred),
+                         [](const ::testing::TestParamInfo<Deferral>& p) {
+                           return std::string(p.param == kImmediate        ? "Immediate"
+                                              : p.param == kFilterDeferred ? "FilterDeferred"
+                                                                           : "UnderlyingDeferred");
                          });
 
 TEST_P(BufferEventFilterFreeInside, ReadCallback) {
   EVC_RULE("bufferevent.h/bufferevent_free/filter-inside-read-cb",
            "bufferevent.h: bufferevent_free inside a filter's read callback is safe; no callback "
            "runs afterwards; its underlying is freed with it (BEV_OPT_CLOSE_ON_FREE)");
-  ASSERT_NE(NewFilter(BEV_OPT_CLOSE_ON_FREE | GetParam()), nullptr);
+  ASSERT_NE(NewDeferredFilter(), nullptr);
   const int fd = bufferevent_getfd(bev_);
   log_filter_.on_read = [this](bufferevent*) { FreeFilter(); };
   ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
@@ -82,7 +94,7 @@ TEST_P(BufferEventFilterFreeInside, WriteCallback) {
   EVC_RULE("bufferevent.h/bufferevent_free/filter-inside-write-cb",
            "bufferevent.h: bufferevent_free inside a filter's write callback is safe; no callback "
            "runs afterwards; its underlying is freed with it (BEV_OPT_CLOSE_ON_FREE)");
-  ASSERT_NE(NewFilter(BEV_OPT_CLOSE_ON_FREE | GetParam()), nullptr);
+  ASSERT_NE(NewDeferredFilter(), nullptr);
   const int fd = bufferevent_getfd(bev_);
   log_filter_.on_write = [this](bufferevent*) { FreeFilter(); };
   ASSERT_EQ(bufferevent_write(filter_, "bye", 3), 0);
@@ -97,7 +109,7 @@ TEST_P(BufferEventFilterFreeInside, EventCallback) {
   EVC_RULE("bufferevent.h/bufferevent_free/filter-inside-event-cb",
            "bufferevent.h: bufferevent_free inside a filter's event callback (an EOF forwarded "
            "from the underlying) is safe; its underlying is freed with it");
-  ASSERT_NE(NewFilter(BEV_OPT_CLOSE_ON_FREE | GetParam()), nullptr);
+  ASSERT_NE(NewDeferredFilter(), nullptr);
   const int fd = bufferevent_getfd(bev_);
   log_filter_.on_event = [this](bufferevent*, short) { FreeFilter(); };
   ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);

@@ -3,10 +3,29 @@
 // flush modes, watermarks, forwarded events, stacking, and bad input.
 // Lifetime (free, CLOSE_ON_FREE, free inside callbacks) is in
 // filter_life_test.cc.
+#include <type_traits>
+
 #include "filter_fixture.h"
 
 namespace evc {
 namespace {
+
+// The declarations as libevent 2.1 has them, checked at build time against
+// each implementation's headers.
+static_assert(BEV_OK == 0 && BEV_NEED_MORE == 1 && BEV_ERROR == 2, "enum bufferevent_filter_result");
+static_assert(BEV_NORMAL == 0 && BEV_FLUSH == 1 && BEV_FINISHED == 2, "enum bufferevent_flush_mode");
+static_assert(std::is_same<bufferevent_filter_cb,
+                           bufferevent_filter_result (*)(evbuffer*, evbuffer*, ev_ssize_t, bufferevent_flush_mode,
+                                                         void*)>::value,
+              "bufferevent_filter_cb");
+static_assert(std::is_same<decltype(&bufferevent_filter_new),
+                           bufferevent* (*)(bufferevent*, bufferevent_filter_cb, bufferevent_filter_cb, int,
+                                            void (*)(void*), void*)>::value,
+              "bufferevent_filter_new");
+static_assert(std::is_same<decltype(&bufferevent_get_underlying), bufferevent* (*)(bufferevent*)>::value,
+              "bufferevent_get_underlying");
+static_assert(std::is_same<decltype(&bufferevent_flush), int (*)(bufferevent*, short, bufferevent_flush_mode)>::value,
+              "bufferevent_flush");
 
 using BufferEventFilter = FilterTest;
 
