@@ -41,6 +41,24 @@ TEST_F(BufferEventFilterFree, WithoutCloseOnFreeTheUnderlyingLivesOn) {
   EXPECT_EQ(PeerReceive(3), "out");
 }
 
+TEST_F(BufferEventFilterFree, CallbacksTheUserSetOnTheUnderlyingStay) {
+  EVC_RULE("bufferevent.h/bufferevent_filter_new/user-callbacks-on-underlying",
+           "libevent 2.1.12 (be_filter_unlink): freeing a filter without BEV_OPT_CLOSE_ON_FREE "
+           "clears the underlying's callbacks only if they are still the filter's: callbacks the "
+           "user set on the underlying meanwhile stay");
+  ASSERT_NE(NewFilter(0), nullptr);
+  bufferevent_setcb(bev_, BevLog::Read, BevLog::Write, BevLog::Event, &log_bev_);
+  FreeFilter();
+  Settle();
+  bufferevent_data_cb read = nullptr;
+  bufferevent_event_cb event = nullptr;
+  void* arg = nullptr;
+  bufferevent_getcb(bev_, &read, nullptr, &event, &arg);
+  EXPECT_EQ(read, &BevLog::Read);
+  EXPECT_EQ(event, &BevLog::Event);
+  EXPECT_EQ(arg, &log_bev_);
+}
+
 TEST_F(BufferEventFilterFree, FreeContextRunsExactlyOnce) {
   EVC_RULE("bufferevent.h/bufferevent_filter_new/free-context",
            "bufferevent.h: free_context is 'a function to use to free the filter context when "

@@ -258,6 +258,14 @@ TEST_F(BufferEventFilterUnderlying, GetUnderlyingReturnsIt) {
   EXPECT_EQ(bufferevent_get_base(filter_), base_);
 }
 
+TEST_F(BufferEventFilterUnderlying, NewFilterStartsWithWritingEnabled) {
+  EVC_RULE("bufferevent.h/bufferevent_get_enabled/filter-new",
+           "libevent 2.1.12 (bufferevent_init_common_): a new filter bufferevent, like every new "
+           "bufferevent, has EV_WRITE enabled and EV_READ not");
+  ASSERT_NE(NewFilter(), nullptr);
+  EXPECT_EQ(bufferevent_get_enabled(filter_), EV_WRITE);
+}
+
 TEST_F(BufferEventFilterUnderlying, GetfdIsTheUnderlyingsSocket) {
   EVC_RULE("bufferevent.h/bufferevent_getfd/filter",
            "libevent 2.1.12 (be_filter_ctrl, BEV_CTRL_GET_FD): a filter's file descriptor is its "

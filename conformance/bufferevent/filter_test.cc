@@ -135,6 +135,52 @@ TEST_F(BufferEventFilter, NeedMoreWaitsUntilTheRestArrives) {
   EXPECT_EQ(read_, "abcde");
 }
 
+TEST_F(BufferEventFilter, ReadLowWatermarkWaitsForEnoughFilteredBytes) {
+  EVC_RULE("bufferevent.h/bufferevent_setwatermark/filter-read-low",
+           "bufferevent.h: a filter's read callback waits until its input (what the input filter "
+           "produced) holds the read low watermark");
+  ASSERT_NE(NewFilter(), nullptr);
+  bufferevent_setwatermark(filter_, EV_READ, 4, 0);
+  ctx_.in.on_call = [this] { Stop(); };
+  ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
+  PeerSend("ab");
+  Run();
+  EXPECT_EQ(log_filter_.reads, 0);
+  ctx_.in.on_call = nullptr;
+  CollectUntil("abcd");
+  PeerSend("cd");
+  Run();
+  EXPECT_EQ(read_, "abcd");
+  EXPECT_EQ(log_filter_.input_at_read, (std::vector<size_t>{4}));
+}
+
+TEST_F(BufferEventFilter, WriteCallbackRunsOnceTheOutputIsPassedOn) {
+  EVC_RULE("bufferevent.h/bufferevent_setcb/filter-write-cb",
+           "bufferevent.h: a filter's write callback runs when its output is at or below the write "
+           "low watermark (0): after the output filter has taken the bytes");
+  ASSERT_NE(NewFilter(), nullptr);
+  ASSERT_EQ(bufferevent_write(filter_, "abc", 3), 0);
+  EXPECT_EQ(PeerReceive(3), "abc");
+  event_base_loop(base_, EVLOOP_NONBLOCK);
+  EXPECT_GE(log_filter_.writes, 1);
+  for (size_t len : log_filter_.output_at_write) EXPECT_EQ(len, 0u);
+}
+
+TEST_F(BufferEventFilter, DisabledWritingKeepsBytesInTheFiltersOutput) {
+  EVC_RULE("bufferevent.h/bufferevent_disable/filter-write",
+           "bufferevent.h: with EV_WRITE disabled nothing goes through the output filter; once "
+           "enabled, the bytes go out with the next write");
+  ASSERT_NE(NewFilter(), nullptr);
+  ASSERT_EQ(bufferevent_disable(filter_, EV_WRITE), 0);
+  ASSERT_EQ(bufferevent_write(filter_, "abc", 3), 0);
+  Settle();
+  EXPECT_TRUE(ctx_.out.calls.empty());
+  EXPECT_EQ(evbuffer_get_length(bufferevent_get_output(filter_)), 3u);
+  ASSERT_EQ(bufferevent_enable(filter_, EV_WRITE), 0);
+  ASSERT_EQ(bufferevent_write(filter_, "def", 3), 0);
+  EXPECT_EQ(PeerReceive(6), "abcdef");
+}
+
 // BEV_ERROR: libevent 2.1.12 ignores it ("XXXX use return value"); an
 // event callback, if any, must say the error and the direction.
 bool OnlyErrorEvents(const std::vector<short>& events, short direction) {
