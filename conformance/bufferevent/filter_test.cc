@@ -1,8 +1,9 @@
 // Filter bufferevents (bufferevent_filter_new) on a socket bufferevent:
 // data through the filters both ways, the filters' arguments and results,
-// flush modes, watermarks, forwarded events, stacking, and bad input.
-// Lifetime (free, CLOSE_ON_FREE, free inside callbacks) is in
-// filter_life_test.cc.
+// the read low watermark, and writing. The other files: flush modes and
+// dst_limit (filter_modes_test.cc), events, timeouts and stacking
+// (filter_events_test.cc), freeing and bad input (filter_life_test.cc),
+// filters over pairs (filter_pair_test.cc).
 #include <type_traits>
 
 #include "filter_fixture.h"
