@@ -78,6 +78,20 @@ TEST_P(BufferEventFilterFlushMode, SocketUnderneathIsNotShutDown) {
   EXPECT_TRUE(log_filter_.events.empty());
 }
 
+TEST_P(BufferEventFilterFlushMode, FlushThroughAFailingFilterClaimsNoData) {
+  EVC_RULE("bufferevent.h/bufferevent_flush/filter-error",
+           "bufferevent.h: bufferevent_flush returns -1 on failure, 0 if no data was produced: a "
+           "filter answering BEV_ERROR produces nothing, so not 1 (libevent 2.1.12 returns 0)");
+  ASSERT_NE(NewFilter(), nullptr);
+  ctx_.out.body = [](evbuffer*, evbuffer*, ev_ssize_t, bufferevent_flush_mode) { return BEV_ERROR; };
+  ASSERT_EQ(bufferevent_write(filter_, "abc", 3), 0);
+  const int r = bufferevent_flush(filter_, EV_WRITE, GetParam());
+  EXPECT_TRUE(r == 0 || r == -1) << r;
+  ASSERT_FALSE(ctx_.out.calls.empty());
+  EXPECT_EQ(ctx_.out.calls.back().mode, GetParam());
+  EXPECT_EQ(evbuffer_get_length(bufferevent_get_output(filter_)), 3u);
+}
+
 TEST_F(BufferEventFilterFlush, SocketBuffereventFlushProducesNothing) {
   EVC_RULE("bufferevent.h/bufferevent_flush/socket-returns-zero",
            "bufferevent.h: bufferevent_flush returns 0 'if no data was produced': a socket "
