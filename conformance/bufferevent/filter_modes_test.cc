@@ -135,6 +135,21 @@ TEST_F(BufferEventFilterRead, HighWatermarkIsTheFiltersDstLimit) {
   EXPECT_EQ(read_, "efgh");
 }
 
+TEST_F(BufferEventFilterRead, DrainingInsideTheReadCallbackLetsTheRestFlow) {
+  EVC_RULE("bufferevent.h/bufferevent_setwatermark/filter-read-high-resumes",
+           "bufferevent.h: reading stops only while the input is beyond the high watermark: a "
+           "read callback that drains the filter's input gets the bytes held back, with no more "
+           "arriving from the network");
+  ASSERT_NE(NewFilter(), nullptr);
+  bufferevent_setwatermark(filter_, EV_READ, 0, 4);
+  CollectUntil("abcdefgh");
+  ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
+  PeerSend("abcdefgh");
+  Run(1);
+  EXPECT_EQ(read_, "abcdefgh");
+  for (size_t len : log_filter_.input_at_read) EXPECT_LE(len, 4u);
+}
+
 TEST_F(BufferEventFilterRead, DisabledReadingLeavesBytesUnfiltered) {
   EVC_RULE("bufferevent.h/bufferevent_disable/filter-read",
            "bufferevent.h: a filter bufferevent starts with EV_READ disabled, and while it is "
