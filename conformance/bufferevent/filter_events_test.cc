@@ -62,6 +62,19 @@ TEST_F(BufferEventFilterEvents, ReadTimeoutOfTheFilterDisablesItsReading) {
   EXPECT_EQ(bufferevent_get_enabled(filter_) & EV_READ, 0);
 }
 
+TEST_F(BufferEventFilterEvents, ReadTimeoutSetWhileReadingApplies) {
+  EVC_RULE("bufferevent.h/bufferevent_set_timeouts/filter-read-while-enabled",
+           "bufferevent.h: a read timeout set on a filter that is already reading applies to it: "
+           "BEV_EVENT_TIMEOUT|BEV_EVENT_READING when nothing comes through");
+  ASSERT_NE(NewFilter(), nullptr);
+  log_filter_.on_event = [this](bufferevent*, short) { Stop(); };
+  ASSERT_EQ(bufferevent_enable(filter_, EV_READ), 0);
+  const timeval tv = {0, 20000};
+  ASSERT_EQ(bufferevent_set_timeouts(filter_, &tv, nullptr), 0);
+  Run();
+  EXPECT_EQ(log_filter_.events, (std::vector<short>{BEV_EVENT_TIMEOUT | BEV_EVENT_READING}));
+}
+
 TEST_F(BufferEventFilterEvents, WriteTimeoutOfTheFilterDisablesItsWriting) {
   EVC_RULE("bufferevent.h/bufferevent_set_timeouts/filter-write",
            "bufferevent.h: a filter's own write timeout is reported as BEV_EVENT_TIMEOUT|"
