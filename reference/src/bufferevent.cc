@@ -6,6 +6,7 @@
 #include <event2/bufferevent.h>
 
 #include "core/bufferevent_pair.h"
+#include "core/bufferevent_filter.h"
 #include "core/bufferevent_socket.h"
 #include "facade.h"
 
@@ -13,6 +14,7 @@ namespace {
 
 using evref::Bufferevent;
 using evref::PairBufferevent;
+using evref::FilterBufferevent;
 using evref::SocketBufferevent;
 
 static_assert(Bufferevent::kEvReading == BEV_EVENT_READING && Bufferevent::kEvWriting == BEV_EVENT_WRITING &&
@@ -52,6 +54,24 @@ evbuffer* facade(evref::Buffer& buf) { return static_cast<evbuffer*>(&buf); }
 SocketBufferevent* socket_kind(bufferevent* bev) {
   return bev ? dynamic_cast<SocketBufferevent*>(H::core(bev)) : nullptr;
 }
+
+static_assert(FilterBufferevent::kOk == int{BEV_OK} && FilterBufferevent::kNeedMore == int{BEV_NEED_MORE} &&
+                  FilterBufferevent::kError == int{BEV_ERROR},
+              "bufferevent_filter_result values");
+
+// The user's filters cast back, and the callbacks a filter sets on its
+// underlying, which hand on to it.
+FilterBufferevent* filter_of(void* arg) { return static_cast<FilterBufferevent*>(arg); }
+const FilterBufferevent::Hooks filter_hooks = {
+    [](Bufferevent::Fn fn, evref::Buffer& src, evref::Buffer& dst, ssize_t limit, int mode, void* ctx) -> int {
+      return reinterpret_cast<bufferevent_filter_cb>(fn)(facade(src), facade(dst), limit,
+                                                         static_cast<bufferevent_flush_mode>(mode), ctx);
+    },
+    reinterpret_cast<Bufferevent::Fn>(+[](bufferevent*, void* arg) { filter_of(arg)->on_underlying_read(); }),
+    reinterpret_cast<Bufferevent::Fn>(+[](bufferevent*, void* arg) { filter_of(arg)->on_underlying_write(); }),
+    reinterpret_cast<Bufferevent::Fn>(
+        +[](bufferevent*, short what, void* arg) { filter_of(arg)->on_underlying_event(what); }),
+};
 
 // A zero timeval is no timeout (libevent's evutil_timerisset test).
 evref::Micros* opt_timeout(const timeval* tv, evref::Micros& slot) {
@@ -98,6 +118,15 @@ bufferevent* bufferevent_pair_get_partner(bufferevent* bev) {
   return p ? H::handle(p->partner()) : nullptr;
 }
 
+bufferevent* bufferevent_filter_new(bufferevent* underlying, bufferevent_filter_cb input_filter,
+                                    bufferevent_filter_cb output_filter, int options, void (*free_context)(void*),
+                                    void* ctx) {
+  if (underlying == nullptr) return nullptr;
+  const FilterBufferevent::Filters filters = {reinterpret_cast<Bufferevent::Fn>(input_filter),
+                                              reinterpret_cast<Bufferevent::Fn>(output_filter), free_context, ctx};
+  return H::handle(FilterBufferevent::make(*H::core(underlying), calls, filter_hooks, filters, options));
+}
+
 void bufferevent_free(bufferevent* bev) {
   if (bev) H::core(bev)->release();
 }
@@ -140,7 +169,9 @@ int bufferevent_priority_set(bufferevent* bev, int pri) { return bev ? H::core(b
 int bufferevent_get_priority(const bufferevent* bev) {
   return bev ? H::core(const_cast<bufferevent*>(bev))->priority() : -1;
 }
-bufferevent* bufferevent_get_underlying(bufferevent*) { return nullptr; }
+bufferevent* bufferevent_get_underlying(bufferevent* bev) {
+  return bev ? H::handle(H::core(bev)->underlying()) : nullptr;
+}
 
 // The data calls are the evbuffer calls on input or output, with their
 // argument checks (as in libevent).

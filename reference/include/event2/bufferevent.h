@@ -118,6 +118,26 @@ int bufferevent_getwatermark(struct bufferevent *bufev, short events, size_t *lo
 int bufferevent_flush(struct bufferevent *bufev, short iotype, enum bufferevent_flush_mode mode);
 void bufferevent_trigger(struct bufferevent *bufev, short iotype, int options);
 void bufferevent_trigger_event(struct bufferevent *bufev, short what, int options);
+
+enum bufferevent_filter_result {
+  BEV_OK = 0,        /* everything is okay */
+  BEV_NEED_MORE = 1, /* the filter needs to read more data before output */
+  BEV_ERROR = 2      /* critical error: no further data can be processed */
+};
+
+/* Moves data from src to dst, transforming it; dst_limit (-1: none) is the
+ * room under dst's high watermark. */
+typedef enum bufferevent_filter_result (*bufferevent_filter_cb)(
+    struct evbuffer *src, struct evbuffer *dst, ev_ssize_t dst_limit,
+    enum bufferevent_flush_mode mode, void *ctx);
+
+/* A bufferevent on top of `underlying` (it takes over its callbacks and
+ * holds a reference on it; BEV_OPT_CLOSE_ON_FREE frees it with the filter).
+ * A NULL filter passes bytes through. free_context(ctx) runs on free. */
+struct bufferevent *bufferevent_filter_new(struct bufferevent *underlying,
+                                           bufferevent_filter_cb input_filter,
+                                           bufferevent_filter_cb output_filter, int options,
+                                           void (*free_context)(void *), void *ctx);
 void bufferevent_lock(struct bufferevent *bufev);
 void bufferevent_unlock(struct bufferevent *bufev);
 

@@ -97,6 +97,8 @@ class Bufferevent {
   // bufferevent_base_set: only socket bufferevents move (bufferevent.h).
   virtual int set_base(Base&) noexcept { return -1; }
   virtual int set_fd(int) noexcept { return -1; }
+  // bufferevent_get_underlying: the bufferevent a wrapper (a filter) sits on.
+  virtual Bufferevent* underlying() const noexcept { return nullptr; }
   // bufferevent_flush: what libevent's be_ops flush returns (-1 failure,
   // 0 nothing produced, 1 data produced); 0 for a kind with nothing to
   // flush (sockets).
@@ -104,10 +106,13 @@ class Bufferevent {
 
   // Why a direction is held back although enabled (libevent's
   // bufferevent_suspend_flags): the read high watermark, the bufferevent's
-  // own rate limit, its group's. It resumes when no reason is left.
-  enum : uint8_t { kSuspendWm = 0x01, kSuspendBw = 0x02, kSuspendBwGroup = 0x04 };
+  // own rate limit, its group's, a filter over it whose reading is off. It
+  // resumes when no reason is left.
+  enum : uint8_t { kSuspendWm = 0x01, kSuspendBw = 0x02, kSuspendBwGroup = 0x04, kSuspendFilter = 0x08 };
   void suspend(short dir, uint8_t why) noexcept;
   void unsuspend(short dir, uint8_t why) noexcept;
+  void suspend_read(uint8_t why = kSuspendWm) noexcept { suspend(kRead, why); }
+  void unsuspend_read(uint8_t why = kSuspendWm) noexcept { unsuspend(kRead, why); }
   uint8_t suspended(short dir) const noexcept { return dir == kRead ? read_suspended_ : write_suspended_; }
   // Rate limits and single-operation sizes (ratelim.h), for every kind.
   RateLimit& ratelim() noexcept { return ratelim_; }
@@ -141,7 +146,6 @@ class Bufferevent {
   // The read high watermark: reading stops while input holds that much.
   size_t read_room(size_t want) const noexcept;
   bool read_suspended() const noexcept { return read_suspended_ != 0; }
-  void suspend_read() noexcept { suspend(kRead, kSuspendWm); }
   const Micros* timeout(short dir) const noexcept;
   // Moves what every kind shares to another base; false while any of it
   // waits on the current one (a deferred callback, a rate limit).
@@ -159,7 +163,6 @@ class Bufferevent {
   void call_write() noexcept;
   void call_event(short what) noexcept;
   void check_read_high_watermark() noexcept;
-  void unsuspend_read() noexcept { unsuspend(kRead, kSuspendWm); }
 
   const Calls& calls_;
   Buffer* input_ = nullptr;
