@@ -9,7 +9,7 @@ per-trial ratios.
 
   python3 -m evconform.bench                  # every benchmark, 5 trials, epoll
   python3 -m evconform.bench --method poll    # the same on the poll backend
-  python3 -m evconform.bench --only evbuffer  # one family (evbuffer, dispatch, echo, memcached)
+  python3 -m evconform.bench --only evbuffer  # one family (evbuffer, dispatch, echo, bevkinds, memcached)
   python3 -m evconform.bench --out DIR        # also write DIR/bench.json and DIR/bench.md
   python3 -m evconform.bench --toolkit        # also time the toolkit (gate, fuzzing)
 
@@ -22,6 +22,11 @@ The families:
             active, W writes per round; the time to dispatch them.
   echo      loopback echo through listener + bufferevents, C connections x
             S-byte messages; also the server's peak memory per connection.
+  bevkinds  bufferevent pairs and filters (bench/bevkinds_bench.cc): N MiB
+            through a pair in S-byte writes, and through D stacked
+            pass-through filters over a pair; a rate-limited socket
+            bufferevent's achieved rate over its configured one (target:
+            within 5% on both implementations).
   memcached memcached 1.6 built on each implementation by the clients area
             (evconform/clients.py), under its load row's load: 50
             connections of set/get for 20 s, every reply checked (3 trials).
@@ -64,6 +69,21 @@ def program_cases(smoke):
                 "args": ["-c", str(conns), "-s", str(size), "-n", str(rounds)],
                 "figure": "elapsed_ms", "work": conns * rounds, "series": series, "scale": scale}
 
+    def bevkinds(kind, mib, piece, depth=0):
+        if smoke:
+            mib = 1
+        args = ["-k", kind, "-n", str(mib), "-s", str(piece)] + (["-d", str(depth)] if depth else [])
+        what = f"filter D={depth} over a pair" if depth else "pair"
+        return {"id": f"{what} {mib} MiB S={piece}", "family": "bevkinds", "args": args,
+                "figure": "elapsed_ms", "work": mib, "series": None, "scale": None}
+
+    def ratelim(rate, tick_ms, ticks):
+        if smoke:
+            ticks = 3
+        return {"id": f"rate limit {rate} B per {tick_ms} ms, {ticks} ticks", "family": "bevkinds",
+                "args": ["-k", "ratelim", "-r", str(rate), "-t", str(tick_ms), "-T", str(ticks)],
+                "figure": "accuracy", "higher": True, "work": ticks, "series": None, "scale": None}
+
     cases = [
         dispatch(1000, 1000, "socketpair", 25),
         # P=10000 socketpairs need 20,003 fds: over this machine's hard
@@ -78,6 +98,11 @@ def program_cases(smoke):
         echo(10, 64, 200, "echo: C connections, S=64 B", 1),
         echo(100, 64, 200, "echo: C connections, S=64 B", 10),
         echo(1000, 64, 200, "echo: C connections, S=64 B", 100),
+        bevkinds("pair", 1024, 16384),
+        bevkinds("pair", 16, 64),
+        bevkinds("filter", 512, 16384, 2),
+        bevkinds("filter", 8, 64, 2),
+        ratelim(8192, 20, 50),
     ]
     # W=1000 at P=1000 is also the first point of the W series.
     cases[2]["also"] = ("dispatch: W writes, P=1000", 1)
@@ -180,7 +205,12 @@ TARGETS = [  # (case id pattern, minimum ratio, what the issue asks)
     (r"^dispatch P=10000 A=100 W=1000 eventfd$", 1.0),
     (r"^echo C=64 S=16384$", 0.9),
     (r"^echo C=1000 S=64$", 0.9),
+    (r"^(pair|filter D=2 over a pair) \d+ MiB S=\d+$", 1.0),
 ]
+
+# Rows whose figure is a fraction of a configured value: each
+# implementation on its own must come within this much of 1.0.
+ACCURACY = {"accuracy": 0.05}
 
 
 def target_for(case_id):
@@ -196,7 +226,7 @@ def collect(args):
     rows = []       # one per case
     memory = []     # echo server memory per connection
     binaries = {}
-    families = ["evbuffer", "dispatch", "echo"]
+    families = ["evbuffer", "dispatch", "echo", "bevkinds"]
     for fam in [f for f in families if not args.only or f == args.only]:
         for impl in IMPLS:
             path = os.path.join(args.build, "bench", f"bench_{fam}_{impl}")
@@ -243,7 +273,7 @@ def collect(args):
         lib = [t[fig] for t in trials["libevent"]]
         row = {"id": case["id"], "family": case["family"], "unit": fig.replace("_", " "),
                "reference": statistics.median(ref), "libevent": statistics.median(lib),
-               "ratio": ratio_stats(ref, lib, False), "series": case["series"], "scale": case["scale"],
+               "ratio": ratio_stats(ref, lib, case.get("higher", False)), "series": case["series"], "scale": case["scale"],
                "work": case["work"], "per_trial": {"reference": ref, "libevent": lib}}
         rows.append(row)
         if "also" in case:
@@ -262,6 +292,9 @@ def collect(args):
     for r in rows:
         r["target"] = target_for(r["id"])
         r["met"] = None if r["target"] is None else r["ratio"]["median"] >= r["target"]
+        if r["unit"] in ACCURACY:
+            r["accuracy_within"] = ACCURACY[r["unit"]]
+            r["accuracy_met"] = all(abs(r[i] - 1.0) <= ACCURACY[r["unit"]] for i in IMPLS)
     return rows, memory
 
 
@@ -393,6 +426,9 @@ def markdown(rows, memory, search, scal, toolkit, args):
         if r.get("hidden"):
             continue
         target = "" if r["target"] is None else f"≥ {r['target']:.1f} {'met' if r['met'] else '**missed**'}"
+        if "accuracy_within" in r:
+            target = (f"both within {r['accuracy_within']:.0%} of 1.0 "
+                      f"{'met' if r['accuracy_met'] else '**missed**'}")
         lines.append(f"| {r['id']} | {r['unit']} | {r['reference']:.2f} | {r['libevent']:.2f} | "
                      f"{fmt_ratio(r['ratio'])} | {target} |")
     if search:
@@ -436,7 +472,8 @@ def main(argv):
     ap.add_argument("--build", default="build/default", help="the build folder (default: %(default)s)")
     ap.add_argument("--trials", type=int, default=5, help="runs per implementation (default: 5)")
     ap.add_argument("--method", default="epoll", help="kernel method (default: epoll)")
-    ap.add_argument("--only", choices=["evbuffer", "dispatch", "echo", "memcached"], help="run one family")
+    ap.add_argument("--only", choices=["evbuffer", "dispatch", "echo", "bevkinds", "memcached"],
+                    help="run one family")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: check that it all runs")
     ap.add_argument("--toolkit", action="store_true",
                     help="also time the gate (clean rebuild + matrix) and the fuzz targets")
