@@ -7,6 +7,8 @@
 #include <event2/event.h>
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
 #include <cstdlib>
 
 namespace {
@@ -84,6 +86,81 @@ TEST(ReferenceBadArgs, PairCallsWithNullGetFailureValues) {
   EXPECT_EQ(bufferevent_pair_new(base, 0, nullptr), -1);
   EXPECT_EQ(bufferevent_pair_get_partner(nullptr), nullptr);
   EXPECT_EQ(bufferevent_flush(nullptr, EV_WRITE, BEV_FINISHED), -1);
+  event_base_free(base);
+}
+
+// The other bufferevent calls with NULL handles: libevent 2.1.12
+// dereferences most of them (rate limits, groups, connect_hostname,
+// get_dns_error, base_set); the reference answers what the header calls an
+// error, or nothing, and changes nothing.
+TEST(ReferenceBadArgs, BuffereventKindCallsWithNullGetFailureValues) {
+  const timeval tick = {0, 100000};
+  ev_token_bucket_cfg* cfg = ev_token_bucket_cfg_new(10, 10, 10, 10, &tick);
+  ASSERT_NE(cfg, nullptr);
+  EXPECT_EQ(bufferevent_set_rate_limit(nullptr, cfg), -1);
+  EXPECT_EQ(bufferevent_get_token_bucket_cfg(nullptr), nullptr);
+  EXPECT_EQ(bufferevent_set_max_single_read(nullptr, 10), -1);
+  EXPECT_EQ(bufferevent_set_max_single_write(nullptr, 10), -1);
+  EXPECT_EQ(bufferevent_get_max_single_read(nullptr), -1);
+  EXPECT_EQ(bufferevent_get_max_single_write(nullptr), -1);
+  EXPECT_EQ(bufferevent_get_read_limit(nullptr), EV_SSIZE_MAX);
+  EXPECT_EQ(bufferevent_get_write_limit(nullptr), EV_SSIZE_MAX);
+  EXPECT_EQ(bufferevent_get_max_to_read(nullptr), 0);
+  EXPECT_EQ(bufferevent_get_max_to_write(nullptr), 0);
+  EXPECT_EQ(bufferevent_decrement_read_limit(nullptr, 1), -1);
+  EXPECT_EQ(bufferevent_decrement_write_limit(nullptr, 1), -1);
+  EXPECT_EQ(bufferevent_add_to_rate_limit_group(nullptr, nullptr), -1);
+  EXPECT_EQ(bufferevent_remove_from_rate_limit_group(nullptr), -1);
+  EXPECT_EQ(bufferevent_rate_limit_group_new(nullptr, cfg), nullptr);
+  EXPECT_EQ(bufferevent_rate_limit_group_set_cfg(nullptr, cfg), -1);
+  EXPECT_EQ(bufferevent_rate_limit_group_set_min_share(nullptr, 1), -1);
+  EXPECT_EQ(bufferevent_rate_limit_group_get_read_limit(nullptr), EV_SSIZE_MAX);
+  EXPECT_EQ(bufferevent_rate_limit_group_get_write_limit(nullptr), EV_SSIZE_MAX);
+  EXPECT_EQ(bufferevent_rate_limit_group_decrement_read(nullptr, 1), -1);
+  EXPECT_EQ(bufferevent_rate_limit_group_decrement_write(nullptr, 1), -1);
+  ev_uint64_t r = 7, w = 7;
+  bufferevent_rate_limit_group_get_totals(nullptr, &r, &w);
+  EXPECT_EQ(r + w, 14u);
+  bufferevent_rate_limit_group_reset_totals(nullptr);
+  bufferevent_rate_limit_group_free(nullptr);
+  ev_token_bucket_cfg_free(cfg);
+  ev_token_bucket_cfg_free(nullptr);
+
+  event_base* base = event_base_new();
+  ASSERT_NE(base, nullptr);
+  EXPECT_EQ(bufferevent_rate_limit_group_new(base, nullptr), nullptr);
+  EXPECT_EQ(bufferevent_filter_new(nullptr, nullptr, nullptr, 0, nullptr, nullptr), nullptr);
+  EXPECT_EQ(bufferevent_get_underlying(nullptr), nullptr);
+  EXPECT_EQ(bufferevent_socket_connect_hostname(nullptr, nullptr, AF_INET, "127.0.0.1", 80), -1);
+  EXPECT_EQ(bufferevent_socket_get_dns_error(nullptr), 0);
+  EXPECT_EQ(bufferevent_base_set(nullptr, nullptr), -1);
+  EXPECT_EQ(bufferevent_base_set(base, nullptr), -1);
+  event_base_free(base);
+}
+
+// bufferevent.h: "The group must have no members when this function is
+// called"; libevent 2.1.12 asserts. The reference takes the members out of
+// the group first: they go on unlimited, and freeing them later is safe.
+TEST(ReferenceBadArgs, FreeingAGroupWithMembersDetachesThem) {
+  event_base* base = event_base_new();
+  ASSERT_NE(base, nullptr);
+  const timeval tick = {0, 100000};
+  ev_token_bucket_cfg* cfg = ev_token_bucket_cfg_new(10, 10, 10, 10, &tick);
+  bufferevent_rate_limit_group* g = bufferevent_rate_limit_group_new(base, cfg);
+  ASSERT_NE(g, nullptr);
+  bufferevent* pair[2];
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  pair[0] = bufferevent_socket_new(base, sv[0], BEV_OPT_CLOSE_ON_FREE);
+  pair[1] = bufferevent_socket_new(base, sv[1], BEV_OPT_CLOSE_ON_FREE);
+  for (bufferevent* b : pair) ASSERT_EQ(bufferevent_add_to_rate_limit_group(b, g), 0);
+  bufferevent_rate_limit_group_free(g);
+  for (bufferevent* b : pair) {
+    EXPECT_EQ(bufferevent_get_read_limit(b), EV_SSIZE_MAX);
+    EXPECT_EQ(bufferevent_remove_from_rate_limit_group(b), 0);
+    bufferevent_free(b);
+  }
+  ev_token_bucket_cfg_free(cfg);
   event_base_free(base);
 }
 
