@@ -209,6 +209,27 @@ TEST_F(BufferEventApi, BaseSetRefusesAPair) {
   event_base_free(other);
 }
 
+TEST_F(BufferEventApi, BaseSetRefusesASocketBuffereventWithAPendingEvent) {
+  EVC_RULE("bufferevent.h/bufferevent_base_set/pending-refused",
+           "bufferevent.h: bufferevent_base_set returns -1 if an error occurred; it moves the "
+           "read and write events with event_base_set, whose event \"must not be currently "
+           "active or pending\" (event.h): while reading is enabled it fails and the "
+           "bufferevent goes on reading on its base; once nothing waits it moves");
+  event_base* other = event_base_new();
+  ASSERT_NE(other, nullptr);
+  ASSERT_NE(NewPairBev(), nullptr);
+  ASSERT_EQ(bufferevent_enable(bev_, EV_READ), 0);  // the read event is pending on base_
+  EXPECT_EQ(bufferevent_base_set(other, bev_), -1);
+  PeerSend("still");
+  EXPECT_EQ(event_base_loop(base_, EVLOOP_ONCE), 0);
+  EXPECT_EQ(Drain(bufferevent_get_input(bev_)), "still");
+  ASSERT_EQ(bufferevent_disable(bev_, EV_READ), 0);  // nothing pending any more
+  EXPECT_EQ(bufferevent_base_set(base_, bev_), 0);
+  EXPECT_EQ(bufferevent_get_base(bev_), base_);
+  FreeBev();
+  event_base_free(other);
+}
+
 // A listening socket on the loopback address of `family`, port 0.
 int ListenLoopback(int family, uint16_t& port) {
   const int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);

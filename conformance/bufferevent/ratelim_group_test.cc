@@ -1,6 +1,9 @@
 // Rate-limit groups (bufferevent.h: "A rate-limit group constrains the
 // maximum number of bytes sent and received, in toto, by all of its
 // bufferevents"), freeing rate-limited bufferevents, and bad input.
+#include <utility>
+#include <vector>
+
 #include "ratelim_fixture.h"
 
 namespace evc {
@@ -64,6 +67,28 @@ TEST_F(BufferEventRateLimitGroup, MinShareTakesAnySsizeValue) {
   EXPECT_EQ(bufferevent_rate_limit_group_set_min_share(g, 10), 0);
   EXPECT_EQ(bufferevent_rate_limit_group_set_min_share(g, EV_SSIZE_MAX), 0);
   EXPECT_EQ(bufferevent_rate_limit_group_set_min_share(g, static_cast<size_t>(EV_SSIZE_MAX) + 1), -1);
+}
+
+TEST_F(BufferEventRateLimitGroup, AMemberMayMoveAtLeastTheMinShare) {
+  EVC_RULE("bufferevent.h/bufferevent_rate_limit_group_set_min_share/smallest-quantum",
+           "bufferevent.h: the min share is \"the smallest quantum we're willing to allocate to "
+           "any single bufferevent in a group for reading or writing at a time\", 64 bytes by "
+           "default: four members of a group with 100 in each bucket may each move 64 (not "
+           "100 / 4), 25 with a min share of 0, 50 with 50");
+  bufferevent_rate_limit_group* g = Group(Cfg(100, 100, 100, 100, 1000));
+  ASSERT_NE(g, nullptr);
+  std::vector<End*> members;
+  for (int i = 0; i < 4; ++i) {
+    members.push_back(NewEnd());
+    ASSERT_EQ(bufferevent_add_to_rate_limit_group(members.back()->bev, g), 0);
+  }
+  for (const auto& [share, each] : {std::pair<size_t, ev_ssize_t>{64, 64}, {0, 25}, {50, 50}}) {
+    if (share != 64) ASSERT_EQ(bufferevent_rate_limit_group_set_min_share(g, share), 0);
+    for (End* e : members) {
+      EXPECT_EQ(bufferevent_get_max_to_read(e->bev), each) << "min share " << share;
+      EXPECT_EQ(bufferevent_get_max_to_write(e->bev), each) << "min share " << share;
+    }
+  }
 }
 
 TEST_F(BufferEventRateLimitGroup, MembersReadAtMostTheirShare) {
