@@ -230,28 +230,6 @@ TEST_F(BufferEventApi, BaseSetRefusesASocketBuffereventWithAPendingEvent) {
   event_base_free(other);
 }
 
-// A listening socket on the loopback address of `family`, port 0.
-int ListenLoopback(int family, uint16_t& port) {
-  const int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_storage ss{};
-  socklen_t len;
-  if (family == AF_INET) {
-    sockaddr_in sin = Loopback4(0);
-    memcpy(&ss, &sin, len = sizeof sin);
-  } else {
-    sockaddr_in6 sin6{};
-    sin6.sin6_family = AF_INET6;
-    sin6.sin6_addr = in6addr_loopback;
-    memcpy(&ss, &sin6, len = sizeof sin6);
-  }
-  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, 8) != 0) {
-    close(fd);
-    return -1;
-  }
-  port = LocalPort(fd);
-  return fd;
-}
-
 struct NumericHost {
   int family;
   const char* host;

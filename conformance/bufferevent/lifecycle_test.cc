@@ -10,22 +10,10 @@ namespace {
 
 using BufferEventLife = BufferEventTest;
 
-// A listening socket on 127.0.0.1, port 0; returns its port.
-int ListenOn(uint16_t& port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sin = Loopback4(0);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 || listen(fd, 8) != 0) {
-    close(fd);
-    return -1;
-  }
-  port = LocalPort(fd);
-  return fd;
-}
-
 // A 127.0.0.1 port with nothing listening (bound once, then closed).
 uint16_t ClosedPort() {
   uint16_t port = 0;
-  const int fd = ListenOn(port);
+  const int fd = ListenLoopback(AF_INET, port);
   close(fd);
   return port;
 }
@@ -178,7 +166,7 @@ TEST_F(BufferEventLife, WriteTimeoutDuringAConnectFiresOnceAndDisablesWrite) {
            "operation becomes disabled until re-enabled -- also while a connect is in progress "
            "(one BEV_EVENT_TIMEOUT|BEV_EVENT_WRITING, not one per timeout period)");
   uint16_t port = 0;
-  const int lfd = ListenOn(port);
+  const int lfd = ListenLoopback(AF_INET, port);
   ASSERT_GE(lfd, 0);
   ASSERT_EQ(listen(lfd, 0), 0);
   std::vector<int> queued = FillAcceptQueue(port);
@@ -209,7 +197,7 @@ TEST_F(BufferEventLife, ConnectReportsConnected) {
            "bufferevent.h: bufferevent_socket_connect on a bufferevent without a socket makes "
            "one, returns 0, and reports BEV_EVENT_CONNECTED when connected");
   uint16_t port = 0;
-  const int lfd = ListenOn(port);
+  const int lfd = ListenLoopback(AF_INET, port);
   ASSERT_GE(lfd, 0);
   bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
   ASSERT_NE(bev_, nullptr);
@@ -227,17 +215,10 @@ TEST_F(BufferEventLife, ConnectReportsConnected) {
 TEST_F(BufferEventLife, ConnectOverIpv6Loopback) {
   EVC_RULE("bufferevent.h/bufferevent_socket_connect/ipv6",
            "bufferevent.h: bufferevent_socket_connect works for any address family (::1 here)");
-  const int lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in6 sin6{};
-  sin6.sin6_family = AF_INET6;
-  sin6.sin6_addr = in6addr_loopback;
-  if (lfd < 0 || bind(lfd, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6) != 0 ||
-      listen(lfd, 8) != 0) {
-    if (lfd >= 0) close(lfd);
-    GTEST_SKIP() << "needs:ipv6: cannot listen on ::1 here";
-  }
-  socklen_t len = sizeof sin6;
-  getsockname(lfd, reinterpret_cast<sockaddr*>(&sin6), &len);
+  uint16_t port = 0;
+  const int lfd = ListenLoopback(AF_INET6, port);
+  if (lfd < 0) GTEST_SKIP() << "needs:ipv6: cannot listen on ::1 here";
+  sockaddr_in6 sin6 = Loopback6(port);
   bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
   ASSERT_NE(bev_, nullptr);
   bufferevent_setcb(bev_, nullptr, nullptr, BevLog::Event, &log_bev_);
@@ -252,7 +233,7 @@ TEST_F(BufferEventLife, QueuedDataIsSentOnceConnected) {
   EVC_RULE("bufferevent.h/bufferevent_socket_connect/queued-data-sent",
            "bufferevent.h: data written before the connect completes is sent after it");
   uint16_t port = 0;
-  const int lfd = ListenOn(port);
+  const int lfd = ListenLoopback(AF_INET, port);
   ASSERT_GE(lfd, 0);
   bev_ = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
   ASSERT_NE(bev_, nullptr);

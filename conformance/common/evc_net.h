@@ -38,6 +38,27 @@ inline uint16_t LocalPort(int fd) {
   return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
 }
 
+// A listening socket on the loopback address of `family` (127.0.0.1 or
+// ::1), port 0, and the port it got; -1 when the machine cannot listen there.
+inline int ListenLoopback(int family, uint16_t& port) {
+  const int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int rc;
+  if (family == AF_INET6) {
+    sockaddr_in6 sin6 = Loopback6(0);
+    rc = bind(fd, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6);
+  } else {
+    sockaddr_in sin = Loopback4(0);
+    rc = bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+  }
+  if (rc != 0 || listen(fd, 8) != 0) {
+    close(fd);
+    return -1;
+  }
+  port = LocalPort(fd);
+  return fd;
+}
+
 // A blocking client connected to the loopback address of `family`, or -1.
 // (The kernel completes the handshake before accept, so this returns at once.)
 inline int ConnectLoopback(uint16_t port, int family = AF_INET) {
