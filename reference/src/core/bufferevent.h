@@ -1,8 +1,10 @@
 // evref::Bufferevent — what every kind of bufferevent shares, after
 // libevent 2.1.12's bufferevent.c: the input and output buffers, the user's
 // callbacks and their deferred queue (BEV_OPT_DEFER_CALLBACKS), the enabled
-// directions, watermarks, timeouts and the reference count. A kind (one
-// file each: bufferevent_socket.cc, later pairs and filters) derives from it
+// directions and why they are suspended, watermarks, timeouts, the rate
+// limit and the reference count. A kind (one file each:
+// bufferevent_socket.cc; bufferevent_pair.cc and bufferevent_filter.cc over
+// bufferevent_generic.cc's timers) derives from it
 // and supplies only how bytes move: start_io / stop_io and the rest of the
 // hooks below, as libevent's struct bufferevent_ops does.
 //
