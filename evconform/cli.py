@@ -1,6 +1,7 @@
 """The one error type of the toolkit and the `main` wrapper of every tool:
 a ToolError is printed as one line, `tool: message`, and the tool exits 2."""
 import argparse
+import json
 import sys
 
 
@@ -14,6 +15,15 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message):
         raise ToolError(message)
+
+
+def read_json(path, what):
+    """A JSON file's document, or a ToolError naming `what` it should be."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise ToolError(f"cannot read {what} {path}: {e}") from None
 
 
 def one_prefix(tool, message):

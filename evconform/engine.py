@@ -92,6 +92,7 @@ class Manifest:
             self.results_dir = doc["results_dir"]
             self.valgrind = doc.get("valgrind", "")
             self.probes = dict(doc.get("probes", {}))
+            self.api_probes = dict(doc.get("api_probes", {}))
             self.build = doc.get("build", {})
             if not self.results_dir or not all(os.path.isabs(s.expectations) for s in self.suites):
                 raise ValueError("empty results folder or relative expectations path")

@@ -60,6 +60,9 @@ b.bad{background:#c00;color:#fff;border-radius:3px;padding:0 .3em;font-size:12px
 summary{cursor:pointer}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:.2em 0;font-size:12px}
 #controls label{margin-right:1em;white-space:nowrap}
+.api-wrap{overflow:auto;max-width:100%}
+#api td.rate,#api td.none{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+#api details{margin:.3em 0}
 #matrix-wrap{overflow:auto;max-height:calc(100vh - 2em);max-width:100%;border:1px solid #ccc}
 #matrix{border-collapse:separate;border-spacing:0;margin:0}
 #matrix th,#matrix td{border-width:0 1px 1px 0}
@@ -387,7 +390,57 @@ def _compare_html(matrix):
     return "".join(out)
 
 
-def write_html(matrix, path, title="evconform conformance matrix"):
+def _api_html(api):
+    """The API-coverage section: per header the counts, then every symbol
+    (one collapsed table per header). `api`: evconform.api's document."""
+    if not api:
+        return ""
+    impls = api["implementations"]
+    head = "".join(f"<th>{_e(i)}<br>declared · links</th>" for i in impls)
+    rows = []
+    for h in api["headers"]:
+        n = h["functions"] + h["macros"]
+        cells = "".join(f'<td class="rate">{h["declared"][i]}/{n} · {h["links"][i]}/{h["functions"]}</td>'
+                        for i in impls)
+        rows.append(f'<tr><th><code>{_e(h["header"])}</code></th>'
+                    f'<td class="rate {rate_class(h["functions_checked"], h["functions"])}">'
+                    f'{h["functions_checked"]}/{h["functions"]}</td>'
+                    f'<td class="rate">{h["functions_used"]}/{h["functions"]}</td>'
+                    f'<td class="rate {rate_class(h["macros_checked"], h["macros"])}">'
+                    f'{h["macros_checked"]}/{h["macros"]}</td>{cells}</tr>')
+    out = ['<section id="api"><h2>API coverage</h2>',
+           '<p>Computed from libevent\'s headers and the suite\'s sources. <b>Checked</b>: at least '
+           'one test\'s rule id names the symbol; <b>used</b>: checked or called by some test. '
+           '<b>Declared</b> / <b>links</b>: the implementation\'s own headers declare it / its '
+           'libraries provide it (functions).</p>',
+           '<div class="api-wrap"><table id="api-headers"><thead><tr><th>header</th>'
+           f'<th>functions checked</th><th>functions used</th><th>macros, constants checked</th>{head}'
+           f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>']
+    cols = api["columns"]
+    for h in api["headers"]:
+        body = []
+        for s in (x for x in api["symbols"] if x["header"] == h["header"]):
+            prov = "".join(
+                f'<td>{("D" if s["impls"][i]["declared"] else "") + ("L" if s["impls"][i]["links"] else "") or "–"}</td>'
+                for i in impls)
+            res = "".join(
+                f'<td class="rate">{x["pass"]}/{x["tests"]}</td>' if (x := s["columns"].get(c)) and x["tests"]
+                else '<td class="none">·</td>' for c in cols)
+            rules = f'<a href="{_href(rule=h["header"] + "/" + s["name"] + "/")}">{s["tests"]}</a>' \
+                if s["tests"] else '<b class="bad">0</b>'
+            body.append(f'<tr><td><code>{_e(s["name"])}</code></td><td>{_e(s["kind"])}</td>'
+                        f'<td class="rate">{rules}</td><td class="rate">{s["uses"]}</td>{prov}{res}</tr>')
+        ihead = "".join(f"<th>{_e(i)} D/L</th>" for i in impls)
+        chead = "".join(f"<th>{_e(c)}</th>" for c in cols)
+        out.append(f'<details class="api-symbols"><summary><code>{_e(h["header"])}</code>: every symbol'
+                   f'</summary><div class="api-wrap"><table><thead><tr><th>symbol</th><th>kind</th>'
+                   f'<th>rule tests</th><th>used by</th>{ihead}{chead}</tr></thead>'
+                   f'<tbody>{"".join(body)}</tbody></table></div></details>')
+    out.append("</section>")
+    return "".join(out)
+
+
+def write_html(matrix, path, title="evconform conformance matrix", api=None):
     from . import report as rep  # report imports this module; its helpers are needed only here
     data = json.dumps(matrix, separators=(",", ":")).replace("</", "<\\/")
     page = f"""<!doctype html>
@@ -400,6 +453,7 @@ def write_html(matrix, path, title="evconform conformance matrix"):
 {_areas_html(rep, matrix)}
 {_run_html(rep, matrix)}
 {_compare_html(matrix)}
+{_api_html(api)}
 <h2>Columns</h2>
 <table id="summary"></table>
 <h2>Tests</h2>

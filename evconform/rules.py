@@ -277,11 +277,7 @@ def main(argv):
               + (f", {len(problems)} problem(s)" if problems else ", ok"))
         return 1 if problems else 0
     if args.matrix:
-        try:
-            with open(args.matrix, encoding="utf-8") as f:
-                matrix = json.load(f)
-        except (OSError, ValueError) as e:
-            raise ToolError(f"cannot read matrix {args.matrix}: {e}") from None
+        matrix = cli.read_json(args.matrix, "matrix")
         lines = _listing(from_matrix(matrix), args.prefix,
                          [c["name"] for c in matrix.get("columns", [])])
     else:

@@ -379,8 +379,9 @@ def main(argv):
     impls = sorted({c.partition("/")[0] for c in columns})
     with_clients = "client" in kinds and (not args.area or "clients" in args.area)
     if not args.no_build:
-        targets = {s.target for s in suites} | {f"evc_probe_{i}" for i in impls
-                                                 if manifest.probes.get(i)}
+        targets = ({s.target for s in suites}
+                   | {f"evc_probe_{i}" for i in impls if manifest.probes.get(i)}
+                   | {f"evc_api_{i}" for i in impls if manifest.api_probes.get(i)})
         if with_clients and any(reg.applies(c, "clients") for c in reg.columns if c["name"] in columns):
             targets.add("evc_memcached_load")
             if "reference" in impls:
