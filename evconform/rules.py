@@ -37,7 +37,6 @@ literals; the id is well formed and its symbol is declared in its header.
 import argparse
 import collections
 import glob
-import json
 import os
 import re
 
