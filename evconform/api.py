@@ -227,7 +227,8 @@ def provided(preprocessed, root):
 # ------------------------------------------------------------ the probe
 def probe_source(surf):
     """The API probe: which functions of the surface the process can call,
-    by dlsym. Its link line (api_probe.ld) asks for every name with -u, so
+    by dlsym. Its link line (api_probe.ld, a response file of compiler
+    driver options, read by gcc and clang alike) asks for every name with -u, so
     the linker pulls them from static archives (exported again with
     -rdynamic) and keeps every shared library (--no-as-needed); a name
     nothing defines is left unresolved (--unresolved-symbols=ignore-all,
@@ -263,8 +264,8 @@ def generate(out_dir, cc="cc", libdir=None):
     files = {"surface.json": json.dumps(surf, indent=1) + "\n",
              "api_probe.c": probe_source(surf),
              "api_headers.c": src,
-             "api_probe.ld": "--no-as-needed\n--unresolved-symbols=ignore-all\n"
-                             + "".join(f"-u {n}\n" for n in fns)}
+             "api_probe.ld": "-Wl,--no-as-needed\n-Wl,--unresolved-symbols=ignore-all\n"
+                             + "".join(f"-Wl,-u,{n}\n" for n in fns)}
     for name, text in files.items():
         path = os.path.join(out_dir, name)
         old = open(path, encoding="utf-8").read() if os.path.exists(path) else None

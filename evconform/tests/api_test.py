@@ -85,11 +85,11 @@ class Probe(unittest.TestCase):
             with open(os.path.join(tmp, "p.c"), "w") as f:
                 f.write(api.probe_source(surf))
             with open(os.path.join(tmp, "p.ld"), "w") as f:
-                f.write("--no-as-needed\n--unresolved-symbols=ignore-all\n"
-                        "-u event_base_new\n-u event_definitely_not_provided\n")
+                f.write("-Wl,--no-as-needed\n-Wl,--unresolved-symbols=ignore-all\n"
+                        "-Wl,-u,event_base_new\n-Wl,-u,event_definitely_not_provided\n")
             exe = os.path.join(tmp, "probe")
             subprocess.run(["cc", "-rdynamic", os.path.join(tmp, "p.c"), "-o", exe,
-                            f"-Wl,@{tmp}/p.ld", "-levent_core"], check=True, capture_output=True)
+                            f"@{tmp}/p.ld", "-levent_core"], check=True, capture_output=True)
             self.assertEqual(api._run_probe(exe), {"event_base_new": True,
                                                    "event_definitely_not_provided": False})
 
