@@ -113,6 +113,31 @@ TEST_F(UtilTimeval, TimerissetCountsNegativeFieldsAsSet) {
   }
 }
 
+// ---------------------------------------------------------------- rfc1123
+
+using UtilDate = Test;
+
+TEST_F(UtilDate, Rfc1123WithNoRoomWritesNothingAndReportsTruncation) {
+  EVC_RULE("util.h/evutil_date_rfc1123/size-zero",
+           "util.h: evutil_date_rfc1123's result is truncated unless the return is smaller than "
+           "datelen: with datelen 0 nothing is written (NULL date included) and the return is not "
+           "smaller than 0; with room for the 29 characters and the NUL it is 29");
+  tm t{};
+  t.tm_year = 100;  // Sat, 01 Jan 2000 00:00:00 GMT
+  t.tm_mday = 1;
+  t.tm_wday = 6;
+  char date[4] = {'#', '#', '#', '#'};
+  EXPECT_GE(evutil_date_rfc1123(date, 0, &t), 0);
+  EXPECT_EQ(date[0], '#');
+  EXPECT_IN_CHILD({ EXPECT_GE(evutil_date_rfc1123(nullptr, 0, &t), 0); });
+  char exact[30];
+  EXPECT_EQ(evutil_date_rfc1123(exact, sizeof exact, &t), 29);
+  EXPECT_STREQ(exact, "Sat, 01 Jan 2000 00:00:00 GMT");
+  char short_by_one[29];
+  EXPECT_GE(evutil_date_rfc1123(short_by_one, sizeof short_by_one, &t), 29);
+  EXPECT_STREQ(short_by_one, "Sat, 01 Jan 2000 00:00:00 GM");
+}
+
 // ---------------------------------------------------------------- monotonic timers
 
 using UtilMonotonic = Test;
