@@ -86,11 +86,46 @@ bool split_addr_port(const char* s, AddrText& out) {
   return true;
 }
 
-// The port as libevent reads it: atoi, and only 1..65535 when one is given.
+// The port as libevent reads it (atoi's grammar: leading blanks, a sign,
+// digits up to the first other character), and only 1..65535 when one is
+// given. The range is checked on the whole number: libevent's int from atoi
+// wraps "4294967376" around to 80, which util.h's "-1 if the port is out of
+// range" forbids.
 int parse_port(const char* text) {
   if (text == nullptr) return 0;
-  const int port = std::atoi(text);
-  return port <= 0 || port > 65535 ? -1 : port;
+  const long port = std::strtol(text, nullptr, 10);
+  return port <= 0 || port > 65535 ? -1 : static_cast<int>(port);
+}
+
+// One dotted-quad IPv4 address as POSIX inet_pton reads it: four decimal
+// numbers of one to three digits, each at most 255, and nothing else (no
+// blanks, no signs). Leading zeros are decimal digits, as libevent reads
+// them ("010.0.0.1" is 10.0.0.1; glibc refuses them).
+bool parse_ipv4(const char* s, unsigned char out[4]) {
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0 && *s++ != '.') return false;
+    int digits = 0, value = 0;
+    for (; *s >= '0' && *s <= '9' && digits < 4; ++s, ++digits) value = value * 10 + (*s - '0');
+    if (digits == 0 || digits > 3 || value > 255) return false;
+    out[part] = static_cast<unsigned char>(value);
+  }
+  return *s == '\0';
+}
+
+// IPv6 text: glibc's inet_pton (RFC 4291 2.2), except that a trailing
+// dotted quad is read by parse_ipv4 first, so that it takes the same
+// leading zeros as an IPv4 address does.
+int parse_ipv6(const char* src, void* dst) {
+  const char* colon = std::strrchr(src, ':');
+  if (colon == nullptr || std::strchr(colon, '.') == nullptr) return inet_pton(AF_INET6, src, dst);
+  unsigned char quad[4];
+  if (!parse_ipv4(colon + 1, quad)) return 0;
+  char text[INET6_ADDRSTRLEN + 16];
+  const size_t head = static_cast<size_t>(colon + 1 - src);
+  if (head + 10 > sizeof text) return 0;
+  std::memcpy(text, src, head);
+  std::snprintf(text + head, sizeof text - head, "%x:%x", quad[0] << 8 | quad[1], quad[2] << 8 | quad[3]);
+  return inet_pton(AF_INET6, text, dst);
 }
 
 template <class Sockaddr>
@@ -158,10 +193,16 @@ ev_int64_t evutil_strtoll(const char* s, char** endptr, int base) {
 }
 
 int evutil_vsnprintf(char* buf, size_t buflen, const char* format, va_list ap) {
-  // libevent 2.1 returns 0 for an empty buffer, without formatting.
-  if (buf == nullptr || buflen == 0 || format == nullptr) return 0;
+  // C99's answer, which util.h promises: the length the whole output needs,
+  // for a buflen of 0 too (libevent 2.1 returns 0 there, a finding).
+  if (format == nullptr) {  // glibc's answer for no format
+    if (buf != nullptr && buflen > 0) buf[0] = '\0';
+    errno = EINVAL;
+    return -1;
+  }
+  if (buf == nullptr) buflen = 0;
   const int r = std::vsnprintf(buf, buflen, format, ap);
-  buf[buflen - 1] = '\0';
+  if (buflen > 0) buf[buflen - 1] = '\0';
   return r;
 }
 
@@ -174,10 +215,15 @@ int evutil_snprintf(char* buf, size_t buflen, const char* format, ...) {
 }
 
 int evutil_ascii_strncasecmp(const char* s1, const char* s2, size_t n) {
-  // ASCII folding only; bytes compared as char, as libevent does.
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  // ASCII folding only, then a byte comparison as strcasecmp's (POSIX):
+  // unsigned, so bytes above 0x7f sort after ASCII (libevent compares
+  // them as signed char on x86-64, a finding).
+  auto lower = [](char ch) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+  };
   for (; n > 0; --n, ++s1, ++s2) {
-    const char c1 = lower(*s1), c2 = lower(*s2);
+    const unsigned char c1 = lower(*s1), c2 = lower(*s2);
     if (c1 != c2) return c1 < c2 ? -1 : 1;
     if (c1 == '\0') return 0;
   }
@@ -197,7 +243,15 @@ const char* evutil_inet_ntop(int af, const void* src, char* dst, size_t len) {
 
 int evutil_inet_pton(int af, const char* src, void* dst) {
   if (src == nullptr || dst == nullptr) return -1;
-  return inet_pton(af, src, dst);
+  if (af == AF_INET) {
+    unsigned char quad[4];
+    if (!parse_ipv4(src, quad)) return 0;
+    std::memcpy(dst, quad, sizeof quad);
+    return 1;
+  }
+  if (af == AF_INET6) return parse_ipv6(src, dst);
+  errno = EAFNOSUPPORT;
+  return -1;
 }
 
 int evutil_inet_pton_scope(int af, const char* src, void* dst, unsigned* indexp) {

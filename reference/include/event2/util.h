@@ -137,7 +137,8 @@ ev_int64_t evutil_strtoll(const char *s, char **endptr, int base);
 /* Linux has gettimeofday: libevent makes this a macro there. */
 #define evutil_gettimeofday(tv, tz) gettimeofday((tv), (tz))
 
-/* As C99 snprintf / vsnprintf, except that a buflen of 0 returns 0. */
+/* As C99 snprintf / vsnprintf: the length the whole output needs, buf
+   NUL-terminated when buflen > 0. */
 int evutil_snprintf(char *buf, size_t buflen, const char *format, ...)
 #ifdef __GNUC__
     __attribute__((format(printf, 3, 4)))
