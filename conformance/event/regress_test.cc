@@ -34,8 +34,8 @@ TEST_F(EventRegress, PendingAfterTwoActivationsReportsBothFlags) {
 TEST_F(EventRegress, ReentrantDispatchFailsAndTheOuterLoopRunsOn) {
   EVC_RULE("event.h/event_base_loop/reentrant-blocking-call",
            "libevent regress main/bad_reentrant: event_base_loop(base, 0) called from a callback "
-           "of a loop running on the same base returns -1 at once (it neither blocks nor runs "
-           "callbacks), and the outer loop goes on and returns 1 when nothing is left");
+           "of a loop running on the same base returns -1, and the outer loop goes on and "
+           "returns 1 when nothing is left");
   Probe& p = NewProbe("p");
   int inner = 0;
   p.action = [this, &inner](Probe&) { inner = event_base_loop(base_, 0); };
