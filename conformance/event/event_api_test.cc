@@ -92,6 +92,26 @@ TEST_F(EventDelVariants, DelNoblockInsideItsOwnCallback) {
   ExpectDeletesItselfInItsCallback(event_del_noblock);
 }
 
+TEST_F(EventDelVariants, ClosedFdIsStillDeleted) {
+  EVC_RULE("event.h/event_del_noblock/closed-fd",
+           "observed libevent 2.1.12: event_del_block and event_del_noblock of an added I/O "
+           "event whose fd was closed meanwhile return 0 and the event is no longer pending "
+           "(epoll's EBADF on delete is ignored)");
+  SocketPair& sp = NewPair();
+  for (DelFn del : {DelFn{event_del_block}, DelFn{event_del_noblock}}) {
+    const int fd = dup(sp.fd[0]);
+    ASSERT_GE(fd, 0);
+    Probe& p = NewProbe("closed");
+    event* ev = NewEvent(p, fd, EV_READ);
+    ASSERT_EQ(event_add(ev, nullptr), 0);
+    ASSERT_EQ(close(fd), 0);
+    EXPECT_EQ(del(ev), 0);
+    EXPECT_EQ(event_pending(ev, EV_READ, nullptr), 0);
+    EXPECT_EQ(event_base_loop(base_, EVLOOP_NONBLOCK), 1);
+    EXPECT_EQ(p.calls, 0);
+  }
+}
+
 TEST_F(EventDelVariants, DelBlockRefusesAnEventWithoutABase) {
   EVC_RULE("event.h/event_del_block/no-base",
            "observed libevent 2.1.12: event_del_block of an event assigned without a base "

@@ -176,6 +176,19 @@ TEST_F(EventFinalize, FinalizerWaitsForMoreUrgentCallbacks) {
   EXPECT_EQ(log_.front(), "high");
 }
 
+TEST_F(EventFinalize, SecondFinalizeStillGivesOneCall) {
+  EVC_RULE("event.h/event_finalize/twice",
+           "observed libevent 2.1.12: a second event_finalize of an event whose finalizer has "
+           "not run yet returns 0 and replaces the finalizer: one finalizer call in all");
+  Finalized& f = NewFinalized("twice");
+  event* ev = AssignEvent(f, -1, 0);
+  ASSERT_EQ(event_finalize(0, ev, Finalized::Finalizer), 0);
+  EXPECT_EQ(event_finalize(0, ev, Finalized::Finalizer), 0);
+  RunIterations([&] { return event_base_loop(base_, EVLOOP_NONBLOCK); }, log_, 10);
+  EXPECT_EQ(f.fin_calls, 1);
+  EXPECT_EQ(f.calls, 0);
+}
+
 TEST_F(EventFinalize, EventWithoutABaseIsRefused) {
   EVC_RULE("event.h/event_finalize/no-base",
            "observed libevent 2.1.12: event_finalize and event_free_finalize of an event "
