@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <set>
 #include <vector>
 
@@ -101,6 +102,38 @@ TEST_F(EventDebugMode, ActivatingAnUnassignedEventIsFatal) {
     event_set_fatal_callback(ExitWithFatalCode);
     event_pending(copy, EV_TIMEOUT, nullptr);
   })));
+}
+
+TEST_F(EventDebugMode, EveryCallOnAnUnassignedEventIsFatal) {
+  EVC_RULE("event.h/event_enable_debug_mode/unassigned-event-any-call-fatal",
+           "event.h: debug mode catches any function called on a non-assigned event: on a byte "
+           "copy of an assigned event, event_del, event_remove_timer, event_priority_set, "
+           "event_base_set, event_get_assignment and each event_get_* accessor are fatal errors");
+  Probe& p = NewProbe("p");
+  event* copy = CopyOf(AssignTimer(p));
+  event_base* base = base_;
+  const std::vector<Named<std::function<void()>>> calls = {
+      {"event_del", [copy] { event_del(copy); }},
+      {"event_remove_timer", [copy] { event_remove_timer(copy); }},
+      {"event_priority_set", [copy] { event_priority_set(copy, 0); }},
+      {"event_base_set", [copy, base] { event_base_set(base, copy); }},
+      {"event_get_assignment",
+       [copy] { event_get_assignment(copy, nullptr, nullptr, nullptr, nullptr, nullptr); }},
+      {"event_get_fd", [copy] { event_get_fd(copy); }},
+      {"event_get_base", [copy] { event_get_base(copy); }},
+      {"event_get_events", [copy] { event_get_events(copy); }},
+      {"event_get_callback", [copy] { event_get_callback(copy); }},
+      {"event_get_callback_arg", [copy] { event_get_callback_arg(copy); }},
+      {"event_get_priority", [copy] { event_get_priority(copy); }},
+  };
+  for (const auto& c : calls) {
+    SCOPED_TRACE(c.name);
+    const std::function<void()> call = c.value;
+    EXPECT_TRUE(EndedInFatalCallback(RunInChild([call] {
+      event_set_fatal_callback(ExitWithFatalCode);
+      call();
+    })));
+  }
 }
 
 TEST_F(EventDebugMode, ReassigningAnAddedEventIsFatal) {
