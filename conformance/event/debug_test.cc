@@ -148,7 +148,8 @@ TEST_F(EventDebugMode, ReassigningAnAddedEventIsFatal) {
     event_set_fatal_callback(ExitWithFatalCode);
     event_assign(ev, base_, -1, 0, Probe::Callback, &p);
   })));
-  EXPECT_TRUE(EndedTheProcess(RunInChild([&] { event_assign(ev, base_, -1, 0, Probe::Callback, &p); })));
+  EXPECT_TRUE(EndedTheProcess(
+      RunInChild([&] { event_assign(ev, base_, -1, 0, Probe::Callback, &p); })));
   ASSERT_EQ(event_del(ev), 0);
   EXPECT_EQ(event_assign(ev, base_, -1, 0, Probe::Callback, &p), 0) << "once deleted it may be";
 }

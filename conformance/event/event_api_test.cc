@@ -55,7 +55,8 @@ class EventDelVariants : public EventTest {
     std::vector<char> storage(event_get_struct_event_size());
     event* ev = reinterpret_cast<event*>(storage.data());
     ASSERT_EQ(event_assign(ev, nullptr, -1, 0, Probe::Callback, &p), 0);
-    if (event_get_base(ev) != nullptr) GTEST_SKIP() << "needs:no-current-base: event_init was called";
+    if (event_get_base(ev) != nullptr)
+      GTEST_SKIP() << "needs:no-current-base: event_init was called";
     EXPECT_EQ(del(ev), -1);
   }
 };

@@ -46,7 +46,8 @@ class EventFinalize : public EventTest {
   event* AssignEvent(Finalized& f, evutil_socket_t fd, short what, event_base* base = nullptr) {
     storage_.emplace_back(event_get_struct_event_size());
     event* ev = reinterpret_cast<event*>(storage_.back().data());
-    EXPECT_EQ(event_assign(ev, base ? base : base_, fd, what, Probe::Callback, static_cast<Probe*>(&f)), 0);
+    Probe* arg = &f;
+    EXPECT_EQ(event_assign(ev, base ? base : base_, fd, what, Probe::Callback, arg), 0);
     f.ev = ev;
     return ev;
   }

@@ -424,7 +424,9 @@ static int finalize_event(event* ev, event_finalize_callback_fn cb, bool free_af
   if (e == nullptr || e->base == nullptr) return -1;
   return e->base->finalize(*e, cb, free_after);
 }
-int event_finalize(unsigned, event* ev, event_finalize_callback_fn cb) { return finalize_event(ev, cb, false); }
+int event_finalize(unsigned, event* ev, event_finalize_callback_fn cb) {
+  return finalize_event(ev, cb, false);
+}
 int event_free_finalize(unsigned, event* ev, event_finalize_callback_fn cb) {
   return finalize_event(ev, cb, true);
 }
@@ -444,7 +446,8 @@ void event_debug_unassign(event* ev) {
 int event_del_noblock(event* ev) { return event_del(ev); }
 int event_del_block(event* ev) { return event_del(ev); }
 
-void event_set_mem_functions(void* (*malloc_fn)(size_t sz), void* (*realloc_fn)(void* ptr, size_t sz),
+void event_set_mem_functions(void* (*malloc_fn)(size_t sz),
+                             void* (*realloc_fn)(void* ptr, size_t sz),
                              void (*free_fn)(void* ptr)) {
   evref::mm::set_functions(malloc_fn, realloc_fn, free_fn);
 }

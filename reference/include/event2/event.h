@@ -198,7 +198,8 @@ void event_debug_unassign(struct event *);
    caller (evbuffer_readln's line) and behind events and evbuffer chains;
    NULL restores malloc / realloc / free. Call it before anything that
    allocates. */
-void event_set_mem_functions(void *(*malloc_fn)(size_t sz), void *(*realloc_fn)(void *ptr, size_t sz),
+void event_set_mem_functions(void *(*malloc_fn)(size_t sz),
+                             void *(*realloc_fn)(void *ptr, size_t sz),
                              void (*free_fn)(void *ptr));
 
 /* Releases global resources. The reference holds none that outlive the

@@ -34,7 +34,9 @@ void enable() noexcept {
     log::fatal(1);
   }
   if (g_too_late) {
-    log::write(log::kErr, "event_enable_debug_mode must be called *before* creating any events or event_bases");
+    log::write(log::kErr,
+               "event_enable_debug_mode must be called *before* creating any events or "
+               "event_bases");
     log::fatal(1);
   }
   g_on = true;

@@ -65,7 +65,13 @@ struct Event {
     kInit = 0x80
   };
   // libevent's closure numbers (EV_CLOSURE_EVENT ... _EVENT_FINALIZE_FREE).
-  enum Kind : uint8_t { kPlain = 0, kSignalled = 1, kPersistent = 2, kFinalize = 5, kFinalizeFree = 6 };
+  enum Kind : uint8_t {
+    kPlain = 0,
+    kSignalled = 1,
+    kPersistent = 2,
+    kFinalize = 5,
+    kFinalizeFree = 6
+  };
 
   Event* active_next = nullptr;  // ev_evcallback.evcb_active_next
   Event* active_prev = nullptr;
