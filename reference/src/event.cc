@@ -12,11 +12,14 @@
 #include <new>
 #include <type_traits>
 
+#include "core/debug_map.h"
+#include "core/mm.h"
 #include "facade.h"
 
 using evref::core;
 using evref::guarded;
 using evref::opt_micros;
+namespace debug = evref::debug;
 
 struct event_config {
   evref::Base::Options options;
@@ -88,6 +91,7 @@ event_base* event_base_new_with_config(const event_config* cfg) {
   // Base's constructor may throw (it names and makes the backend); the
   // memory of a base whose constructor threw is released by the new
   // expression, its members by their destructors.
+  debug::mark_too_late();  // event_enable_debug_mode must come before any base
   return guarded<event_base*>(nullptr, [cfg]() -> event_base* {
     const evref::Base::Options none;
     event_base* base = new event_base(cfg ? cfg->options : none);
@@ -102,9 +106,9 @@ event_base* event_base_new_with_config(const event_config* cfg) {
 event_base* event_base_new(void) { return event_base_new_with_config(nullptr); }
 void event_base_free(event_base* base) {
   if (base == current_base) current_base = nullptr;
+  if (base) base->end_finalizers(true);  // event.h: it invokes pending finalizers
   delete base;
 }
-void event_base_free_nofinalize(event_base* base) { event_base_free(base); }
 
 const char* event_base_get_method(const event_base* base) {
   return base ? base->method() : nullptr;
@@ -233,6 +237,7 @@ const timeval* event_base_init_common_timeout(event_base* base, const timeval* d
 }
 
 int event_priority_set(event* ev, int pri) {
+  debug::assert_setup(ev, __func__);
   evref::Event* e = core(ev);
   return e && e->base ? e->base->set_priority(*e, pri) : -1;
 }
@@ -244,20 +249,25 @@ void* event_self_cbarg(void) { return &self_cbarg_marker; }
 int event_assign(event* ev, event_base* base, evutil_socket_t fd, short events,
                  event_callback_fn cb, void* arg) {
   if (ev == nullptr) return -1;
+  if (!(events & EV_SIGNAL)) debug::assert_nonblocking(fd);
+  debug::assert_not_added(ev, __func__);  // event.h: "re-assigned while it is added"
   if (arg == &self_cbarg_marker) arg = ev;
-  return evref::Base::assign(*evref::make_core(ev), base, fd, events, to_core(cb), arg);
+  const int rc = evref::Base::assign(*evref::make_core(ev), base, fd, events, to_core(cb), arg);
+  if (rc == 0) debug::note_setup(ev);
+  return rc;
 }
 
 event* event_new(event_base* base, evutil_socket_t fd, short events, event_callback_fn cb,
                  void* arg) {
-  return guarded<event*>(nullptr, [&]() -> event* {
-    event* ev = new event();
-    if (event_assign(ev, base, fd, events, cb, arg) != 0) {
-      delete ev;
-      return nullptr;
-    }
-    return ev;
-  });
+  // event_set_mem_functions' allocator: event_free_finalize's finalizer
+  // frees the event from the core (mm.h). event_assign constructs it.
+  event* ev = static_cast<event*>(evref::mm::malloc(sizeof(event)));
+  if (ev == nullptr) return nullptr;
+  if (event_assign(ev, base, fd, events, cb, arg) != 0) {
+    evref::mm::free(ev);
+    return nullptr;
+  }
+  return ev;
 }
 
 size_t event_get_struct_event_size(void) { return sizeof(event); }
@@ -266,6 +276,7 @@ size_t event_get_struct_event_size(void) { return sizeof(event); }
 int event_base_set(event_base* base, event* ev) {
   evref::Event* e = core(ev);
   if (base == nullptr || e == nullptr || e->state != evref::Event::kInit) return -1;
+  debug::assert_setup(ev, __func__);
   e->base = base;
   e->priority = base->default_priority();
   return 0;
@@ -275,36 +286,47 @@ void event_free(event* ev) {
   if (ev == nullptr) return;
   evref::Event* e = core(ev);
   if (e->base) e->base->del(*e);
-  delete ev;
+  debug::note_teardown(ev);
+  evref::mm::free(ev);
 }
 
 int event_add(event* ev, const timeval* tv) {
   evref::Micros timeout;
   evref::Event* e = core(ev);
-  return e && e->base ? e->base->add(*e, opt_micros(tv, timeout), false) : -1;
+  if (e == nullptr || e->base == nullptr) return -1;
+  debug::assert_setup(ev, __func__);
+  const int rc = e->base->add(*e, opt_micros(tv, timeout), false);
+  if (rc == 0) debug::note_add(ev);
+  return rc;
 }
 
 int event_remove_timer(event* ev) {
   evref::Event* e = core(ev);
-  return e && e->base ? e->base->remove_timer(*e) : -1;
+  if (e == nullptr || e->base == nullptr) return -1;
+  debug::assert_setup(ev, __func__);
+  return e->base->remove_timer(*e);
 }
 
 int event_del(event* ev) {
   evref::Event* e = core(ev);
-  return e && e->base ? e->base->del(*e) : -1;
+  if (e == nullptr || e->base == nullptr) return -1;
+  if (e->state & evref::Event::kFinalizing) return 0;  // event.h: a no-op once finalized
+  const int rc = e->base->del(*e);
+  debug::note_del(ev);
+  return rc;
 }
-
-int event_del_noblock(event* ev) { return event_del(ev); }
-int event_del_block(event* ev) { return event_del(ev); }
 
 void event_active(event* ev, int res, short ncalls) {
   evref::Event* e = core(ev);
-  if (e && e->base) e->base->activate(*e, static_cast<short>(res), ncalls);
+  if (e == nullptr || e->base == nullptr) return;
+  debug::assert_setup(ev, __func__);
+  e->base->activate(*e, static_cast<short>(res), ncalls);
 }
 
 int event_pending(const event* ev, short what, timeval* tv) {
   const evref::Event* e = core(ev);
   if (e == nullptr || e->base == nullptr) return 0;
+  debug::assert_setup(ev, __func__);
   evref::Micros deadline = 0;
   const short flags = e->base->pending(*e, what, tv ? &deadline : nullptr);
   if (tv && (flags & EV_TIMEOUT)) *tv = evref::to_timeval(deadline);
@@ -315,17 +337,36 @@ int event_initialized(const event* ev) {
   return ev && (core(ev)->state & evref::Event::kInit) ? 1 : 0;
 }
 
-evutil_socket_t event_get_fd(const event* ev) { return ev ? core(ev)->fd : -1; }
+// The accessors: what event_assign stored (debug mode: only of an
+// assigned event).
+evutil_socket_t event_get_fd(const event* ev) {
+  debug::assert_setup(ev, __func__);
+  return ev ? core(ev)->fd : -1;
+}
 event_base* event_get_base(const event* ev) {
+  debug::assert_setup(ev, __func__);
   return ev ? static_cast<event_base*>(core(ev)->base) : nullptr;
 }
-short event_get_events(const event* ev) { return ev ? core(ev)->events : 0; }
-event_callback_fn event_get_callback(const event* ev) { return ev ? core(ev)->cb : nullptr; }
-void* event_get_callback_arg(const event* ev) { return ev ? core(ev)->arg : nullptr; }
-int event_get_priority(const event* ev) { return ev ? core(ev)->priority : -1; }
+short event_get_events(const event* ev) {
+  debug::assert_setup(ev, __func__);
+  return ev ? core(ev)->events : 0;
+}
+event_callback_fn event_get_callback(const event* ev) {
+  debug::assert_setup(ev, __func__);
+  return ev ? core(ev)->cb : nullptr;
+}
+void* event_get_callback_arg(const event* ev) {
+  debug::assert_setup(ev, __func__);
+  return ev ? core(ev)->arg : nullptr;
+}
+int event_get_priority(const event* ev) {
+  debug::assert_setup(ev, __func__);
+  return ev ? core(ev)->priority : -1;
+}
 
 void event_get_assignment(const event* ev, event_base** base_out, evutil_socket_t* fd_out,
                           short* events_out, event_callback_fn* callback_out, void** arg_out) {
+  debug::assert_setup(ev, __func__);
   if (ev == nullptr) return;
   const evref::Event* e = core(ev);
   if (base_out) *base_out = static_cast<event_base*>(e->base);
@@ -364,6 +405,51 @@ int event_once(evutil_socket_t fd, short events, event_callback_fn cb, void* arg
 const char* event_get_method(void) { return event_base_get_method(current_base); }
 int event_priority_init(int n) { return event_base_priority_init(current_base, n); }
 
-void event_enable_debug_mode(void) { evref::Base::enable_debug_mode(); }
+void event_enable_debug_mode(void) {
+  debug::enable();  // a fatal error when too late or twice
+  evref::Base::enable_debug_mode();
+}
+
+// --- per-event finalizers, accessors and debug hooks (issue 19)
+
+void event_base_free_nofinalize(event_base* base) {
+  if (base) base->end_finalizers(false);  // dropped: event_base_free finds none to run
+  event_base_free(base);
+}
+
+// libevent refuses (-1, "event has no event_base set") an event without a
+// base. The unsigned flags are reserved: 0 in every caller.
+static int finalize_event(event* ev, event_finalize_callback_fn cb, bool free_after) {
+  evref::Event* e = core(ev);
+  if (e == nullptr || e->base == nullptr) return -1;
+  return e->base->finalize(*e, cb, free_after);
+}
+int event_finalize(unsigned, event* ev, event_finalize_callback_fn cb) {
+  return finalize_event(ev, cb, false);
+}
+int event_free_finalize(unsigned, event* ev, event_finalize_callback_fn cb) {
+  return finalize_event(ev, cb, true);
+}
+
+// event.h: "When debugging mode is not enabled, does nothing". In debug mode
+// the event is forgotten, and no longer initialized.
+void event_debug_unassign(event* ev) {
+  if (ev == nullptr || !debug::enabled()) return;
+  debug::assert_not_added(ev, __func__);
+  debug::note_teardown(ev);
+  core(ev)->state &= ~evref::Event::kInit;
+}
+
+// The delete variants wait for a callback running in another thread; the
+// reference has no threads (EVENT__DISABLE_THREAD_SUPPORT), so they are
+// event_del.
+int event_del_noblock(event* ev) { return event_del(ev); }
+int event_del_block(event* ev) { return event_del(ev); }
+
+void event_set_mem_functions(void* (*malloc_fn)(size_t sz),
+                             void* (*realloc_fn)(void* ptr, size_t sz),
+                             void (*free_fn)(void* ptr)) {
+  evref::mm::set_functions(malloc_fn, realloc_fn, free_fn);
+}
 
 }  // extern "C"

@@ -20,11 +20,9 @@
 #define EVENT__PACKAGE "evref"
 
 /* What the reference leaves out: thread support (no evthread_*, no
-   libevent_pthreads; BEV_OPT_THREADSAFE gives NULL) and replaceable memory
-   functions (no event_set_mem_functions). libevent built with
-   --disable-thread-support / --disable-malloc-replacement says the same. */
+   libevent_pthreads; BEV_OPT_THREADSAFE gives NULL). libevent built with
+   --disable-thread-support says the same. */
 #define EVENT__DISABLE_THREAD_SUPPORT 1
-#define EVENT__DISABLE_MM_REPLACEMENT 1
 
 /* Kernel methods the reference implements (event_get_supported_methods):
    epoll and poll; no select. */

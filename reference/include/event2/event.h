@@ -146,6 +146,16 @@ void event_get_assignment(const struct event *event, struct event_base **base_ou
                           evutil_socket_t *fd_out, short *events_out,
                           event_callback_fn *callback_out, void **arg_out);
 
+/* Finalizers: the event is deleted at once and cb(ev, arg) runs once from
+ * the loop, at the event's priority, after any callback of it in progress;
+ * until then event_add fails (-1) and event_del / event_active do nothing.
+ * event_free_finalize frees the event (event_new's) after cb returns.
+ * event_base_free runs the finalizers still waiting; _nofinalize does not.
+ * The first argument is reserved (0). */
+typedef void (*event_finalize_callback_fn)(struct event *, void *);
+int event_finalize(unsigned, struct event *, event_finalize_callback_fn);
+int event_free_finalize(unsigned, struct event *, event_finalize_callback_fn);
+
 /* One callback, then the event frees itself (no EV_SIGNAL, no EV_PERSIST). */
 int event_base_once(struct event_base *, evutil_socket_t, short, event_callback_fn, void *,
                     const struct timeval *);
@@ -173,14 +183,27 @@ void event_set_fatal_callback(event_fatal_cb cb);
 #define EVENT_DBG_NONE 0
 void event_enable_debug_logging(ev_uint32_t which);
 
-/* Debug mode turns on the one debug check that returns an error (mixing
-   EV_ET and level-triggered events on one fd makes event_add fail). */
+/* Debug mode, before any base or event exists (else, or when called twice,
+   a fatal error): every assigned event is tracked, and a call on an event
+   that is not assigned (never, or since event_free / event_debug_unassign),
+   or event_assign / event_debug_unassign on an added one, logs an error and
+   ends the process (the fatal callback, else abort()). event_add also
+   refuses (-1) to mix EV_ET and level-triggered events on one fd.
+   event_debug_unassign: the event is no longer tracked; nothing without
+   debug mode. */
 void event_enable_debug_mode(void);
+void event_debug_unassign(struct event *);
+
+/* The allocator behind what the reference hands out to be freed by the
+   caller (evbuffer_readln's line) and behind events and evbuffer chains;
+   NULL restores malloc / realloc / free. Call it before anything that
+   allocates. */
+void event_set_mem_functions(void *(*malloc_fn)(size_t sz),
+                             void *(*realloc_fn)(void *ptr, size_t sz),
+                             void (*free_fn)(void *ptr));
 
 /* Releases global resources. The reference holds none that outlive the
-   bases, so there is nothing to do; programs call it before exiting. No
-   event_set_mem_functions: event-config.h says EVENT__DISABLE_MM_REPLACEMENT,
-   as a libevent built with --disable-malloc-replacement does. */
+   bases, so there is nothing to do; programs call it before exiting. */
 void libevent_global_shutdown(void);
 
 #define evtimer_assign(ev, b, cb, arg) event_assign((ev), (b), -1, 0, (cb), (arg))

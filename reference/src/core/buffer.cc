@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "chain.h"
+#include "mm.h"
 
 namespace evref {
 
@@ -31,7 +32,7 @@ Chain* chain_new(size_t min_cap) noexcept {
     alloc = kMinAlloc;
     while (alloc < want) alloc <<= 1;
   }
-  void* mem = std::malloc(alloc);
+  void* mem = mm::malloc(alloc);
   if (mem == nullptr) return nullptr;
   Chain* c = static_cast<Chain*>(mem);
   *c = Chain{nullptr, reinterpret_cast<unsigned char*>(c + 1), alloc - sizeof(Chain), 0, 0,
@@ -40,7 +41,7 @@ Chain* chain_new(size_t min_cap) noexcept {
 }
 
 Chain* chain_new_reference(const void* data, size_t len, RefCleanup cleanup, void* arg) noexcept {
-  Chain* c = static_cast<Chain*>(std::malloc(sizeof(Chain)));
+  Chain* c = static_cast<Chain*>(mm::malloc(sizeof(Chain)));
   if (c == nullptr) return nullptr;
   // The data is the caller's and const to us; immutable chains are never
   // written through this pointer.
@@ -51,7 +52,7 @@ Chain* chain_new_reference(const void* data, size_t len, RefCleanup cleanup, voi
 
 void chain_free(Chain* c) noexcept {
   if (c->cleanup != nullptr) c->cleanup(c->data, c->cap, c->cleanup_arg);
-  std::free(c);
+  mm::free(c);
 }
 
 void chain_free_list(Chain* c) noexcept {

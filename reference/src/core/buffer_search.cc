@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "buffer.h"
+#include "mm.h"
 #include "chain.h"
 
 namespace evref {
@@ -242,7 +243,7 @@ char* Buffer::readln(size_t* n_read, int style) noexcept {
   Pos it = search_eol(nullptr, &eol, style);
   if (it.pos < 0) return nullptr;  // an unterminated line is never returned
   const size_t len = static_cast<size_t>(it.pos);
-  char* line = static_cast<char*>(std::malloc(len + 1));
+  char* line = static_cast<char*>(mm::malloc(len + 1));
   if (line == nullptr) return nullptr;
   copy_front(reinterpret_cast<unsigned char*>(line), len);
   line[len] = '\0';

@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <new>
 
+#include "debug_map.h"
+#include "mm.h"
+
 namespace evref {
 
 bool Base::debug_mode_ = false;
@@ -66,6 +69,7 @@ struct Base::Once {
 };
 
 Base::~Base() {
+  end_finalizers(false);  // (event_base_free ran them first if it should)
   // Events still added are removed without running (event_base_free);
   // their memory is their owner's. Once-only events are ours: freed.
   while (onces_) {
@@ -119,6 +123,7 @@ int Base::assign(Event& ev, Base* base, int fd, short events, Callback cb, void*
 // active), then (re)arm the timer. Adding a timer to an event that is active
 // because its timer expired cancels that activation, as in libevent 2.1.
 int Base::add(Event& ev, const Micros* timeout, bool absolute) noexcept {
+  if (ev.state & Event::kFinalizing) return -1;  // event.h: event_add no longer works
   const bool wants_io = ev.events & (kRead | kWrite | kClosed | kSignal);
   if (wants_io && !(ev.state & (Event::kInserted | Event::kActive))) {
     const int rc = (ev.events & kSignal) ? signals_.insert(ev, *backend_)
@@ -149,6 +154,8 @@ int Base::add(Event& ev, const Micros* timeout, bool absolute) noexcept {
 // event_del: out of every list; a signal closure running this event's
 // calls stops after the current one.
 int Base::del(Event& ev) noexcept {
+  if (ev.state & Event::kFinalizing) return 0;  // event.h: event_del is a no-op then
+  debug::note_deleted(&ev);
   stop_calls_of(ev);
   const bool was_added = ev.state & (Event::kInserted | Event::kTimerSet);
   if (ev.state & Event::kTimerSet) timers_.remove(ev);
@@ -174,6 +181,7 @@ int Base::remove_timer(Event& ev) noexcept {
 // event_active: an event already active gains the new flags and stays
 // queued once (libevent ORs ev_res; ncalls is not accumulated).
 void Base::activate(Event& ev, short res, short ncalls) noexcept {
+  if (ev.state & Event::kFinalizing) return;  // event.h: event_active no longer works
   if (ev.state & Event::kActive) {
     ev.res |= res;
     return;
@@ -232,6 +240,52 @@ int Base::foreach_event(int (*fn)(const Event&, void*), void* arg) const noexcep
 int Base::priority_init(int n) noexcept {
   if (n >= 256) return -1;  // EVENT_MAX_PRIORITIES
   return active_.reset(n) ? 0 : -1;
+}
+
+// ------------------------------------------------------------- finalizers
+
+namespace {
+
+// A finalizer's call, after which the event is uninitialized memory
+// ("treat the event structure as containing uninitialized memory"); the
+// event_free_finalize kind frees it (event_new's block, mm.h).
+void run_finalizer(Event& ev) noexcept {
+  const Finalizer fn = ev.finalizer;
+  void* const arg = ev.arg;
+  const bool free_after = ev.kind == Event::kFinalizeFree;
+  debug::note_teardown(&ev);
+  fn(reinterpret_cast<::event*>(&ev), arg);
+  if (free_after) mm::free(&ev);
+}
+
+// The first event waiting for its finalizer, most urgent queue first.
+Event* first_finalizing(const ActiveQueues& active) noexcept {
+  for (int p = 0; p < active.priorities(); ++p)
+    for (Event* ev = active.queue(p).head; ev != nullptr; ev = ev->active_next)
+      if (ev->state & Event::kFinalizing) return ev;
+  return nullptr;
+}
+
+}  // namespace
+
+// libevent's event_finalize_nolock_: event_del, the finalizer in the
+// callback's place, an activation with EV_FINALIZE, and from then on
+// event_add fails and event_del / event_active do nothing. A second call
+// only replaces the finalizer.
+int Base::finalize(Event& ev, Finalizer fn, bool free_after) noexcept {
+  del(ev);
+  ev.kind = free_after ? Event::kFinalizeFree : Event::kFinalize;
+  ev.finalizer = fn;
+  activate(ev, kFinalize, 1);
+  ev.state |= Event::kFinalizing;
+  return 0;
+}
+
+void Base::end_finalizers(bool run) noexcept {
+  while (Event* ev = first_finalizing(active_)) {
+    active_.remove(*ev);
+    if (run) run_finalizer(*ev);
+  }
 }
 
 // ------------------------------------------------------------- once-only
@@ -392,13 +446,15 @@ int Base::run_active() noexcept {
 int Base::run_queue(ActiveQueues::Queue& q) noexcept {
   int count = 0;
   while (Event* ev = q.head) {
-    if (ev->events & kPersist) active_.remove(*ev);
+    if ((ev->events & kPersist) || (ev->state & Event::kFinalizing)) active_.remove(*ev);
     else del(*ev);
     ++count;
     current_ = ev;
     switch (ev->kind) {
       case Event::kSignalled: run_signal(*ev); break;
       case Event::kPersistent: run_persistent(*ev); break;
+      case Event::kFinalize:
+      case Event::kFinalizeFree: current_ = nullptr; run_finalizer(*ev); break;
       default: call_user(ev->cb, ev->fd, ev->res, ev->arg); break;
     }
     current_ = nullptr;

@@ -57,6 +57,12 @@ class Base {
   void activate(Event& ev, short res, short ncalls) noexcept;
   int set_priority(Event& ev, int priority) noexcept;
   short pending(const Event& ev, short what, Micros* wall_deadline) const noexcept;
+  // event_finalize / event_free_finalize: the event is deleted and its
+  // finalizer queued (at its priority) to run from the loop, once.
+  int finalize(Event& ev, Finalizer fn, bool free_after) noexcept;
+  // event_base_free runs the finalizers still queued (run), and
+  // event_base_free_nofinalize drops them; both before the base goes.
+  void end_finalizers(bool run) noexcept;
   int once(int fd, short events, Callback cb, void* arg, const Micros* timeout) noexcept;
 
   // The loop (event_base_loop and its controls).

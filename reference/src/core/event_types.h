@@ -36,6 +36,17 @@ enum : int { kFlagIgnoreEnv = 0x02, kFlagNoCacheTime = 0x08 };
 
 using Callback = void (*)(int fd, short what, void* arg);
 
+}  // namespace evref
+
+// event_finalize's callback takes the public struct event (the storage an
+// Event lives in, facade.h), so the loop calls the user's function with the
+// type it was written for.
+struct event;
+
+namespace evref {
+
+using Finalizer = void (*)(::event* ev, void* arg);
+
 class Base;
 
 // The fields sit where libevent 2.1's public struct event
@@ -46,15 +57,31 @@ class Base;
 // offset (facade.h). The rest is the reference's own bookkeeping, in the
 // slots libevent uses for its own.
 struct Event {
-  enum State : uint8_t { kTimerSet = 0x01, kInserted = 0x02, kActive = 0x08, kInit = 0x80 };
-  enum Kind : uint8_t { kPlain = 0, kSignalled = 1, kPersistent = 2 };
+  enum State : uint8_t {
+    kTimerSet = 0x01,
+    kInserted = 0x02,
+    kActive = 0x08,
+    kFinalizing = 0x40,  // event_finalize: only its finalizer is left to run
+    kInit = 0x80
+  };
+  // libevent's closure numbers (EV_CLOSURE_EVENT ... _EVENT_FINALIZE_FREE).
+  enum Kind : uint8_t {
+    kPlain = 0,
+    kSignalled = 1,
+    kPersistent = 2,
+    kFinalize = 5,
+    kFinalizeFree = 6
+  };
 
   Event* active_next = nullptr;  // ev_evcallback.evcb_active_next
   Event* active_prev = nullptr;
   uint16_t state = 0;            // evcb_flags
   uint8_t priority = 0;          // evcb_pri (EVENT_MAX_PRIORITIES is 256)
   uint8_t kind = kPlain;         // evcb_closure
-  Callback cb = nullptr;         // evcb_cb_union.evcb_callback
+  union {                        // evcb_cb_union
+    Callback cb = nullptr;       //   .evcb_callback
+    Finalizer finalizer;         //   .evcb_evfinalize, from event_finalize on
+  };
   void* arg = nullptr;           // evcb_arg
   size_t heap_index = 0;         // ev_timeout_pos
   uint64_t seq = 0;              // orders equal deadlines first-added-first

@@ -1,0 +1,106 @@
+#include "debug_map.h"
+
+#include <fcntl.h>
+
+#include <new>
+#include <unordered_map>
+
+#include "log.h"
+
+namespace evref {
+namespace debug {
+namespace {
+
+bool g_on = false;
+bool g_too_late = false;
+
+// Event address -> whether it is added. Made on first use and never
+// destroyed, so that events freed by static destructors find it.
+std::unordered_map<const void*, bool>& map() {
+  static auto* m = new std::unordered_map<const void*, bool>();
+  return *m;
+}
+
+[[noreturn]] void misuse(const char* what, const char* func, const void* ev) noexcept {
+  log::write(log::kErr, "%s %s event %p", func, what, ev);
+  log::fatal(log::kAbort);
+}
+
+}  // namespace
+
+void enable() noexcept {
+  if (g_on) {
+    log::write(log::kErr, "event_enable_debug_mode was called twice!");
+    log::fatal(1);
+  }
+  if (g_too_late) {
+    log::write(log::kErr,
+               "event_enable_debug_mode must be called *before* creating any events or "
+               "event_bases");
+    log::fatal(1);
+  }
+  g_on = true;
+}
+
+bool enabled() noexcept { return g_on; }
+void mark_too_late() noexcept { g_too_late = true; }
+
+void note_setup(const void* ev) noexcept {
+  g_too_late = true;
+  if (!g_on) return;
+  try {
+    map()[ev] = false;
+  } catch (const std::bad_alloc&) {
+    log::write(log::kErr, "Out of memory in debugging code");
+    log::fatal(1);
+  }
+}
+
+void note_teardown(const void* ev) noexcept {
+  g_too_late = true;
+  if (g_on) map().erase(ev);
+}
+
+void note_add(const void* ev) noexcept {
+  g_too_late = true;
+  if (!g_on) return;
+  auto it = map().find(ev);
+  if (it == map().end()) misuse("noting an add on a non-setup", "event_add:", ev);
+  it->second = true;
+}
+
+void note_del(const void* ev) noexcept {
+  g_too_late = true;
+  if (!g_on) return;
+  auto it = map().find(ev);
+  if (it == map().end()) misuse("noting a del on a non-setup", "event_del:", ev);
+  it->second = false;
+}
+
+void note_deleted(const void* ev) noexcept {
+  if (!g_on) return;
+  auto it = map().find(ev);
+  if (it != map().end()) it->second = false;
+}
+
+void assert_setup(const void* ev, const char* func) noexcept {
+  if (g_on && map().count(ev) == 0) misuse("called on a non-initialized", func, ev);
+}
+
+void assert_not_added(const void* ev, const char* func) noexcept {
+  if (!g_on) return;
+  auto it = map().find(ev);
+  if (it != map().end() && it->second) misuse("called on an already added", func, ev);
+}
+
+void assert_nonblocking(int fd) noexcept {
+  if (!g_on || fd < 0) return;
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0 && !(flags & O_NONBLOCK)) {
+    log::write(log::kErr, "event_assign: fd %d is not nonblocking", fd);
+    log::fatal(log::kAbort);
+  }
+}
+
+}  // namespace debug
+}  // namespace evref
