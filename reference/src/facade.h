@@ -6,6 +6,7 @@
 #define EVREF_FACADE_H
 
 #include <event2/buffer.h>
+#include <event2/buffer_compat.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
@@ -47,15 +48,26 @@ struct evbuffer final : evref::Buffer {
   evbuffer() noexcept : evref::Buffer(&invoke) {}
 
   // Calls a user callback: the function was stored type-erased by
-  // evbuffer_add_cb and is cast back to its own type here.
+  // evbuffer_add_cb (or evbuffer_setcb: buffer_compat.h's evbuffer_cb, told
+  // the lengths before and after) and is cast back to its own type here.
   static void invoke(evref::Buffer& buf, const CbEntry& e, const evref::CbInfo& info) {
+    evbuffer* self = static_cast<evbuffer*>(&buf);
+    if (e.flags & kCbObsolete) {
+      const size_t new_len = info.orig_size + info.n_added - info.n_deleted;
+      reinterpret_cast<evbuffer_cb>(e.fn)(self, info.orig_size, new_len, e.arg);
+      return;
+    }
     const evbuffer_cb_info out{info.orig_size, info.n_added, info.n_deleted};
-    reinterpret_cast<evbuffer_cb_func>(e.fn)(static_cast<evbuffer*>(&buf), &out, e.arg);
+    reinterpret_cast<evbuffer_cb_func>(e.fn)(self, &out, e.arg);
   }
 };
 
 
 namespace evref {
+
+// The libevent 1.4 "current" base (event_compat.h: event_init's latest,
+// until freed), or NULL; event.cc keeps it, bufferevent_new uses it.
+event_base* current_event_base() noexcept;
 
 // Handles the reference never defines (evconnlistener, bufferevent): the C
 // type stays incomplete and a handle is the address of the core object
