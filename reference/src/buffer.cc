@@ -245,9 +245,12 @@ int evbuffer_setcb(evbuffer* buffer, evbuffer_cb cb, void* cbarg) {
 }
 
 // The match made contiguous up to its end (evbuffer_pullup). An empty
-// string finds nothing (observed libevent 2.1.12: NULL).
+// string finds nothing (observed libevent 2.1.12: NULL), nor does one longer
+// than the buffer, however long (libevent 2.1.12's evbuffer_search answers
+// the start for a len above SSIZE_MAX, and its evbuffer_find returns the
+// buffer's first byte there: a finding, see the expectations).
 unsigned char* evbuffer_find(evbuffer* buffer, const unsigned char* what, size_t len) {
-  if (buffer == nullptr || what == nullptr || len == 0) return nullptr;
+  if (buffer == nullptr || what == nullptr || len == 0 || len > buffer->length()) return nullptr;
   const evbuffer_ptr at = evbuffer_search(buffer, reinterpret_cast<const char*>(what), len, nullptr);
   if (at.pos < 0) return nullptr;
   unsigned char* data = evbuffer_pullup(buffer, at.pos + static_cast<ev_ssize_t>(len));
