@@ -1,6 +1,7 @@
 // The opaque libevent handles as the reference defines them: each is the
 // core object itself, as a class derived from it (event_base, evbuffer) or
-// as its address (Handle: evconnlistener, bufferevent). Shared by the C
+// as its address (Handle: evconnlistener); a bufferevent is the core's
+// public struct (bufferevent_handle.h). Shared by the C
 // facades (event.cc, listener.cc, ...), with the boundary rules below.
 #ifndef EVREF_FACADE_H
 #define EVREF_FACADE_H
@@ -69,12 +70,10 @@ namespace evref {
 // until freed), or NULL; event.cc keeps it, bufferevent_new uses it.
 event_base* current_event_base() noexcept;
 
-// Handles the reference never defines (evconnlistener, bufferevent): the C
-// type stays incomplete and a handle is the address of the core object
-// (Listener; Bufferevent, whose kinds derive from it), cast both ways. The
-// core makes these objects itself (and several kinds of bufferevent share
-// one handle type), so the handle cannot be a class derived from the core
-// one the way event_base and evbuffer are.
+// Handles the reference never defines (evconnlistener): the C type stays
+// incomplete and a handle is the address of the core object (Listener),
+// cast both ways. The core makes these objects itself, so the handle cannot
+// be a class derived from the core one the way event_base and evbuffer are.
 template <class C, class Core>
 struct Handle {
   static Core* core(C* h) noexcept { return reinterpret_cast<Core*>(h); }
