@@ -18,7 +18,9 @@ extern "C" {
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <climits>
 #include <type_traits>
+#include <vector>
 
 #include "bufferevent_fixture.h"
 
@@ -155,6 +157,33 @@ TEST_F(BufferEventCompat, SettimeoutZeroIsNoTimeout) {
   ASSERT_EQ(bufferevent_enable(bev_, EV_READ), 0);
   DispatchUntilEvent(1500);
   EXPECT_EQ(log_bev_.events.size(), 0u);
+}
+
+TEST_F(BufferEventCompat, SettimeoutWithExtremeSecondsNeverCrashes) {
+  EVC_RULE("bufferevent_compat.h/bufferevent_settimeout/extreme-seconds",
+           "bufferevent_compat.h: bufferevent_settimeout takes any int of seconds: INT_MAX (or "
+           "INT_MAX/2) is a timeout that does not fire while data flows, and a negative one "
+           "(-1, INT_MIN) fires at once or never (observed libevent 2.1.12: at once, "
+           "EVBUFFER_READ | EVBUFFER_TIMEOUT); none crashes, and the bufferevent frees cleanly");
+  const std::vector<Named<int>> seconds = {
+      {"INT_MAX", INT_MAX}, {"INT_MAX/2", INT_MAX / 2}, {"-1", -1}, {"INT_MIN", INT_MIN}};
+  for (const Named<int>& s : seconds) {
+    SCOPED_TRACE(s.name);
+    EXPECT_IN_CHILD({
+      ASSERT_NE(NewCompatBev(), nullptr);
+      bufferevent_settimeout(bev_, s.value, s.value);
+      ASSERT_EQ(bufferevent_enable(bev_, EV_READ), 0);
+      PeerSend("x");
+      LoopUntil([&] { return log_bev_.reads > 0 || !log_bev_.events.empty(); });
+      if (s.value > 0) {
+        EXPECT_EQ(log_bev_.reads, 1);
+        EXPECT_TRUE(log_bev_.events.empty());
+      } else if (!log_bev_.events.empty()) {
+        EXPECT_EQ(log_bev_.events[0], EVBUFFER_READ | EVBUFFER_TIMEOUT);
+      }
+      FreeBev();
+    });
+  }
 }
 
 TEST_F(BufferEventCompat, InputMacroIsGetInput) {
