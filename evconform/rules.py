@@ -8,8 +8,9 @@ and every report carries them. An id is
 
   scope   the libevent 2 header the API belongs to, as the reference names
           it in reference/include/event2/ (buffer.h, bufferevent.h, event.h,
-          event_compat.h, listener.h, util.h), or `programs` for the seed
-          programs' end-to-end tests;
+          event_compat.h, listener.h, util.h, event_struct.h and the 1.4
+          buffer_compat.h, bufferevent_compat.h, bufferevent_struct.h), or
+          `programs` for the seed programs' end-to-end tests;
   symbol  the function, macro, constant or type the rule is about, spelled
           as that header spells it (for `programs`, the program's name:
           conformance/programs/<symbol>.c);

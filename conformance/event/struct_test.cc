@@ -4,6 +4,9 @@
 #include <event2/event_compat.h>
 #include <event2/event_struct.h>
 
+#include <cstddef>
+#include <type_traits>
+
 #include "event_fixture.h"
 
 namespace evc {
@@ -103,6 +106,47 @@ TEST_F(EventStruct, PriorityIsSeenInEvcbPri) {
   EXPECT_EQ(ev->ev_evcallback.evcb_pri, 2);
   EXPECT_EQ(event_get_priority(ev), 2);
 }
+
+// libevent 2.1.12's struct event on x86-64 (LP64), computed once with
+// offsetof / sizeof against Debian's <event2/event_struct.h>
+// 2.1.12-stable-8.
+struct EventFieldPlace {
+  const char* name;
+  size_t offset, size, libevent_offset, libevent_size;
+};
+#define EVC_FIELD(f, off, sz) \
+  EventFieldPlace { #f, offsetof(event, f), sizeof(event::f), off, sz }
+
+TEST_F(EventStruct, LayoutIsLibeventsOnLp64) {
+  EVC_RULE("event_struct.h/event/layout",
+           "event_struct.h: struct event, which programs allocate themselves (event_assign, "
+           "event_set), has libevent 2.1.12's fields, order, offsets and size (128 bytes on "
+           "x86-64), so storage a program sized with one implementation's header fits another");
+  if (sizeof(void*) != 8 || sizeof(long) != 8) GTEST_SKIP() << "needs:lp64: the numbers are x86-64's";
+  static_assert(std::is_same<decltype(event::ev_evcallback), event_callback>::value, "ev_evcallback");
+  static_assert(std::is_same<decltype(event::ev_fd), evutil_socket_t>::value, "ev_fd");
+  static_assert(std::is_same<decltype(event::ev_base), event_base*>::value, "ev_base");
+  static_assert(std::is_same<decltype(event::ev_events), short>::value, "ev_events");
+  static_assert(std::is_same<decltype(event::ev_res), short>::value, "ev_res");
+  static_assert(std::is_same<decltype(event::ev_timeout), timeval>::value, "ev_timeout");
+  const EventFieldPlace fields[] = {
+      EVC_FIELD(ev_evcallback, 0, 40), EVC_FIELD(ev_timeout_pos, 40, 16), EVC_FIELD(ev_fd, 56, 4),
+      EVC_FIELD(ev_base, 64, 8),       EVC_FIELD(ev_, 72, 32),            EVC_FIELD(ev_events, 104, 2),
+      EVC_FIELD(ev_res, 106, 2),       EVC_FIELD(ev_timeout, 112, 16),
+  };
+  for (const EventFieldPlace& f : fields) {
+    EXPECT_EQ(f.offset, f.libevent_offset) << f.name;
+    EXPECT_EQ(f.size, f.libevent_size) << f.name;
+  }
+  EXPECT_EQ(offsetof(event_callback, evcb_flags), 16u);
+  EXPECT_EQ(offsetof(event_callback, evcb_pri), 18u);
+  EXPECT_EQ(offsetof(event_callback, evcb_closure), 19u);
+  EXPECT_EQ(offsetof(event_callback, evcb_cb_union), 24u);
+  EXPECT_EQ(offsetof(event_callback, evcb_arg), 32u);
+  EXPECT_EQ(sizeof(event), 128u);
+  EXPECT_EQ(alignof(event), 8u);
+}
+#undef EVC_FIELD
 
 }  // namespace
 }  // namespace evc

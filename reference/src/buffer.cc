@@ -2,6 +2,7 @@
 // way the header promises (-1 / NULL / no-op, never a crash on NULL) and hands
 // over to evref::Buffer. No logic lives here.
 #include <event2/buffer.h>
+#include <event2/buffer_compat.h>
 
 #include <climits>
 #include <cstddef>
@@ -225,6 +226,35 @@ int evbuffer_unfreeze(evbuffer* buf, int at_front) {
   if (buf == nullptr) return -1;
   buf->unfreeze(at_front != 0);
   return 0;
+}
+
+// ------------------------------------------------ buffer_compat.h (1.4)
+
+char* evbuffer_readline(evbuffer* buffer) { return evbuffer_readln(buffer, nullptr, EVBUFFER_EOL_ANY); }
+
+// Replaces the user's callbacks, evbuffer_add_cb's included (libevent
+// 2.1.12's evbuffer_remove_all_callbacks), by cb, or by none.
+int evbuffer_setcb(evbuffer* buffer, evbuffer_cb cb, void* cbarg) {
+  if (buffer == nullptr) return -1;
+  buffer->remove_user_cbs();
+  if (cb == nullptr) return 0;
+  evref::Buffer::CbEntry* e = buffer->add_cb(reinterpret_cast<void (*)()>(cb), cbarg);
+  if (e == nullptr) return -1;
+  e->flags |= evref::Buffer::kCbObsolete;
+  return 0;
+}
+
+// The match made contiguous up to its end (evbuffer_pullup). An empty
+// string finds nothing (observed libevent 2.1.12: NULL), nor does one longer
+// than the buffer, however long (libevent 2.1.12's evbuffer_search answers
+// the start for a len above SSIZE_MAX, and its evbuffer_find returns the
+// buffer's first byte there: a finding, see the expectations).
+unsigned char* evbuffer_find(evbuffer* buffer, const unsigned char* what, size_t len) {
+  if (buffer == nullptr || what == nullptr || len == 0 || len > buffer->length()) return nullptr;
+  const evbuffer_ptr at = evbuffer_search(buffer, reinterpret_cast<const char*>(what), len, nullptr);
+  if (at.pos < 0) return nullptr;
+  unsigned char* data = evbuffer_pullup(buffer, at.pos + static_cast<ev_ssize_t>(len));
+  return data ? data + at.pos : nullptr;
 }
 
 }  // extern "C"

@@ -4,7 +4,10 @@
 // of the logic.
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_compat.h>
+#include <event2/bufferevent_struct.h>
 
+#include "bufferevent_handle.h"
 #include "core/bufferevent_pair.h"
 #include "core/bufferevent_filter.h"
 #include "core/bufferevent_socket.h"
@@ -32,8 +35,8 @@ static_assert(Bufferevent::kFlushNormal == int{BEV_NORMAL} && Bufferevent::kFlus
                   Bufferevent::kFlushFinished == int{BEV_FINISHED},
               "enum bufferevent_flush_mode values");
 
-// The opaque handle is the core object (facade.h: Handle).
-using H = evref::Handle<bufferevent, Bufferevent>;
+// The handle is the core's struct bufferevent (bufferevent_handle.h).
+using H = evref::BevHandle;
 
 // The user's callbacks cast back to their own types, and the buffers made
 // as the evbuffers the user is handed.
@@ -73,10 +76,6 @@ const FilterBufferevent::Hooks filter_hooks = {
         +[](bufferevent*, short what, void* arg) { filter_of(arg)->on_underlying_event(what); }),
 };
 
-// A zero timeval is no timeout (libevent's evutil_timerisset test).
-evref::Micros* opt_timeout(const timeval* tv, evref::Micros& slot) {
-  return tv && (tv->tv_sec != 0 || tv->tv_usec != 0) ? evref::opt_micros(tv, slot) : nullptr;
-}
 
 }  // namespace
 
@@ -201,8 +200,7 @@ short bufferevent_get_enabled(bufferevent* bev) { return bev ? H::core(bev)->ena
 
 int bufferevent_set_timeouts(bufferevent* bev, const timeval* tv_read, const timeval* tv_write) {
   if (bev == nullptr) return -1;
-  evref::Micros r, w;
-  return H::core(bev)->set_timeouts(opt_timeout(tv_read, r), opt_timeout(tv_write, w));
+  return H::core(bev)->set_timeouts(tv_read, tv_write);
 }
 
 void bufferevent_setwatermark(bufferevent* bev, short events, size_t lowmark, size_t highmark) {
@@ -223,6 +221,23 @@ void bufferevent_trigger(bufferevent* bev, short iotype, int options) {
 
 void bufferevent_trigger_event(bufferevent* bev, short what, int options) {
   if (bev) H::core(bev)->trigger_event(what, options);
+}
+
+// ------------------------------------------- bufferevent_compat.h (1.4)
+
+// A socket bufferevent on the current base; NULL without one (libevent
+// 2.1.12 crashes there).
+bufferevent* bufferevent_new(evutil_socket_t fd, bufferevent_data_cb readcb, bufferevent_data_cb writecb,
+                             bufferevent_event_cb errorcb, void* cbarg) {
+  bufferevent* bev = bufferevent_socket_new(evref::current_event_base(), fd, 0);
+  bufferevent_setcb(bev, readcb, writecb, errorcb, cbarg);
+  return bev;
+}
+
+// Whole seconds; 0 is no timeout for that direction.
+void bufferevent_settimeout(bufferevent* bev, int timeout_read, int timeout_write) {
+  const timeval r = {timeout_read, 0}, w = {timeout_write, 0};
+  bufferevent_set_timeouts(bev, timeout_read ? &r : nullptr, timeout_write ? &w : nullptr);
 }
 
 void bufferevent_lock(bufferevent*) {}

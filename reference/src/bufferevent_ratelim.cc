@@ -7,6 +7,7 @@
 #include <new>
 
 #include "core/bufferevent.h"
+#include "bufferevent_handle.h"
 #include "core/ratelim.h"
 #include "facade.h"
 
@@ -20,7 +21,7 @@ namespace {
 using evref::Bufferevent;
 using evref::kRead;
 using evref::kWrite;
-using H = evref::Handle<bufferevent, Bufferevent>;
+using H = evref::BevHandle;
 
 evref::RateLimit* rl(bufferevent* bev) { return bev ? &H::core(bev)->ratelim() : nullptr; }
 const ev_token_bucket_cfg* facade(const evref::BucketCfg* cfg) { return static_cast<const ev_token_bucket_cfg*>(cfg); }

@@ -52,6 +52,8 @@ evref::Callback to_core(event_callback_fn cb) { return cb; }
 
 }  // namespace
 
+event_base* evref::current_event_base() noexcept { return current_base; }
+
 extern "C" {
 
 const char* event_get_version(void) { return LIBEVENT_VERSION; }

@@ -1,11 +1,13 @@
 // The opaque libevent handles as the reference defines them: each is the
 // core object itself, as a class derived from it (event_base, evbuffer) or
-// as its address (Handle: evconnlistener, bufferevent). Shared by the C
+// as its address (Handle: evconnlistener); a bufferevent is the core's
+// public struct (bufferevent_handle.h). Shared by the C
 // facades (event.cc, listener.cc, ...), with the boundary rules below.
 #ifndef EVREF_FACADE_H
 #define EVREF_FACADE_H
 
 #include <event2/buffer.h>
+#include <event2/buffer_compat.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
@@ -47,22 +49,31 @@ struct evbuffer final : evref::Buffer {
   evbuffer() noexcept : evref::Buffer(&invoke) {}
 
   // Calls a user callback: the function was stored type-erased by
-  // evbuffer_add_cb and is cast back to its own type here.
+  // evbuffer_add_cb (or evbuffer_setcb: buffer_compat.h's evbuffer_cb, told
+  // the lengths before and after) and is cast back to its own type here.
   static void invoke(evref::Buffer& buf, const CbEntry& e, const evref::CbInfo& info) {
+    evbuffer* self = static_cast<evbuffer*>(&buf);
+    if (e.flags & kCbObsolete) {
+      const size_t new_len = info.orig_size + info.n_added - info.n_deleted;
+      reinterpret_cast<evbuffer_cb>(e.fn)(self, info.orig_size, new_len, e.arg);
+      return;
+    }
     const evbuffer_cb_info out{info.orig_size, info.n_added, info.n_deleted};
-    reinterpret_cast<evbuffer_cb_func>(e.fn)(static_cast<evbuffer*>(&buf), &out, e.arg);
+    reinterpret_cast<evbuffer_cb_func>(e.fn)(self, &out, e.arg);
   }
 };
 
 
 namespace evref {
 
-// Handles the reference never defines (evconnlistener, bufferevent): the C
-// type stays incomplete and a handle is the address of the core object
-// (Listener; Bufferevent, whose kinds derive from it), cast both ways. The
-// core makes these objects itself (and several kinds of bufferevent share
-// one handle type), so the handle cannot be a class derived from the core
-// one the way event_base and evbuffer are.
+// The libevent 1.4 "current" base (event_compat.h: event_init's latest,
+// until freed), or NULL; event.cc keeps it, bufferevent_new uses it.
+event_base* current_event_base() noexcept;
+
+// Handles the reference never defines (evconnlistener): the C type stays
+// incomplete and a handle is the address of the core object (Listener),
+// cast both ways. The core makes these objects itself, so the handle cannot
+// be a class derived from the core one the way event_base and evbuffer are.
 template <class C, class Core>
 struct Handle {
   static Core* core(C* h) noexcept { return reinterpret_cast<Core*>(h); }

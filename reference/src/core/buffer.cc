@@ -271,8 +271,16 @@ int Buffer::remove_cb(void (*fn)(), void* arg) noexcept {
   return -1;
 }
 
-void Buffer::cb_set_flags(CbEntry& e, uint32_t flags) noexcept { e.flags |= flags & ~kCbCore; }
-void Buffer::cb_clear_flags(CbEntry& e, uint32_t flags) noexcept { e.flags &= ~(flags & ~kCbCore); }
+void Buffer::remove_user_cbs() noexcept {
+  for (CbEntry* e = callbacks_; e != nullptr;) {
+    CbEntry* next = e->next;
+    if (!(e->flags & kCbCore)) remove_cb_entry(e);
+    e = next;
+  }
+}
+
+void Buffer::cb_set_flags(CbEntry& e, uint32_t flags) noexcept { e.flags |= flags & ~kCbInternal; }
+void Buffer::cb_clear_flags(CbEntry& e, uint32_t flags) noexcept { e.flags &= ~(flags & ~kCbInternal); }
 
 // ---------------------------------------------------------------------------
 // Adding

@@ -51,6 +51,11 @@ class Buffer {
   // buffers): called directly, not through the invoker. Like libevent's
   // EVBUFFER_CB_INTERNAL_FLAGS, the flag calls from outside cannot change.
   static constexpr uint32_t kCbCore = 0x10000;
+  // An evbuffer_setcb callback (libevent's EVBUFFER_CB_OBSOLETE): the
+  // invoker calls it with the lengths before and after the change.
+  static constexpr uint32_t kCbObsolete = 0x40000;
+  // The flags only the library sets (libevent's EVBUFFER_CB_INTERNAL_FLAGS).
+  static constexpr uint32_t kCbInternal = 0xffff0000;
 
   // One registered callback. The function is kept type-erased; the owner's
   // invoker casts it back to its real type, so the core never calls through
@@ -105,6 +110,9 @@ class Buffer {
   CbEntry* add_core_cb(CoreCb fn, void* arg) noexcept;
   int remove_cb_entry(CbEntry* entry) noexcept;
   int remove_cb(void (*fn)(), void* arg) noexcept;
+  // evbuffer_setcb's first step: every callback the user added goes; the
+  // core's own (a bufferevent watching its buffer) stay.
+  void remove_user_cbs() noexcept;
   static void cb_set_flags(CbEntry& entry, uint32_t flags) noexcept;
   static void cb_clear_flags(CbEntry& entry, uint32_t flags) noexcept;
 

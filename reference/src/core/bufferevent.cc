@@ -10,25 +10,35 @@
 namespace evref {
 
 Bufferevent::Bufferevent(Base& base, const Calls& calls, int options) noexcept
-    : base_(&base), options_(options), calls_(calls) {
+    : options_(options), calls_(calls) {
+  face_.ev_base = &base;
+  face_.enabled = kWrite;  // libevent's bufferevent_init_common_
+  face_.owner = this;
   Base::assign(deferred_, &base, -1, 0, run_deferred, this);
 }
 
 bool Bufferevent::init() noexcept {
-  input_ = calls_.new_buffer();
-  output_ = calls_.new_buffer();
-  return input_ != nullptr && output_ != nullptr;
+  face_.input = calls_.new_buffer();
+  face_.output = calls_.new_buffer();
+  return face_.input != nullptr && face_.output != nullptr;
 }
 
 Bufferevent::~Bufferevent() {
-  base_->del(deferred_);
-  if (input_) calls_.free_buffer(input_);
-  if (output_) calls_.free_buffer(output_);
+  base().del(deferred_);
+  if (face_.input) calls_.free_buffer(face_.input);
+  if (face_.output) calls_.free_buffer(face_.output);
 }
 
 void Bufferevent::release() noexcept {
-  cbs_ = Callbacks{};
+  set_callbacks(Callbacks{});
   Refs::drop(this);
+}
+
+void Bufferevent::set_callbacks(const Callbacks& cbs) noexcept {
+  face_.readcb = cbs.read;
+  face_.writecb = cbs.write;
+  face_.errorcb = cbs.event;
+  face_.cbarg = cbs.arg;
 }
 
 int Bufferevent::enable(short what) noexcept {
@@ -36,12 +46,12 @@ int Bufferevent::enable(short what) noexcept {
   short now = what;
   if (read_suspended_) now &= ~kRead;
   if (write_suspended_) now &= ~kWrite;
-  enabled_ |= what;
+  face_.enabled |= what;
   return now && start_io(now) != 0 ? -1 : 0;
 }
 
 int Bufferevent::disable(short what) noexcept {
-  enabled_ &= ~what;
+  face_.enabled &= ~what;
   stop_io(what);
   return 0;
 }
@@ -51,25 +61,31 @@ const Micros* Bufferevent::timeout(short dir) const noexcept {
   return t ? &*t : nullptr;
 }
 
-int Bufferevent::set_timeouts(const Micros* read, const Micros* write) noexcept {
-  timeout_read_.reset();
-  timeout_write_.reset();
-  if (read) timeout_read_ = *read;
-  if (write) timeout_write_ = *write;
+// libevent keeps the timevals as given; a zero one is no timeout
+// (evutil_timerisset).
+int Bufferevent::set_timeouts(const timeval* read, const timeval* write) noexcept {
+  face_.timeout_read = read ? *read : timeval{};
+  face_.timeout_write = write ? *write : timeval{};
+  const auto as_timer = [](const timeval& tv) -> std::optional<Micros> {
+    if (tv.tv_sec == 0 && tv.tv_usec == 0) return std::nullopt;
+    return saturated_micros(tv);
+  };
+  timeout_read_ = as_timer(face_.timeout_read);
+  timeout_write_ = as_timer(face_.timeout_write);
   return adjust_timeouts();
 }
 
 bool Bufferevent::rebase(Base& base) noexcept {
   if (deferred_scheduled_ || !ratelim_.idle()) return false;
-  base_ = &base;
-  Base::assign(deferred_, base_, -1, 0, run_deferred, this);
+  face_.ev_base = &base;
+  Base::assign(deferred_, face_.ev_base, -1, 0, run_deferred, this);
   ratelim_.rebind();
   return true;
 }
 
 int Bufferevent::set_priority(int pri) noexcept {
   if (set_io_priority(pri) != 0) return -1;
-  base_->set_priority(deferred_, pri);
+  base().set_priority(deferred_, pri);
   return 0;
 }
 
@@ -77,27 +93,27 @@ int Bufferevent::set_priority(int pri) noexcept {
 
 void Bufferevent::set_watermark(short events, size_t low, size_t high) noexcept {
   if (events & kWrite) {
-    wm_write_low_ = low;
-    wm_write_high_ = high;
+    face_.wm_write.low = low;
+    face_.wm_write.high = high;
   }
   if (!(events & kRead)) return;
-  wm_read_low_ = low;
-  wm_read_high_ = high;
+  face_.wm_read.low = low;
+  face_.wm_read.high = high;
   if (high == 0) {
     if (read_wm_cb_) Buffer::cb_clear_flags(*read_wm_cb_, Buffer::kCbEnabled);
     unsuspend_read();
     return;
   }
-  if (read_wm_cb_ == nullptr) read_wm_cb_ = input_->add_core_cb(input_watermark, this);
+  if (read_wm_cb_ == nullptr) read_wm_cb_ = face_.input->add_core_cb(input_watermark, this);
   if (read_wm_cb_) Buffer::cb_set_flags(*read_wm_cb_, Buffer::kCbEnabled);
-  if (input_->length() >= high) suspend_read();
+  if (face_.input->length() >= high) suspend_read();
   else unsuspend_read();
 }
 
 int Bufferevent::get_watermark(short events, size_t* low, size_t* high) const noexcept {
   if (events != kRead && events != kWrite) return -1;
-  if (low) *low = events == kRead ? wm_read_low_ : wm_write_low_;
-  if (high) *high = events == kRead ? wm_read_high_ : wm_write_high_;
+  if (low) *low = events == kRead ? face_.wm_read.low : face_.wm_write.low;
+  if (high) *high = events == kRead ? face_.wm_read.high : face_.wm_write.high;
   return 0;
 }
 
@@ -105,9 +121,9 @@ int Bufferevent::get_watermark(short events, size_t* low, size_t* high) const no
 // a high watermark above SSIZE_MAX, so that it never reads; bufferevent.h
 // stops reading only beyond the high watermark.
 size_t Bufferevent::read_room(size_t want) const noexcept {
-  if (wm_read_high_ == 0) return want;
-  const size_t len = input_->length();
-  return len >= wm_read_high_ ? 0 : std::min(want, wm_read_high_ - len);
+  if (face_.wm_read.high == 0) return want;
+  const size_t len = face_.input->length();
+  return len >= face_.wm_read.high ? 0 : std::min(want, face_.wm_read.high - len);
 }
 
 // libevent's bufferevent_suspend_read_ / _write_ and the unsuspends.
@@ -120,43 +136,43 @@ void Bufferevent::suspend(short dir, uint8_t why) noexcept {
 void Bufferevent::unsuspend(short dir, uint8_t why) noexcept {
   uint8_t& flags = dir == kRead ? read_suspended_ : write_suspended_;
   flags &= ~why;
-  if (!flags && (enabled_ & dir)) start_io(dir);
+  if (!flags && (face_.enabled & dir)) start_io(dir);
 }
 
 void Bufferevent::input_watermark(Buffer& buf, const CbInfo&, void* arg) {
   Bufferevent* bev = static_cast<Bufferevent*>(arg);
-  if (buf.length() >= bev->wm_read_high_) bev->suspend_read();
+  if (buf.length() >= bev->face_.wm_read.high) bev->suspend_read();
   else bev->unsuspend_read();
 }
 
 // Input still at or above the high watermark after the read callback:
 // call it again (deferred) so the user can drain it.
 void Bufferevent::check_read_high_watermark() noexcept {
-  if (wm_read_high_ == 0 || !(enabled_ & kRead)) return;
-  if (input_->length() < wm_read_high_) return;
+  if (face_.wm_read.high == 0 || !(face_.enabled & kRead)) return;
+  if (face_.input->length() < face_.wm_read.high) return;
   deliver(kRead, kOptDeferCallbacks);
 }
 
 // ------------------------------------------------------------ callbacks
 
 void Bufferevent::call_read() noexcept {
-  if (Refs::call(this, kRead, calls_.data, *this, cbs_.read, cbs_.arg) == After::kLive) check_read_high_watermark();
+  if (Refs::call(this, kRead, calls_.data, *this, face_.readcb, face_.cbarg) == After::kLive) check_read_high_watermark();
 }
 
-void Bufferevent::call_write() noexcept { Refs::call(this, 0, calls_.data, *this, cbs_.write, cbs_.arg); }
+void Bufferevent::call_write() noexcept { Refs::call(this, 0, calls_.data, *this, face_.writecb, face_.cbarg); }
 
-void Bufferevent::call_event(short what) noexcept { Refs::call(this, 0, calls_.event, *this, cbs_.event, what, cbs_.arg); }
+void Bufferevent::call_event(short what) noexcept { Refs::call(this, 0, calls_.event, *this, face_.errorcb, what, face_.cbarg); }
 
 void Bufferevent::schedule_deferred() noexcept {
   if (deferred_scheduled_) return;
   deferred_scheduled_ = true;
   Refs::take(this);  // released by run_deferred
-  base_->activate(deferred_, kTimeout, 1);
+  base().activate(deferred_, kTimeout, 1);
 }
 
 void Bufferevent::deliver(short iotype, int options) noexcept {
   const bool ignore = options & kTrigIgnoreWatermarks;
-  if ((iotype & kRead) && cbs_.read && (ignore || input_->length() >= wm_read_low_)) {
+  if ((iotype & kRead) && face_.readcb && (ignore || face_.input->length() >= face_.wm_read.low)) {
     if (deferring(options)) {
       readcb_pending_ = true;
       schedule_deferred();
@@ -164,7 +180,7 @@ void Bufferevent::deliver(short iotype, int options) noexcept {
       call_read();
     }
   }
-  if ((iotype & kWrite) && cbs_.write && (ignore || output_->length() <= wm_write_low_)) {
+  if ((iotype & kWrite) && face_.writecb && (ignore || face_.output->length() <= face_.wm_write.low)) {
     if (deferring(options)) {
       writecb_pending_ = true;
       schedule_deferred();
@@ -176,7 +192,7 @@ void Bufferevent::deliver(short iotype, int options) noexcept {
 
 // errno is the event's error: deferred delivery saves and restores it.
 void Bufferevent::deliver_event(short what, int options) noexcept {
-  if (cbs_.event == nullptr) return;
+  if (face_.errorcb == nullptr) return;
   if (!deferring(options)) {
     call_event(what);
     return;
@@ -191,19 +207,19 @@ void Bufferevent::deliver_event(short what, int options) noexcept {
 void Bufferevent::run_deferred(int, short, void* arg) {
   Bufferevent* bev = static_cast<Bufferevent*>(arg);
   bev->deferred_scheduled_ = false;
-  if ((bev->eventcb_pending_ & kEvConnected) && bev->cbs_.event) {
+  if ((bev->eventcb_pending_ & kEvConnected) && bev->face_.errorcb) {
     bev->eventcb_pending_ &= ~kEvConnected;
     bev->call_event(kEvConnected);
   }
-  if (bev->readcb_pending_ && bev->cbs_.read) {
+  if (bev->readcb_pending_ && bev->face_.readcb) {
     bev->readcb_pending_ = false;
     bev->call_read();
   }
-  if (bev->writecb_pending_ && bev->cbs_.write) {
+  if (bev->writecb_pending_ && bev->face_.writecb) {
     bev->writecb_pending_ = false;
     bev->call_write();
   }
-  if (bev->eventcb_pending_ && bev->cbs_.event) {
+  if (bev->eventcb_pending_ && bev->face_.errorcb) {
     const short what = bev->eventcb_pending_;
     errno = bev->errno_pending_;
     bev->eventcb_pending_ = 0;

@@ -66,6 +66,39 @@ class Bufferevent {
     void* arg = nullptr;
   };
 
+  // struct bufferevent (<event2/bufferevent_struct.h>) as the core lays it
+  // out, field for field (the facade checks each place): libevent 1.4
+  // programs read these fields, so they are where the bufferevent keeps
+  // its base, buffers, callbacks, watermarks and enabled directions, the
+  // one copy every rule reads. The timeouts are the values given to
+  // set_timeouts (zero: none). A socket bufferevent's I/O events are
+  // ev_read and ev_write; other kinds leave them unassigned, and be_ops
+  // stays NULL (no rule says what they hold). The handle the C facade
+  // gives out is this struct's address; owner leads back.
+  struct Face {
+    struct Watermark {
+      size_t low = 0;
+      size_t high = 0;
+    };
+    Base* ev_base = nullptr;
+    const void* be_ops = nullptr;
+    Event ev_read;
+    Event ev_write;
+    Buffer* input = nullptr;
+    Buffer* output = nullptr;
+    Watermark wm_read;
+    Watermark wm_write;
+    Fn readcb = nullptr;
+    Fn writecb = nullptr;
+    Fn errorcb = nullptr;  // the event callback (libevent 1.4's name)
+    void* cbarg = nullptr;
+    timeval timeout_read{};
+    timeval timeout_write{};
+    short enabled = 0;
+    Bufferevent* owner = nullptr;  // past libevent's fields
+  };
+  Face& face() noexcept { return face_; }
+
   Bufferevent(const Bufferevent&) = delete;
   Bufferevent& operator=(const Bufferevent&) = delete;
 
@@ -75,17 +108,17 @@ class Bufferevent {
   void incref() noexcept { Refs::take(this); }
   bool decref() noexcept { return Refs::drop(this); }
 
-  Base& base() const noexcept { return *base_; }
-  Buffer& input() noexcept { return *input_; }
-  Buffer& output() noexcept { return *output_; }
-  const Callbacks& callbacks() const noexcept { return cbs_; }
-  void set_callbacks(const Callbacks& cbs) noexcept { cbs_ = cbs; }
+  Base& base() const noexcept { return *face_.ev_base; }
+  Buffer& input() noexcept { return *face_.input; }
+  Buffer& output() noexcept { return *face_.output; }
+  Callbacks callbacks() const noexcept { return {face_.readcb, face_.writecb, face_.errorcb, face_.cbarg}; }
+  void set_callbacks(const Callbacks& cbs) noexcept;
 
   int enable(short what) noexcept;
   int disable(short what) noexcept;
-  short enabled() const noexcept { return enabled_; }
-  // New timeouts (NULL: none) apply to the I/O already pending.
-  int set_timeouts(const Micros* read, const Micros* write) noexcept;
+  short enabled() const noexcept { return face_.enabled; }
+  // New timeouts (NULL or zero: none) apply to the I/O already pending.
+  int set_timeouts(const timeval* read, const timeval* write) noexcept;
   void set_watermark(short events, size_t low, size_t high) noexcept;
   int get_watermark(short events, size_t* low, size_t* high) const noexcept;
   int set_priority(int pri) noexcept;
@@ -120,7 +153,7 @@ class Bufferevent {
   RateLimit& ratelim() noexcept { return ratelim_; }
 
   // For Refs: whether the work in direction `what` may go on.
-  bool enabled_for(short what) const noexcept { return (enabled_ & what) != 0; }
+  bool enabled_for(short what) const noexcept { return (face_.enabled & what) != 0; }
   int refcnt = 1;
 
  protected:
@@ -153,7 +186,6 @@ class Bufferevent {
   // waits on the current one (a deferred callback, a rate limit).
   bool rebase(Base& base) noexcept;
 
-  Base* base_;  // changed only by rebase
   const int options_;
 
  private:
@@ -166,15 +198,11 @@ class Bufferevent {
   void call_event(short what) noexcept;
   void check_read_high_watermark() noexcept;
 
+  Face face_;  // ev_base is changed only by rebase
   const Calls& calls_;
-  Buffer* input_ = nullptr;
-  Buffer* output_ = nullptr;
   Buffer::CbEntry* read_wm_cb_ = nullptr;
-  Callbacks cbs_;
   Event deferred_;  // runs the deferred callbacks
-  short enabled_ = kWrite;
-  size_t wm_read_low_ = 0, wm_read_high_ = 0, wm_write_low_ = 0, wm_write_high_ = 0;
-  std::optional<Micros> timeout_read_, timeout_write_;
+  std::optional<Micros> timeout_read_, timeout_write_;  // face_'s timeouts, as the timers take them
   uint8_t read_suspended_ = 0, write_suspended_ = 0;
   bool deferred_scheduled_ = false, readcb_pending_ = false, writecb_pending_ = false;
   short eventcb_pending_ = 0;

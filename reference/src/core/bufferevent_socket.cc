@@ -65,18 +65,18 @@ SocketBufferevent* SocketBufferevent::make(Base& base, const Calls& calls, int f
 }
 
 SocketBufferevent::~SocketBufferevent() {
-  base_->del(ev_read_);
-  base_->del(ev_write_);
+  base().del(ev_read_);
+  base().del(ev_write_);
   if ((options_ & kOptCloseOnFree) && ev_read_.fd >= 0) close(ev_read_.fd);
 }
 
 void SocketBufferevent::assign_io(int fd) noexcept {
-  Base::assign(ev_read_, base_, fd, kRead | kPersist, on_readable, this);
-  Base::assign(ev_write_, base_, fd, kWrite | kPersist, on_writable, this);
+  Base::assign(ev_read_, &base(), fd, kRead | kPersist, on_readable, this);
+  Base::assign(ev_write_, &base(), fd, kWrite | kPersist, on_writable, this);
 }
 
 // An event added with the bufferevent's timeout in its direction, or none.
-int SocketBufferevent::add_io(Event& ev, short dir) noexcept { return base_->add(ev, timeout(dir), false); }
+int SocketBufferevent::add_io(Event& ev, short dir) noexcept { return base().add(ev, timeout(dir), false); }
 
 int SocketBufferevent::start_io(short what) noexcept {
   if ((what & kRead) && add_io(ev_read_, kRead) != 0) return -1;
@@ -87,8 +87,8 @@ int SocketBufferevent::start_io(short what) noexcept {
 // While connecting the write event stays: it reports the connect (a user's
 // bufferevent_disable(EV_WRITE) does not cancel a connect, as in libevent).
 void SocketBufferevent::stop_io(short what) noexcept {
-  if (what & kRead) base_->del(ev_read_);
-  if ((what & kWrite) && !connecting_) base_->del(ev_write_);
+  if (what & kRead) base().del(ev_read_);
+  if ((what & kWrite) && !connecting_) base().del(ev_write_);
 }
 
 // libevent's bufferevent_generic_adj_existing_timeouts_.
@@ -96,22 +96,22 @@ int SocketBufferevent::adjust_timeouts() noexcept {
   int r = 0;
   for (Event* ev : {&ev_read_, &ev_write_}) {
     const short dir = ev == &ev_read_ ? kRead : kWrite;
-    if (!base_->pending(*ev, dir, nullptr)) continue;
+    if (!base().pending(*ev, dir, nullptr)) continue;
     if (timeout(dir)) r |= add_io(*ev, dir);
-    else base_->remove_timer(*ev);
+    else base().remove_timer(*ev);
   }
   return r ? -1 : 0;
 }
 
 int SocketBufferevent::set_io_priority(int pri) noexcept {
-  return base_->set_priority(ev_read_, pri) != 0 || base_->set_priority(ev_write_, pri) != 0 ? -1 : 0;
+  return base().set_priority(ev_read_, pri) != 0 || base().set_priority(ev_write_, pri) != 0 ? -1 : 0;
 }
 
 // A new fd: both events re-made on it, and the enabled directions resumed
 // (libevent's BEV_CTRL_SET_FD, which also unfreezes the buffers).
 int SocketBufferevent::set_fd(int fd) noexcept {
-  base_->del(ev_read_);
-  base_->del(ev_write_);
+  base().del(ev_read_);
+  base().del(ev_write_);
   input().unfreeze(false);
   output().unfreeze(true);
   assign_io(fd);
@@ -122,9 +122,9 @@ int SocketBufferevent::set_fd(int fd) noexcept {
 // libevent's bufferevent_base_set moves the read and write events with
 // event_base_set, which refuses an event that is added: so a bufferevent
 // moves only while neither direction waits on its socket.
-int SocketBufferevent::set_base(Base& base) noexcept {
-  if (base_->pending(ev_read_, kRead | kWrite | kTimeout, nullptr) ||
-      base_->pending(ev_write_, kRead | kWrite | kTimeout, nullptr) || !rebase(base))
+int SocketBufferevent::set_base(Base& to) noexcept {
+  if (base().pending(ev_read_, kRead | kWrite | kTimeout, nullptr) ||
+      base().pending(ev_write_, kRead | kWrite | kTimeout, nullptr) || !rebase(to))
     return -1;
   assign_io(ev_read_.fd);
   return 0;
@@ -134,7 +134,7 @@ int SocketBufferevent::set_base(Base& base) noexcept {
 void SocketBufferevent::output_added(Buffer&, const CbInfo& info, void* arg) {
   SocketBufferevent* bev = static_cast<SocketBufferevent*>(arg);
   if (info.n_added && (bev->enabled() & kWrite) && !bev->suspended(kWrite) &&
-      !bev->base_->pending(bev->ev_write_, kWrite, nullptr))
+      !bev->base().pending(bev->ev_write_, kWrite, nullptr))
     bev->add_io(bev->ev_write_, kWrite);
 }
 
@@ -186,15 +186,15 @@ bool SocketBufferevent::finish_connect(int fd, bool& connected) noexcept {
   if (c == 0) return true;
   connecting_ = false;
   if (c < 0) {
-    base_->del(ev_write_);
-    base_->del(ev_read_);
+    base().del(ev_write_);
+    base().del(ev_read_);
     deliver_event(kEvError, 0);
     return true;
   }
   connected = true;
   deliver_event(kEvConnected, 0);
   if (!(enabled() & kWrite)) {
-    base_->del(ev_write_);
+    base().del(ev_write_);
     return true;
   }
   return false;
@@ -222,13 +222,13 @@ void SocketBufferevent::on_writable(int fd, short what, void* arg) {
       res = out.write_to(fd, atmost);
       out.freeze(true);
       if (res < 0 && retriable(errno)) {
-        if (out.length() == 0) bev->base_->del(bev->ev_write_);
+        if (out.length() == 0) bev->base().del(bev->ev_write_);
         return;
       }
     }
     if (!had_data || res > 0) {
       if (res > 0) bev->ratelim().moved(kWrite, res);
-      if (out.length() == 0) bev->base_->del(bev->ev_write_);
+      if (out.length() == 0) bev->base().del(bev->ev_write_);
       if (res > 0 || !connected) bev->deliver(kWrite, 0);
       return;
     }
@@ -239,7 +239,7 @@ void SocketBufferevent::on_writable(int fd, short what, void* arg) {
   // disabled until you re-enable it" -- during a connect too. (libevent
   // 2.1.12 keeps the write event while connecting, so its write timeout
   // fires again and again; re-enabling EV_WRITE here resumes the connect.)
-  if (event & kEvTimeout) bev->base_->del(bev->ev_write_);
+  if (event & kEvTimeout) bev->base().del(bev->ev_write_);
   bev->deliver_event(event, 0);
 }
 

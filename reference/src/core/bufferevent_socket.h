@@ -43,8 +43,10 @@ class SocketBufferevent final : public Bufferevent {
   static void output_added(Buffer& buf, const CbInfo& info, void* arg);
   bool finish_connect(int fd, bool& connected) noexcept;
 
-  Event ev_read_;
-  Event ev_write_;
+  // The I/O events are the public struct's ev_read / ev_write, as in
+  // libevent (bufferevent_struct.h).
+  Event& ev_read_ = face().ev_read;
+  Event& ev_write_ = face().ev_write;
   bool connecting_ = false;
   bool connection_refused_ = false;
   int dns_error_ = 0;
