@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -567,6 +568,94 @@ TEST_F(EventBaseApi, VersionNumberSpellsTheVersionString) {
   EXPECT_EQ((n >> 8) & 0xff, patch) << std::hex << n;
   EXPECT_EQ(n, static_cast<ev_uint32_t>(LIBEVENT_VERSION_NUMBER));
   EXPECT_STREQ(version, LIBEVENT_VERSION);
+}
+
+// ------------------------------------------------------------- NULL bases
+// libevent 2.1.12 reads these bases without a check (SIGSEGV); NULL is not
+// a documented input. Accepted: that crash, or the answer of a check.
+// Where libevent does check (loopcontinue, update_cache_time,
+// gettime_monotonic, gettimeofday_cached), the tests above ask its answer.
+
+using EventBaseNull = Test;
+
+TEST_F(EventBaseNull, ReinitIsNeverASuccess) {
+  EVC_RULE("event.h/event_reinit/null",
+           "observed libevent 2.1.12: event_reinit(NULL) dereferences the base (SIGSEGV). "
+           "Accepted: that crash or -1");
+  ExpectAnswerOrCrash(
+      "event_reinit(NULL)", [] { return event_reinit(nullptr); }, -1);
+}
+
+TEST_F(EventBaseNull, NumEventsCountsNothing) {
+  EVC_RULE("event.h/event_base_get_num_events/null",
+           "observed libevent 2.1.12: event_base_get_num_events(NULL, flags) dereferences the "
+           "base (SIGSEGV). Accepted: that crash or 0");
+  for (unsigned type : {EVENT_BASE_COUNT_ACTIVE, EVENT_BASE_COUNT_ADDED, 7u})
+    ExpectAnswerOrCrash(
+        "flags " + std::to_string(type),
+        [type] { return event_base_get_num_events(nullptr, type); }, 0);
+}
+
+TEST_F(EventBaseNull, MaxEventsCountsNothing) {
+  EVC_RULE("event.h/event_base_get_max_events/null",
+           "observed libevent 2.1.12: event_base_get_max_events(NULL, flags, clear) "
+           "dereferences the base (SIGSEGV). Accepted: that crash or 0");
+  for (int clear : {0, 1})
+    ExpectAnswerOrCrash(
+        "clear " + std::to_string(clear),
+        [clear] { return event_base_get_max_events(nullptr, 7u, clear); }, 0);
+}
+
+TEST_F(EventBaseNull, ActiveByFdReturns) {
+  EVC_RULE("event.h/event_base_active_by_fd/null",
+           "observed libevent 2.1.12: event_base_active_by_fd(NULL, fd, events) dereferences the "
+           "base (SIGSEGV). Accepted: that crash, or returning");
+  ExpectReturnOrCrash("active_by_fd(NULL, 0, EV_READ)",
+                      [] { event_base_active_by_fd(nullptr, 0, EV_READ); });
+  ExpectReturnOrCrash("active_by_fd(NULL, -1, EV_TIMEOUT)",
+                      [] { event_base_active_by_fd(nullptr, -1, EV_TIMEOUT); });
+}
+
+TEST_F(EventBaseNull, ActiveBySignalReturns) {
+  EVC_RULE("event.h/event_base_active_by_signal/null",
+           "observed libevent 2.1.12: event_base_active_by_signal(NULL, sig) dereferences the "
+           "base (SIGSEGV). Accepted: that crash, or returning");
+  ExpectReturnOrCrash("active_by_signal(NULL, SIGUSR1)",
+                      [] { event_base_active_by_signal(nullptr, SIGUSR1); });
+}
+
+TEST_F(EventBaseNull, FeaturesAreNone) {
+  EVC_RULE("event.h/event_base_get_features/null",
+           "observed libevent 2.1.12: event_base_get_features(NULL) dereferences the base "
+           "(SIGSEGV). Accepted: that crash or 0");
+  ExpectAnswerOrCrash(
+      "get_features(NULL)", [] { return event_base_get_features(nullptr); }, 0);
+}
+
+TEST_F(EventBaseNull, GotBreakIsFalse) {
+  EVC_RULE("event.h/event_base_got_break/null",
+           "observed libevent 2.1.12: event_base_got_break(NULL) dereferences the base "
+           "(SIGSEGV). Accepted: that crash or 0");
+  ExpectAnswerOrCrash(
+      "got_break(NULL)", [] { return event_base_got_break(nullptr); }, 0);
+}
+
+TEST_F(EventBaseNull, NumberOfPrioritiesWithoutACurrentBaseIsZero) {
+  EVC_RULE("event.h/event_base_get_npriorities/null",
+           "observed libevent 2.1.12: event_base_get_npriorities(NULL) reads event_init's current "
+           "base, and with none dereferences NULL (SIGSEGV). Accepted, with no current base: "
+           "that crash or 0");
+  ExpectAnswerOrCrash(
+      "get_npriorities(NULL)", [] { return event_base_get_npriorities(nullptr); }, 0);
+}
+
+TEST_F(EventBaseNull, RunningEventIsNone) {
+  EVC_RULE("event.h/event_base_get_running_event/null",
+           "observed libevent 2.1.12: event_base_get_running_event(NULL) dereferences the base "
+           "(SIGSEGV). Accepted: that crash or NULL");
+  ExpectAnswerOrCrash(
+      "get_running_event(NULL)", [] { return event_base_get_running_event(nullptr); },
+      static_cast<event*>(nullptr));
 }
 
 }  // namespace

@@ -374,5 +374,33 @@ TEST_F(EventConfig, CpuHintIsAcceptedAndChangesNothing) {
   EXPECT_EQ(event_config_set_num_cpus_hint(nullptr, 4), -1);
 }
 
+// ----------------------------------------------------------- NULL configs
+// libevent 2.1.12 reads these configs without a check (SIGSEGV); NULL is
+// not a documented input. Accepted: that crash, or the answer of a check.
+// Where libevent does check (set_flag, require_features, the CPU hint),
+// the tests above ask its -1.
+
+using EventConfigNull = Test;
+
+TEST_F(EventConfigNull, DispatchIntervalIsNeverASuccess) {
+  EVC_RULE("event.h/event_config_set_max_dispatch_interval/null",
+           "observed libevent 2.1.12: event_config_set_max_dispatch_interval(NULL, ...) "
+           "dereferences the config (SIGSEGV). Accepted: that crash or -1");
+  const timeval tv{0, 0};
+  ExpectAnswerOrCrash(
+      "NULL interval",
+      [] { return event_config_set_max_dispatch_interval(nullptr, nullptr, 1, 0); }, -1);
+  ExpectAnswerOrCrash(
+      "an interval", [&] { return event_config_set_max_dispatch_interval(nullptr, &tv, -1, 0); },
+      -1);
+}
+
+TEST_F(EventConfigNull, FreeingNothingReturns) {
+  EVC_RULE("event.h/event_config_free/null",
+           "observed libevent 2.1.12: event_config_free(NULL) walks the NULL config's list "
+           "(SIGSEGV). Accepted: that crash, or returning as free(NULL) does");
+  ExpectReturnOrCrash("event_config_free(NULL)", [] { event_config_free(nullptr); });
+}
+
 }  // namespace
 }  // namespace evc
