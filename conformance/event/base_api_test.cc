@@ -14,7 +14,6 @@
 #include <utility>
 #include <vector>
 
-#include "evc_net.h"
 #include "event_fixture.h"
 #include "priority_order.h"
 
