@@ -7,6 +7,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <new>
@@ -159,9 +160,13 @@ event* event_base_get_running_event(event_base* base) {
   return base && base->running_event() ? evref::facade(base->running_event()) : nullptr;
 }
 
+// libevent: a NULL base means the current one (event_init's); without a
+// cached time (outside the loop, or EVENT_BASE_FLAG_NO_CACHE_TIME) the
+// time is read from the system.
 int event_base_gettimeofday_cached(event_base* base, timeval* tv) {
   if (tv == nullptr) return -1;
-  if (base == nullptr) return gettimeofday(tv, nullptr);
+  if (base == nullptr) base = current_base;
+  if (base == nullptr || !base->time_cached()) return gettimeofday(tv, nullptr);
   *tv = evref::to_timeval(base->now() + base->wall_offset());
   return 0;
 }
@@ -173,7 +178,10 @@ int event_gettime_monotonic(event_base* base, timeval* tp) {
 }
 
 int event_base_priority_init(event_base* base, int n) { return base ? base->priority_init(n) : -1; }
-int event_base_get_npriorities(event_base* base) { return base ? base->npriorities() : 0; }
+int event_base_get_npriorities(event_base* base) {
+  if (base == nullptr) base = current_base;  // libevent reads the current base
+  return base ? base->npriorities() : 0;
+}
 
 // ------------------------------------------------------------- inspection
 
@@ -382,6 +390,53 @@ int event_base_once(event_base* base, evutil_socket_t fd, short events, event_ca
                     void* arg, const timeval* tv) {
   evref::Micros timeout;
   return base ? base->once(fd, events, to_core(cb), arg, opt_micros(tv, timeout)) : -1;
+}
+
+// --- base and loop inspection (issue 19)
+
+int event_base_get_num_events(event_base* base, unsigned int type) {
+  return base ? base->count_events(type) : 0;
+}
+
+int event_base_get_max_events(event_base* base, unsigned int type, int clear) {
+  return base ? base->max_events(type, clear != 0) : 0;
+}
+
+void event_base_active_by_fd(event_base* base, evutil_socket_t fd, short events) {
+  if (base) base->activate_by_fd(fd, events);
+}
+
+void event_base_active_by_signal(event_base* base, int sig) {
+  if (base) base->activate_by_signal(sig);
+}
+
+// libevent: a NULL base means the current one; -1 without one. Outside the
+// loop (or with EVENT_BASE_FLAG_NO_CACHE_TIME) nothing is cached: 0 and no
+// effect.
+int event_base_update_cache_time(event_base* base) {
+  if (base == nullptr) base = current_base;
+  if (base == nullptr) return -1;
+  base->update_cache_time();
+  return 0;
+}
+
+int event_reinit(event_base* base) { return base ? base->reinit() : -1; }
+
+// Windows only in libevent (the IOCP thread pool): recorded there, unused
+// on Linux; here accepted and dropped.
+int event_config_set_num_cpus_hint(event_config* cfg, int) { return cfg ? 0 : -1; }
+
+// libevent's reading of the arguments: NULL, or a negative tv_sec, is no
+// interval; a negative count is no limit; a negative priority is 0.
+int event_config_set_max_dispatch_interval(event_config* cfg, const timeval* max_interval,
+                                           int max_callbacks, int min_priority) {
+  if (cfg == nullptr) return -1;
+  evref::Base::DispatchLimits& d = cfg->options.dispatch;
+  d.has_interval = max_interval != nullptr && max_interval->tv_sec >= 0;
+  d.interval = d.has_interval ? evref::saturated_micros(*max_interval) : 0;
+  d.max_callbacks = max_callbacks >= 0 ? max_callbacks : INT_MAX;
+  d.min_priority = min_priority < 0 ? 0 : min_priority;
+  return 0;
 }
 
 // ------------------------------------------------ the libevent 1.4 API

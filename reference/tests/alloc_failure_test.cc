@@ -195,6 +195,30 @@ void scenario_signal() {
   }
 }
 
+// event_reinit (issue 19): a new backend and signal pipe, every added
+// event registered again; -1 when that fails, and the base still runs and
+// frees cleanly either way.
+void scenario_reinit() {
+  int sv[2];
+  PROMISE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  if (event_base* base = event_base_new()) {
+    int fired = 0;
+    event* io = event_new(base, sv[0], EV_READ | EV_PERSIST, count_cb, &fired);
+    event* sig = event_new(base, SIGUSR1, EV_SIGNAL | EV_PERSIST, count_cb, &fired);
+    if (io != nullptr) OK_OR_FAIL(event_add(io, nullptr));
+    if (sig != nullptr) OK_OR_FAIL(event_add(sig, nullptr));
+    OK_OR_FAIL(event_reinit(base));
+    PROMISE(write(sv[1], "x", 1) == 1);
+    const int r = event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+    PROMISE(r == 0 || r == 1 || r == -1);
+    event_free(io);
+    event_free(sig);
+    event_base_free(base);
+  }
+  close(sv[0]);
+  close(sv[1]);
+}
+
 void scenario_once() {
   int sv[2];
   PROMISE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
@@ -432,6 +456,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Scenario{"EventAddLoopFree", "event_new/add/loop/free", scenario_event_loop},
                       Scenario{"SignalEvent", "signal event_new/add/loop/free", scenario_signal},
                       Scenario{"EventBaseOnce", "event_base_once", scenario_once},
+                      Scenario{"Reinit", "event_reinit", scenario_reinit},
                       Scenario{"Evbuffer", "evbuffer", scenario_evbuffer},
                       Scenario{"ListenerNewBind", "evconnlistener_new_bind", scenario_listener},
                       Scenario{"BuffereventSocket", "bufferevent_socket", scenario_bufferevent}));

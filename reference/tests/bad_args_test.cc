@@ -9,6 +9,7 @@
 
 #include <sys/socket.h>
 
+#include <csignal>
 #include <cstdlib>
 
 namespace {
@@ -165,3 +166,43 @@ TEST(ReferenceBadArgs, FreeingAGroupWithMembersDetachesThem) {
 }
 
 }  // namespace
+
+// The base and loop functions of issue 19 on a NULL base or config:
+// libevent 2.1.12 dereferences most of these (event_reinit,
+// event_base_get_num_events, event_base_active_by_fd, ...), so only the
+// reference can promise an answer. Where libevent answers (NULL base in
+// event_base_update_cache_time, event_gettime_monotonic, the CPU hint),
+// the conformance suite checks the same values on every implementation.
+TEST(ReferenceBadArgs, NullBaseAndConfigInTheBaseFunctionsGetFailureValues) {
+  timeval tv{};
+  EXPECT_EQ(event_reinit(nullptr), -1);
+  EXPECT_EQ(event_base_get_num_events(nullptr, EVENT_BASE_COUNT_ADDED), 0);
+  EXPECT_EQ(event_base_get_max_events(nullptr, EVENT_BASE_COUNT_ACTIVE, 1), 0);
+  event_base_active_by_fd(nullptr, 0, EV_READ);
+  event_base_active_by_signal(nullptr, SIGUSR1);
+  EXPECT_EQ(event_base_get_features(nullptr), 0);
+  EXPECT_EQ(event_base_get_npriorities(nullptr), 0);
+  EXPECT_EQ(event_base_got_break(nullptr), 0);
+  EXPECT_EQ(event_base_got_exit(nullptr), 0);
+  EXPECT_EQ(event_base_get_running_event(nullptr), nullptr);
+  EXPECT_EQ(event_base_loopcontinue(nullptr), -1);
+  EXPECT_EQ(event_base_update_cache_time(nullptr), -1);
+  EXPECT_EQ(event_gettime_monotonic(nullptr, &tv), -1);
+  EXPECT_EQ(event_base_gettimeofday_cached(nullptr, nullptr), -1);
+  EXPECT_EQ(event_config_set_max_dispatch_interval(nullptr, nullptr, 1, 0), -1);
+  EXPECT_EQ(event_config_set_num_cpus_hint(nullptr, 2), -1);
+  EXPECT_EQ(event_config_set_flag(nullptr, EVENT_BASE_FLAG_NOLOCK), -1);
+  EXPECT_EQ(event_config_require_features(nullptr, 0), -1);
+  event_config_free(nullptr);  // a no-op; libevent walks a NULL list
+}
+
+// Outside any callback libevent 2.1.12 dereferences a NULL current event;
+// the reference answers NULL, before, between and after loops.
+TEST(ReferenceBadArgs, RunningEventOutsideCallbacksIsNull) {
+  event_base* base = event_base_new();
+  ASSERT_NE(base, nullptr);
+  EXPECT_EQ(event_base_get_running_event(base), nullptr);
+  EXPECT_EQ(event_base_loop(base, EVLOOP_NONBLOCK), 1);
+  EXPECT_EQ(event_base_get_running_event(base), nullptr);
+  event_base_free(base);
+}

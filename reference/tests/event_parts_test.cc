@@ -137,4 +137,37 @@ TEST_P(BaseModel, PartsStayConsistentUnderRandomOperations) {
 
 INSTANTIATE_TEST_SUITE_P(Seeds, BaseModel, ::testing::Values(1u, 2u, 3u, 4u));
 
+// event_reinit (issue 19) swaps the backend and the signal pipe only: the
+// parts keep their events, active ones stay active, the counts stay, and
+// the new backend watches every fd again (the fd event runs afterwards).
+TEST(BaseReinit, KeepsThePartsAndWatchesEveryFdAgain) {
+  Base base(Base::Options{});
+  ASSERT_TRUE(base.ok());
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  Counter counter{&base, 0};
+  Event io, sig, timer, active;
+  ASSERT_EQ(Base::assign(io, &base, sv[0], evref::kRead | evref::kPersist, Count, &counter), 0);
+  ASSERT_EQ(Base::assign(sig, &base, SIGUSR1, evref::kSignal | evref::kPersist, Count, &counter), 0);
+  ASSERT_EQ(Base::assign(timer, &base, -1, 0, Count, &counter), 0);
+  ASSERT_EQ(Base::assign(active, &base, -1, 0, Count, &counter), 0);
+  const Micros later = 10 * 1000000;
+  ASSERT_EQ(base.add(io, nullptr, false), 0);
+  ASSERT_EQ(base.add(sig, nullptr, false), 0);
+  ASSERT_EQ(base.add(timer, &later, false), 0);
+  base.activate(active, evref::kTimeout, 1);
+  const int added = base.count_events(4), active_count = base.count_events(1);
+  ASSERT_EQ(base.reinit(), 0);
+  EXPECT_EQ(base.check_invariants(), nullptr);
+  EXPECT_EQ(base.count_events(4), added);
+  EXPECT_EQ(base.count_events(1), active_count);
+  ASSERT_EQ(write(sv[1], "x", 1), 1);
+  base.loop(evref::kLoopOnce | evref::kLoopNonblock);
+  EXPECT_EQ(counter.calls, 2) << "the active event and the fd event";
+  EXPECT_EQ(base.check_invariants(), nullptr);
+  for (Event* ev : {&io, &sig, &timer, &active}) base.del(*ev);
+  close(sv[0]);
+  close(sv[1]);
+}
+
 }  // namespace

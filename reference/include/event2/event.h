@@ -45,7 +45,9 @@ ev_uint32_t event_get_version_number(void);
 
 #define EVENT_MAX_PRIORITIES 256
 
-/* event_base_get_num_events flags (declared for source compatibility). */
+/* event_base_get_num_events / event_base_get_max_events flags, summed:
+   active events, virtual ones (none on Linux) and added ones (active events
+   count here again, as in libevent). */
 #define EVENT_BASE_COUNT_ACTIVE 1U
 #define EVENT_BASE_COUNT_VIRTUAL 2U
 #define EVENT_BASE_COUNT_ADDED 4U
@@ -201,6 +203,28 @@ void event_debug_unassign(struct event *);
 void event_set_mem_functions(void *(*malloc_fn)(size_t sz),
                              void *(*realloc_fn)(void *ptr, size_t sz),
                              void (*free_fn)(void *ptr));
+
+/* Base and loop inspection (issue 19). */
+int event_base_get_num_events(struct event_base *, unsigned int);
+/* The highest count since the base was made or the maximum cleared. */
+int event_base_get_max_events(struct event_base *, unsigned int, int);
+/* Activate the added events of an fd whose flags match (with EV_TIMEOUT:
+   those with a timeout), or of a signal. */
+void event_base_active_by_fd(struct event_base *base, evutil_socket_t fd, short events);
+void event_base_active_by_signal(struct event_base *base, int sig);
+/* Reads the time again for event_base_gettimeofday_cached; inside the loop
+   only, and not with EVENT_BASE_FLAG_NO_CACHE_TIME. */
+int event_base_update_cache_time(struct event_base *base);
+/* After fork(): a new kernel backend and signal pipe for the child's base,
+   with every added event registered again. */
+int event_reinit(struct event_base *base);
+/* Windows (IOCP) only in libevent: accepted and ignored. */
+int event_config_set_num_cpus_hint(struct event_config *cfg, int cpus);
+/* Check for new events after max_callbacks callbacks (-1: no limit) or
+   max_interval (NULL: none), for priorities min_priority and above. */
+int event_config_set_max_dispatch_interval(struct event_config *cfg,
+                                           const struct timeval *max_interval,
+                                           int max_callbacks, int min_priority);
 
 /* Releases global resources. The reference holds none that outlive the
    bases, so there is nothing to do; programs call it before exiting. */

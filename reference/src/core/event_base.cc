@@ -46,6 +46,7 @@ bool Base::choose_backend(const Options& options) {
     if (!(options.flags & kFlagIgnoreEnv) && disabled_by_environment(b.name)) continue;
     backend_ = b.create();
     if (backend_) {
+      create_backend_ = b.create;
       method_ = b.name;
       features_ = b.features;
       return true;
@@ -54,7 +55,10 @@ bool Base::choose_backend(const Options& options) {
   return false;
 }
 
-Base::Base(const Options& options) : flags_(options.flags) {
+Base::Base(const Options& options) : flags_(options.flags), dispatch_(options.dispatch) {
+  // Without a limit there is nothing to enforce at any priority
+  // (event_base_new_with_config).
+  if (dispatch_.max_callbacks == INT_MAX && !dispatch_.has_interval) dispatch_.min_priority = INT_MAX;
   choose_backend(options);
   sync_wall_offset(monotonic_now());
 }
@@ -131,6 +135,7 @@ int Base::add(Event& ev, const Micros* timeout, bool absolute) noexcept {
     if (rc != 0) return -1;
     if (!(ev.state & Event::kTimerSet)) ++n_added_;
     ev.state |= Event::kInserted;
+    note_peaks();
   }
   if (timeout == nullptr) return 0;
   if (ev.kind == Event::kPersistent && !absolute) ev.interval = *timeout;
@@ -148,6 +153,7 @@ int Base::add(Event& ev, const Micros* timeout, bool absolute) noexcept {
     if (!(ev.state & Event::kInserted)) --n_added_;
     return -1;
   }
+  note_peaks();
   return 0;
 }
 
@@ -192,6 +198,7 @@ void Base::activate(Event& ev, short res, short ncalls) noexcept {
   if (running_priority_ >= 0 && ev.priority < running_priority_) continue_ = true;
   if (ev.events & kSignal) ev.ncalls = ncalls;
   active_.push(ev);
+  note_peaks();
 }
 
 int Base::set_priority(Event& ev, int priority) noexcept {
@@ -431,11 +438,21 @@ void Base::expire_timers() noexcept {
 }
 
 // Runs the highest-priority non-empty queue only; lower priorities wait
-// for the next iteration (libevent's event_process_active).
+// for the next iteration (libevent's event_process_active). From the
+// config's min_priority on, the queue stops after max_callbacks callbacks
+// or once the max interval has passed, so that the loop checks for new
+// events in between (event_config_set_max_dispatch_interval).
 int Base::run_active() noexcept {
   ActiveQueues::Queue* q = active_.first_nonempty(&running_priority_);
   if (q == nullptr) return 0;
-  const int ran = run_queue(*q);
+  const bool limited = running_priority_ >= dispatch_.min_priority;
+  Micros end = 0;
+  if (limited && dispatch_.has_interval) {
+    refresh_time_cache();
+    end = add_saturating(now(), dispatch_.interval);
+  }
+  const int ran = run_queue(*q, limited ? dispatch_.max_callbacks : INT_MAX,
+                            limited && dispatch_.has_interval ? &end : nullptr);
   running_priority_ = -1;
   return ran;
 }
@@ -443,7 +460,7 @@ int Base::run_active() noexcept {
 // Each event leaves the queue before its callback: a plain event is
 // deleted (so it runs once per activation), a persistent one stays added.
 // The callback may free the event: nothing of it is read afterwards.
-int Base::run_queue(ActiveQueues::Queue& q) noexcept {
+int Base::run_queue(ActiveQueues::Queue& q, int max_callbacks, const Micros* end) noexcept {
   int count = 0;
   while (Event* ev = q.head) {
     if ((ev->events & kPersist) || (ev->state & Event::kFinalizing)) active_.remove(*ev);
@@ -459,6 +476,11 @@ int Base::run_queue(ActiveQueues::Queue& q) noexcept {
     }
     current_ = nullptr;
     if (got_break_) break;   // event_base_loopbreak: stop after this callback
+    if (count >= max_callbacks) break;  // the dispatch limits, checked as
+    if (end != nullptr) {               // libevent's single_queue does
+      refresh_time_cache();
+      if (now() >= *end) break;
+    }
     if (continue_) break;    // a higher priority became active
   }
   return count;
@@ -502,6 +524,77 @@ bool Base::call_user(Callback cb, int fd, short res, void* arg) noexcept {
   current_stopped_ = false;
   cb(fd, res, arg);
   return !current_stopped_ && !got_break_;
+}
+
+// --- base and loop inspection (issue 19)
+
+// libevent's event_base_active_by_fd: without EV_TIMEOUT, each I/O event
+// of the fd that wants one of the directions, told those it wants (no
+// EV_ET); with EV_TIMEOUT, instead, each event of that fd with a timer.
+// Events not added are left alone.
+void Base::activate_by_fd(int fd, short events) noexcept {
+  if (!(events & kTimeout)) {
+    const short what = events & (kRead | kWrite | kClosed);
+    for (Event* ev = fds_.events(fd); ev; ev = ev->io_next)
+      if (ev->events & what) activate(*ev, ev->events & what, 1);
+    return;
+  }
+  for (size_t i = 0; i < timers_.size(); ++i)
+    if (timers_.at(i).fd == fd) activate(timers_.at(i), kTimeout, 1);
+}
+
+int Base::count_events(unsigned type) const noexcept {
+  size_t n = 0;
+  if (type & 1u) n += active_.size();
+  if (type & 4u) n += n_added_ + active_.size();
+  return static_cast<int>(std::min<size_t>(n, INT_MAX));
+}
+
+int Base::max_events(unsigned type, bool clear) noexcept {
+  size_t n = 0;
+  if (type & 1u) n += max_active_;
+  if (type & 4u) n += max_added_;
+  if (clear) {
+    if (type & 1u) max_active_ = 0;
+    if (type & 4u) max_added_ = 0;
+  }
+  return static_cast<int>(std::min<size_t>(n, INT_MAX));
+}
+
+// After a count went up (libevent's MAX_EVENT_COUNT at each insertion).
+void Base::note_peaks() noexcept {
+  max_active_ = std::max(max_active_, active_.size());
+  max_added_ = std::max(max_added_, n_added_ + active_.size());
+}
+
+// libevent's update_time_cache: the loop's notion of now, read again.
+void Base::refresh_time_cache() noexcept {
+  cached_now_ = 0;
+  if (flags_ & kFlagNoCacheTime) return;
+  const Micros mono = monotonic_now();
+  sync_wall_offset(mono);
+  cached_now_ = mono;
+}
+
+// After fork the epoll instance and the signal pipe are the parent's as
+// well: what one process changes, the other sees, and a signal's byte may
+// wake either. Like libevent's event_reinit, make new ones and tell them
+// about every added event; an fd that cannot be re-added (closed since)
+// makes the answer -1, the others are re-added all the same. The old
+// backend is dropped only once a new one exists (it closes this process's
+// copy of the kernel object, which the parent keeps).
+int Base::reinit() noexcept {
+  std::unique_ptr<Backend> fresh;
+  try {
+    fresh = create_backend_ ? create_backend_() : nullptr;
+  } catch (const std::bad_alloc&) {
+    return -1;
+  }
+  if (!fresh) return -1;
+  backend_ = std::move(fresh);
+  const int signals = signals_.reinit(*backend_);
+  const int fds = fds_.reinit(*backend_);
+  return signals == 0 && fds == 0 ? 0 : -1;
 }
 
 // ------------------------------------------------------------- invariants

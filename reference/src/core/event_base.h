@@ -13,6 +13,7 @@
 #ifndef EVREF_CORE_EVENT_BASE_H
 #define EVREF_CORE_EVENT_BASE_H
 
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,10 +31,21 @@ namespace evref {
 
 class Base {
  public:
+  // event_config_set_max_dispatch_interval: after how many callbacks, or
+  // how long, the loop goes back to check for new events, for the queues
+  // of priority min_priority and above (libevent's defaults: no limit, and
+  // a config enforces limits from priority 1 on).
+  struct DispatchLimits {
+    bool has_interval = false;
+    Micros interval = 0;
+    int max_callbacks = INT_MAX;
+    int min_priority = 1;
+  };
   struct Options {
     std::vector<std::string> avoid;
     int required_features = 0;
     int flags = 0;
+    DispatchLimits dispatch;
   };
 
   // Chooses and makes the backend. Not noexcept: it may throw
@@ -95,6 +107,29 @@ class Base {
   // checks that abort.
   static void enable_debug_mode() noexcept { debug_mode_ = true; }
 
+  // --- base and loop inspection (issue 19)
+  // event_base_active_by_fd / _by_signal: activate the added events of an
+  // fd whose flags match (EV_TIMEOUT: those with a timer), or of a signal.
+  void activate_by_fd(int fd, short events) noexcept;
+  void activate_by_signal(int signo) noexcept { activate_signal(signo, 1); }
+  // event_base_get_num_events / _get_max_events: EVENT_BASE_COUNT_ACTIVE
+  // (1), _VIRTUAL (2, none on Linux), _ADDED (4: added events, and active
+  // ones counted again, as libevent does), summed over the flags given.
+  int count_events(unsigned type) const noexcept;
+  int max_events(unsigned type, bool clear) noexcept;
+  // event_base_update_cache_time: only inside the loop, and only when the
+  // time is cached at all (not EVENT_BASE_FLAG_NO_CACHE_TIME).
+  void update_cache_time() noexcept {
+    if (running_) refresh_time_cache();
+  }
+  // Whether now() is the loop's cached time (event_base_gettimeofday_cached
+  // reads the system clock otherwise, as libevent does).
+  bool time_cached() const noexcept { return cached_now_ != 0; }
+  // event_reinit: a new kernel backend of the same kind and a new signal
+  // pipe (after fork both are shared with the parent), told about every
+  // event added; -1 when one of them cannot be re-registered.
+  int reinit() noexcept;
+
   // White-box support: nullptr, or the first violation found in the parts
   // or in how an event's state bits match where it is linked.
   const char* check_invariants() const noexcept;
@@ -114,7 +149,7 @@ class Base {
   void activate_signal(int signo, unsigned count) noexcept;
   void expire_timers() noexcept;
   int run_active() noexcept;
-  int run_queue(ActiveQueues::Queue& q) noexcept;
+  int run_queue(ActiveQueues::Queue& q, int max_callbacks, const Micros* end) noexcept;
   void run_persistent(Event& ev) noexcept;
   void run_signal(Event& ev) noexcept;
   bool call_user(Callback cb, int fd, short res, void* arg) noexcept;
@@ -122,10 +157,14 @@ class Base {
     if (&ev == current_) current_stopped_ = true;
   }
 
+  void refresh_time_cache() noexcept;
+  void note_peaks() noexcept;
+
   static void once_trampoline(int fd, short what, void* arg);
   static void loopexit_cb(int fd, short what, void* arg);
 
   std::unique_ptr<Backend> backend_;
+  std::unique_ptr<Backend> (*create_backend_)() = nullptr;  // event_reinit makes another
   const char* method_ = nullptr;
   int features_ = 0;
   int flags_ = 0;
@@ -147,6 +186,9 @@ class Base {
   bool got_exit_ = false;
   bool got_break_ = false;
   bool continue_ = false;
+  DispatchLimits dispatch_;
+  size_t max_active_ = 0;  // event_base_get_max_events' peaks
+  size_t max_added_ = 0;
 };
 
 }  // namespace evref

@@ -82,6 +82,15 @@ void FdMap::remove(Event& ev, Backend& backend) noexcept {
   if (after != before) backend.change(ev.fd, before, after);
 }
 
+int FdMap::reinit(Backend& backend) noexcept {
+  int rc = 0;
+  for (size_t fd = 0; fd < slots_.size(); ++fd) {
+    const short mask = slots_[fd].mask();
+    if (mask != 0 && backend.change(static_cast<int>(fd), 0, mask) != 0) rc = -1;
+  }
+  return rc;
+}
+
 const char* FdMap::check_invariants() const noexcept {
   for (size_t fd = 0; fd < slots_.size(); ++fd) {
     Slot counted;

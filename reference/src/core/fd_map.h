@@ -20,6 +20,9 @@ class FdMap {
   // (refuse_mixed_edge) the fd has events of the other trigger mode.
   int insert(Event& ev, Backend& backend, bool refuse_mixed_edge) noexcept;
   void remove(Event& ev, Backend& backend) noexcept;
+  // Tells a new backend (event_reinit) every fd's interest; -1 when it
+  // refuses one, the others told all the same.
+  int reinit(Backend& backend) noexcept;
   // The fd's events, newest first (nullptr when none).
   Event* events(int fd) const noexcept {
     return fd >= 0 && static_cast<size_t>(fd) < slots_.size() ? slots_[fd].head : nullptr;

@@ -37,6 +37,15 @@ void SignalMap::remove(Event& ev) noexcept {
   if (heads_[signo] == nullptr) pipe_.restore(signo);
 }
 
+int SignalMap::reinit(Backend& backend) noexcept {
+  if (!watched_) return 0;
+  if (pipe_.reopen() < 0 || backend.change(pipe_.read_fd(), 0, kIoRead) != 0) {
+    watched_ = false;
+    return -1;
+  }
+  return 0;
+}
+
 const char* SignalMap::check_invariants() const noexcept {
   size_t n = 0;
   for (size_t signo = 0; signo < heads_.size(); ++signo) {

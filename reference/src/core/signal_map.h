@@ -30,6 +30,9 @@ class SignalMap {
   void drain(F&& each) noexcept {
     pipe_.drain(each);
   }
+  // event_reinit: a new pipe (the old one is shared with the parent after
+  // fork), watched by the new backend; 0 when the map never had a pipe.
+  int reinit(Backend& backend) noexcept;
   // Makes this base the one woken by signals (libevent's evsig_set_base_).
   void receive_here() noexcept {
     if (n_ != 0) pipe_.receive_here();

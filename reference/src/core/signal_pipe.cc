@@ -54,6 +54,20 @@ int SignalPipe::open() noexcept {
   return fds_[0];
 }
 
+int SignalPipe::reopen() noexcept {
+  if (fds_[0] < 0) return 0;
+  int old = fds_[1];
+  const bool was_target = g_wake_fd.compare_exchange_strong(old, -1);
+  close(fds_[0]);
+  close(fds_[1]);
+  fds_[0] = fds_[1] = -1;
+  for (int signo = 1; signo < kMaxSignal; ++signo)
+    if (caught_here_[signo]) take_count(signo);
+  if (open() < 0) return -1;
+  if (was_target) g_wake_fd.store(fds_[1]);
+  return 0;
+}
+
 void SignalPipe::receive_here() noexcept {
   if (fds_[1] >= 0) g_wake_fd.store(fds_[1]);
 }

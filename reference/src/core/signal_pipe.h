@@ -30,6 +30,12 @@ class SignalPipe {
   int open() noexcept;
   int read_fd() const noexcept { return fds_[0]; }
 
+  // event_reinit: closes this process's copy of the pipe and opens a new
+  // one, which the handler writes to if it wrote to the old one. Counts
+  // not yet drained are dropped with the old pipe's bytes, as in libevent,
+  // whose child starts with an empty socketpair. 0 when it was never open.
+  int reopen() noexcept;
+
   // Makes this pipe the one the handler writes to (receive_here), when open.
   void receive_here() noexcept;
 

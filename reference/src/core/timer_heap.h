@@ -17,6 +17,7 @@ class TimerHeap {
   size_t size() const noexcept { return heap_.size(); }
   Event& top() const noexcept { return *heap_.front(); }
   const Event& at(size_t i) const noexcept { return *heap_[i]; }
+  Event& at(size_t i) noexcept { return *heap_[i]; }
   // false when memory runs out; the heap is then unchanged.
   bool push(Event& ev) noexcept;
   void remove(Event& ev) noexcept;
