@@ -174,6 +174,13 @@ TEST_F(BufferEventApiRules, TokenBucketCfgFreeOnceNoBuffereventUsesIt) {
   EXPECT_EQ(read_, 1000u);
 }
 
+TEST_F(BufferEventApiRules, TokenBucketCfgFreeOfNull) {
+  EVC_RULE("bufferevent.h/ev_token_bucket_cfg_free/null",
+           "observed libevent 2.1.12: ev_token_bucket_cfg_free(NULL) does nothing (it is a free "
+           "of NULL)");
+  EXPECT_IN_CHILD({ ev_token_bucket_cfg_free(nullptr); });
+}
+
 TEST_F(BufferEventApiRules, RemoveFromGroupLiftsTheGroupLimit) {
   EVC_RULE("bufferevent.h/bufferevent_remove_from_rate_limit_group",
            "bufferevent.h: bufferevent_remove_from_rate_limit_group removes the bufferevent from "
