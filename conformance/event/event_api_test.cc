@@ -391,5 +391,30 @@ TEST_F(EventDelVariants, NullEventIsNotDeleted) {
   }
 }
 
+// ------------------------------------------------------------ user events
+using EventUser = EventTest;
+
+TEST_F(EventUser, TriggerRunsTheCallbackOnceWithNoFd) {
+  EVC_RULE("event.h/evuser_trigger",
+           "event.h evuser_* macros, 'aliases for working with user-triggered events': "
+           "evuser_new makes an initialized event with no fd; evuser_trigger makes it active, "
+           "so the loop runs its callback once with fd -1; evuser_del then leaves it neither "
+           "pending nor run again");
+  Probe p;
+  event* ev = evuser_new(base_, Probe::Callback, &p);
+  ASSERT_NE(ev, nullptr);
+  p.ev = ev;
+  EXPECT_TRUE(evuser_initialized(ev));
+  EXPECT_EQ(evuser_pending(ev, nullptr), 0) << "a user event is never pending for a flag";
+  evuser_trigger(ev);
+  EXPECT_EQ(event_base_loop(base_, EVLOOP_ONCE | EVLOOP_NONBLOCK), 0);
+  EXPECT_EQ(p.calls, 1);
+  EXPECT_EQ(p.fd, -1);
+  EXPECT_EQ(evuser_del(ev), 0);
+  EXPECT_EQ(event_base_loop(base_, EVLOOP_NONBLOCK), 1) << "nothing left to run";
+  EXPECT_EQ(p.calls, 1);
+  event_free(ev);
+}
+
 }  // namespace
 }  // namespace evc

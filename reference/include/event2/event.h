@@ -203,6 +203,8 @@ void event_debug_unassign(struct event *);
 void event_set_mem_functions(void *(*malloc_fn)(size_t sz),
                              void *(*realloc_fn)(void *ptr, size_t sz),
                              void (*free_fn)(void *ptr));
+/* Present because the reference implements event_set_mem_functions. */
+#define EVENT_SET_MEM_FUNCTIONS_IMPLEMENTED
 
 /* Base and loop inspection (issue 19). */
 int event_base_get_num_events(struct event_base *, unsigned int);
@@ -245,6 +247,12 @@ void libevent_global_shutdown(void);
 #define evsignal_pending(ev, tv) event_pending((ev), EV_SIGNAL, (tv))
 #define evsignal_initialized(ev) event_initialized(ev)
 #define event_get_signal(ev) ((int)event_get_fd(ev))
+/* User-triggered events: no fd, no flags, made active by evuser_trigger. */
+#define evuser_new(b, cb, arg) event_new((b), -1, 0, (cb), (arg))
+#define evuser_del(ev) event_del(ev)
+#define evuser_pending(ev, tv) event_pending((ev), 0, (tv))
+#define evuser_initialized(ev) event_initialized(ev)
+#define evuser_trigger(ev) event_active((ev), 0, 0)
 
 #ifdef __cplusplus
 }
