@@ -259,7 +259,7 @@ namespace {
 void run_finalizer(Event& ev) noexcept {
   const Finalizer fn = ev.finalizer;
   void* const arg = ev.arg;
-  const bool free_after = ev.kind == Event::kFinalizeFree;
+  const bool free_after = ev.kind == Event::kFinalizerFree;
   debug::note_teardown(&ev);
   fn(reinterpret_cast<::event*>(&ev), arg);
   if (free_after) mm::free(&ev);
@@ -281,7 +281,7 @@ Event* first_finalizing(const ActiveQueues& active) noexcept {
 // only replaces the finalizer.
 int Base::finalize(Event& ev, Finalizer fn, bool free_after) noexcept {
   del(ev);
-  ev.kind = free_after ? Event::kFinalizeFree : Event::kFinalize;
+  ev.kind = free_after ? Event::kFinalizerFree : Event::kFinalizer;
   ev.finalizer = fn;
   activate(ev, kFinalize, 1);
   ev.state |= Event::kFinalizing;
@@ -470,8 +470,8 @@ int Base::run_queue(ActiveQueues::Queue& q, int max_callbacks, const Micros* end
     switch (ev->kind) {
       case Event::kSignalled: run_signal(*ev); break;
       case Event::kPersistent: run_persistent(*ev); break;
-      case Event::kFinalize:
-      case Event::kFinalizeFree: current_ = nullptr; run_finalizer(*ev); break;
+      case Event::kFinalizer:
+      case Event::kFinalizerFree: current_ = nullptr; run_finalizer(*ev); break;
       default: call_user(ev->cb, ev->fd, ev->res, ev->arg); break;
     }
     current_ = nullptr;

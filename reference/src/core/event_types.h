@@ -69,8 +69,8 @@ struct Event {
     kPlain = 0,
     kSignalled = 1,
     kPersistent = 2,
-    kFinalize = 5,
-    kFinalizeFree = 6
+    kFinalizer = 5,  // not EV_FINALIZE (the flag kFinalize above)
+    kFinalizerFree = 6
   };
 
   Event* active_next = nullptr;  // ev_evcallback.evcb_active_next
