@@ -10,7 +10,7 @@
 namespace evref {
 
 Bufferevent::Bufferevent(Base& base, const Calls& calls, int options) noexcept
-    : options_(options), calls_(calls) {
+    : options_(options), calls_(calls), ratelim_(*this, base) {
   face_.ev_base = &base;
   face_.enabled = kWrite;  // libevent's bufferevent_init_common_
   face_.owner = this;

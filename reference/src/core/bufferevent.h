@@ -207,7 +207,7 @@ class Bufferevent {
   bool deferred_scheduled_ = false, readcb_pending_ = false, writecb_pending_ = false;
   short eventcb_pending_ = 0;
   int errno_pending_ = 0;
-  RateLimit ratelim_{*this};
+  RateLimit ratelim_;  // built with the base: face_.ev_base is set only in the body
 };
 
 }  // namespace evref

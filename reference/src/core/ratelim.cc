@@ -139,9 +139,9 @@ void RateGroup::refill(int, short, void* arg) {
 
 // ------------------------------------------------------------ a bufferevent's
 
-RateLimit::RateLimit(Bufferevent& bev) noexcept
+RateLimit::RateLimit(Bufferevent& bev, Base& base) noexcept
     : bev_(bev), max_read_(kMaxSingleDefault), max_write_(kMaxSingleDefault) {
-  Base::assign(refill_, &bev_.base(), -1, 0, refill, this);
+  Base::assign(refill_, &base, -1, 0, refill, this);
 }
 
 void RateLimit::rebind() noexcept { Base::assign(refill_, &bev_.base(), -1, 0, refill, this); }

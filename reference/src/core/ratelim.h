@@ -89,7 +89,8 @@ class RateGroup {
 // (a config set by the user, who keeps it alive) and its group.
 class RateLimit {
  public:
-  explicit RateLimit(Bufferevent& bev) noexcept;
+  // The base is given apart: the owner's members are still being built.
+  RateLimit(Bufferevent& bev, Base& base) noexcept;
   ~RateLimit();  // leaves the group, stops the refill timer
   RateLimit(const RateLimit&) = delete;
   RateLimit& operator=(const RateLimit&) = delete;
