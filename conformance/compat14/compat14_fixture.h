@@ -51,6 +51,13 @@ class Compat14Test : public Test {
     return p.ev;
   }
   event* SetTimer(Probe& p) { return Set(p, -1, 0); }
+  // The same with signal_set: a persistent EV_SIGNAL event for signo.
+  event* SetSignal(Probe& p, int signo) {
+    signal_set(p.ev, signo, Probe::Callback, &p);
+    EXPECT_EQ(event_base_set(base_, p.ev), 0);
+    set_.push_back(p.ev);
+    return p.ev;
+  }
 
   // Runs the loop once without waiting, as a program does before it adds
   // more events. libev counts a new timeout from when its loop last read

@@ -140,15 +140,7 @@ TEST_F(Compat14Api, TimeoutPendingGivesTheExpiry) {
 
 // ------------------------------------------------------------ signal_*
 
-class Compat14ApiSignal : public Compat14Test {
- protected:
-  event* SetSignal(Probe& p, int signo) {
-    signal_set(p.ev, signo, Probe::Callback, &p);
-    EXPECT_EQ(event_base_set(base_, p.ev), 0);
-    set_.push_back(p.ev);
-    return p.ev;
-  }
-};
+using Compat14ApiSignal = Compat14Test;
 
 TEST_F(Compat14ApiSignal, SignalAddMakesTheEventReceiveTheSignal) {
   EVC_RULE("event_compat.h/signal_add",

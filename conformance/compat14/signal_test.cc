@@ -6,15 +6,7 @@
 namespace evc {
 namespace {
 
-class Compat14Signal : public Compat14Test {
- protected:
-  event* SetSignal(Probe& p, int signo) {
-    signal_set(p.ev, signo, Probe::Callback, &p);
-    EXPECT_EQ(event_base_set(base_, p.ev), 0);
-    set_.push_back(p.ev);
-    return p.ev;
-  }
-};
+using Compat14Signal = Compat14Test;
 
 TEST_F(Compat14Signal, RaisedSignalRunsTheCallback) {
   EVC_RULE("event_compat.h/signal_set/callback-on-delivery",
