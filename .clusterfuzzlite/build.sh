@@ -15,11 +15,13 @@ cxx() { $CXX $CXXFLAGS -std=c++17 "$@"; }
 
 # The reference's evbuffer: core (namespace evref) and the C facade.
 core="$root/reference/src/core"
-for src in "$core/buffer.cc" "$core/buffer_search.cc"; do
+# (mm.cc: the allocator behind event_set_mem_functions, which chains use)
+core_objs=()
+for src in "$core/buffer.cc" "$core/buffer_search.cc" "$core/mm.cc"; do
   cxx -I"$core" -c "$src" -o "$work/core_$(basename "$src" .cc).o"
+  core_objs+=("$work/core_$(basename "$src" .cc).o")
 done
 cxx -I"$root/reference/include" -I"$core" -c "$root/reference/src/buffer.cc" -o "$work/facade_buffer.o"
-core_objs=("$work/core_buffer.o" "$work/core_buffer_search.o")
 libevent_flags=$(pkg-config --cflags --libs libevent_core)
 
 package() {  # target family: dictionary, options, seed corpus next to the binary
