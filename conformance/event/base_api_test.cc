@@ -95,6 +95,7 @@ double SystemMs() {
   gettimeofday(&tv, nullptr);
   return WallMs(tv);
 }
+// ok-sleep: the clock tests let wall time pass; nothing waits for another party
 void SleepMs(int ms) { usleep(ms * 1000); }
 
 // ------------------------------------------------------------------ creation

@@ -51,7 +51,7 @@ class EventConfig : public EventTest {
       timeval tv{};
       EXPECT_EQ(event_base_gettimeofday_cached(base_, &tv), 0);
       first = WallMs(tv);
-      usleep(30 * 1000);
+      usleep(30 * 1000);  // ok-sleep: wall time must pass between the two reads
       EXPECT_EQ(event_base_gettimeofday_cached(base_, &tv), 0);
       second = WallMs(tv);
     };

@@ -88,24 +88,6 @@ class EventTest : public Test {
   std::deque<SocketPair> pairs_;
 };
 
-// A NULL argument that libevent 2.1.12 dereferences without a check (the
-// header does not document NULL there): the call runs in a child, and
-// either that crash or the answer a check would give (want) is accepted,
-// never another answer, a hang or an exception. The gate counts the crash
-// under AddressSanitizer (its report): see harness/expectations.
-template <typename Call, typename T>
-void ExpectAnswerOrCrash(const std::string& what, Call call, T want) {
-  const ChildEnd end = RunInChild([&] { EXPECT_EQ(call(), want) << what; });
-  EXPECT_TRUE((end.kind == ChildEnd::kExited && end.code == 0) ||
-              end.kind == ChildEnd::kSignalled)
-      << what << ": " << end.Describe();
-}
-// The same for a call with no answer: it returns or crashes.
-template <typename Call>
-void ExpectReturnOrCrash(const std::string& what, Call call) {
-  ExpectAnswerOrCrash(what, [&] { return call(), 0; }, 0);
-}
-
 }  // namespace evc
 
 #endif  // EVC_EVENT_FIXTURE_H
