@@ -59,6 +59,8 @@ inline void free_lock(void* lock, unsigned type) noexcept {
 inline void lock(void* lock) noexcept {
   if (lock) lock_fns.lock(0, lock);
 }
+// EVTHREAD_TRY: true when taken (or there is no lock).
+inline bool try_lock(void* lock) noexcept { return lock == nullptr || lock_fns.lock(kTry, lock) == 0; }
 inline void unlock(void* lock) noexcept {
   if (lock) lock_fns.unlock(0, lock);
 }
@@ -86,6 +88,27 @@ class Locked {
 
  private:
   void* lock_;
+};
+
+// Holds two locks (possibly null, possibly the same) for a scope, taken in
+// address order so that two threads locking the same pair cannot deadlock
+// (libevent's EVLOCK_LOCK2).
+class Locked2 {
+ public:
+  Locked2(void* a, void* b) noexcept : first_(a < b ? a : b), second_(a == b ? nullptr : (a < b ? b : a)) {
+    thread::lock(first_);
+    thread::lock(second_);
+  }
+  ~Locked2() {
+    thread::unlock(second_);
+    thread::unlock(first_);
+  }
+  Locked2(const Locked2&) = delete;
+  Locked2& operator=(const Locked2&) = delete;
+
+ private:
+  void* first_;
+  void* second_;
 };
 
 // Releases a held lock for a scope (around a wait or a user callback).
