@@ -491,37 +491,6 @@ TEST_F(ThreadWithoutPthreads, EnableLockingFailsAndLockingHasNoEffect) {
   });
 }
 
-TEST_F(ThreadWithoutPthreads, ThreadsafeFilterIsRefusedOrWorksUnlocked) {
-  EVC_RULE("bufferevent.h/bufferevent_filter_new/threadsafe-without-threads",
-           "bufferevent.h: BEV_OPT_THREADSAFE locks 'If set, and threading is enabled'; "
-           "without thread support bufferevent_filter_new either refuses it (NULL) or makes a "
-           "filter without a lock that works (observed libevent 2.1.12: the latter, "
-           "bufferevent_enable_locking_'s failure is ignored)");
-  EVC_NEEDS_FRESH_PROCESS();
-  InFreshChild([] {
-    event_base* base = event_base_new();
-    ASSERT_NE(base, nullptr);
-    bufferevent* pair[2] = {nullptr, nullptr};
-    ASSERT_EQ(bufferevent_pair_new(base, 0, pair), 0);
-    bufferevent* filter =
-        bufferevent_filter_new(pair[0], nullptr, nullptr, BEV_OPT_THREADSAFE, nullptr, nullptr);
-    if (filter != nullptr) {
-      bufferevent_lock(filter);  // no lock: no effect
-      bufferevent_unlock(filter);
-      EXPECT_EQ(bufferevent_write(filter, "hi", 2), 0);
-      EXPECT_EQ(bufferevent_enable(pair[1], EV_READ), 0);
-      event_base_loop(base, EVLOOP_NONBLOCK);
-      event_base_loop(base, EVLOOP_NONBLOCK);
-      EXPECT_EQ(evbuffer_get_length(bufferevent_get_input(pair[1])), 2u);
-      bufferevent_free(filter);
-    }
-    bufferevent_free(pair[0]);
-    bufferevent_free(pair[1]);
-    event_base_loop(base, EVLOOP_NONBLOCK);
-    event_base_free(base);
-  });
-}
-
 TEST_F(ThreadWithoutPthreads, MakeBaseNotifiableAddsNoEventOfTheUsers) {
   EVC_RULE("thread.h/evthread_make_base_notifiable/without-threads",
            "observed libevent 2.1.12: evthread_make_base_notifiable works without thread "
