@@ -494,7 +494,7 @@ void event_debug_unassign(event* ev) {
 static int del_event(event* ev, evref::Base::DelMode mode) {
   evref::Event* e = core(ev);
   if (e == nullptr || e->base == nullptr) return -1;
-  if (e->state & evref::Event::kFinalizing) return 0;  // event.h: a no-op once finalized
+  // A finalized event: a no-op (Base::del decides, under the base's lock).
   const int rc = e->base->del(*e, mode);
   debug::note_del(ev);
   return rc;

@@ -178,6 +178,7 @@ TEST_F(ThreadWhitebox, DelWaiterReleasedThenBaseFreed) {
 // Lock debugging wraps whatever callbacks are set: a lock freed while held
 // aborts.
 TEST(ThreadWhiteboxDebug, FreeingAHeldLockAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // TSan runs a thread of its own
   EXPECT_DEATH(
       {
         evthread_enable_lock_debugging();
