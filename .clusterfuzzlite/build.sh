@@ -17,7 +17,7 @@ cxx() { $CXX $CXXFLAGS -std=c++17 "$@"; }
 core="$root/reference/src/core"
 # (mm.cc: the allocator behind event_set_mem_functions, which chains use)
 core_objs=()
-for src in "$core/buffer.cc" "$core/buffer_search.cc" "$core/mm.cc"; do
+for src in "$core/buffer.cc" "$core/buffer_search.cc" "$core/file_segment.cc" "$core/mm.cc"; do
   cxx -I"$core" -c "$src" -o "$work/core_$(basename "$src" .cc).o"
   core_objs+=("$work/core_$(basename "$src" .cc).o")
 done
