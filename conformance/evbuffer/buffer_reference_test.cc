@@ -89,6 +89,27 @@ TEST_F(EvbufferAddBufferReference, ReferencedMemoryIsReleasedOnceBothAreDone) {
   }
 }
 
+TEST_F(EvbufferAddBufferReference, CopyMovedBackIntoItsSourceIsReleased) {
+  EVC_RULE("buffer.h/evbuffer_add_buffer_reference/moved-back",
+           "buffer.h evbuffer_add_reference: the cleanup runs when the memory is no longer "
+           "referenced; a buffer-reference copy moved back into its source with "
+           "evbuffer_add_buffer is released with that buffer, once");
+  // In a child: an implementation that leaks here leaks only there.
+  EXPECT_IN_CHILD({
+    static const char kText[] = "loop";
+    Released r;
+    evbuffer* src = evbuffer_new();
+    evbuffer* out = evbuffer_new();
+    ASSERT_EQ(evbuffer_add_reference(src, kText, 4, CountRelease, &r), 0);
+    ASSERT_EQ(evbuffer_add_buffer_reference(out, src), 0);
+    ASSERT_EQ(evbuffer_add_buffer(src, out), 0);
+    EXPECT_EQ(Contents(src), "looploop");
+    evbuffer_free(out);
+    evbuffer_free(src);
+    EXPECT_EQ(r.calls, 1);
+  });
+}
+
 TEST_F(EvbufferAddBufferReference, BufferHoldingReferencesCannotBeReferenced) {
   EVC_RULE("buffer.h/evbuffer_add_buffer_reference/no-second-hand",
            "buffer.h evbuffer_add_buffer_reference: buffers already containing buffer references "

@@ -3,6 +3,7 @@
 #include "buffer.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -853,29 +854,41 @@ int Buffer::read_from(int fd, int howmuch) noexcept {
   return static_cast<int>(got);
 }
 
-// EVBUFFER_FLAG_DRAINS_TO_FD: file data at the front goes out with
-// sendfile, one chain per call (libevent's evbuffer_write_sendfile).
+// File data at the front goes out with sendfile, one chain per call, as
+// libevent's evbuffer_write_sendfile does under EVBUFFER_FLAG_DRAINS_TO_FD.
+// Here the data stays readable either way (mapped or read in), so sendfile
+// is only the faster way to write it: the reference also takes it, without
+// the flag, for a front chain of file data large enough to gain from it,
+// unless the segment was made with EVBUF_FS_DISABLE_SENDFILE.
 bool Buffer::sends_front_by_sendfile() const noexcept {
-  return (flags_ & kDrainsToFd) && first_ != nullptr && first_->kind == ChainKind::kSegment &&
+  constexpr size_t kSendfileMin = 64 * 1024;
+  return first_ != nullptr && first_->kind == ChainKind::kSegment &&
+         ((flags_ & kDrainsToFd) || first_->off >= kSendfileMin) &&
          static_cast<const FileSegment*>(first_->cleanup_arg)->can_sendfile();
+}
+
+ssize_t Buffer::sendfile_front(int fd, size_t howmuch) const noexcept {
+  const FileSegment* seg = static_cast<const FileSegment*>(first_->cleanup_arg);
+  off_t at = static_cast<off_t>(seg->file_offset_of(first_->begin()));
+  // One call moves at most INT_MAX bytes: the count must fit the int result.
+  return sendfile(fd, seg->fd(), &at, std::min({first_->off, howmuch, static_cast<size_t>(INT_MAX)}));
+}
+
+ssize_t Buffer::writev_front(int fd, size_t howmuch) const noexcept {
+  struct iovec vec[128];
+  const int n = peek(static_cast<ssize_t>(howmuch), nullptr, vec, 128);
+  return writev(fd, vec, trim_extents(vec, n < 128 ? n : 128, howmuch));
 }
 
 int Buffer::write_to(int fd, ssize_t howmuch) noexcept {
   if (frozen_front_) return -1;
   if (howmuch < 0 || static_cast<size_t>(howmuch) > total_) howmuch = static_cast<ssize_t>(total_);
   if (howmuch == 0) return 0;
-  ssize_t sent;
-  if (sends_front_by_sendfile()) {
-    const FileSegment* seg = static_cast<const FileSegment*>(first_->cleanup_arg);
-    off_t at = static_cast<off_t>(seg->file_offset_of(first_->begin()));
-    // One call moves at most INT_MAX bytes: the count must fit the int result.
-    const size_t n = std::min({first_->off, static_cast<size_t>(howmuch), static_cast<size_t>(INT_MAX)});
-    sent = sendfile(fd, seg->fd(), &at, n);
-  } else {
-    struct iovec vec[128];
-    const int n = peek(howmuch, nullptr, vec, 128);
-    sent = writev(fd, vec, trim_extents(vec, n < 128 ? n : 128, static_cast<size_t>(howmuch)));
-  }
+  const size_t n = static_cast<size_t>(howmuch);
+  ssize_t sent = -1;
+  // An fd sendfile cannot write to (EINVAL) takes the bytes from memory.
+  if (!sends_front_by_sendfile() || ((sent = sendfile_front(fd, n)) < 0 && errno == EINVAL))
+    sent = writev_front(fd, n);
   if (sent <= 0) return static_cast<int>(sent);
   if (drain(static_cast<size_t>(sent)) != 0) return -1;
   return static_cast<int>(sent);

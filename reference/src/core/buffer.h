@@ -186,6 +186,8 @@ class Buffer {
   void run_callbacks() noexcept;
   void call_callbacks() noexcept;
   bool sends_front_by_sendfile() const noexcept;
+  ssize_t sendfile_front(int fd, size_t howmuch) const noexcept;
+  ssize_t writev_front(int fd, size_t howmuch) const noexcept;
 
   Chain* first_ = nullptr;
   Chain* last_ = nullptr;
