@@ -279,8 +279,9 @@ void Buffer::call_callbacks() noexcept {
 }
 
 void Buffer::defer_callbacks(CallbackQueue* queue) noexcept {
-  delete queue_;
+  delete queue_;  // a run it had pending moves to the new queue
   queue_ = queue;
+  if (callbacks_ != nullptr && (n_added_ != 0 || n_deleted_ != 0)) queue_->schedule();
 }
 
 Buffer::CbEntry* Buffer::add_cb(void (*fn)(), void* arg) noexcept {
