@@ -15,9 +15,11 @@ cxx() { $CXX $CXXFLAGS -std=c++17 "$@"; }
 
 # The reference's evbuffer: core (namespace evref) and the C facade.
 core="$root/reference/src/core"
-# (mm.cc: the allocator behind event_set_mem_functions, which chains use)
+# (mm.cc: the allocator behind event_set_mem_functions, which chains use;
+# thread.cc + log.cc: the evthread lock callbacks every entry point goes through)
 core_objs=()
-for src in "$core/buffer.cc" "$core/buffer_search.cc" "$core/mm.cc"; do
+for src in "$core/buffer.cc" "$core/buffer_search.cc" "$core/file_segment.cc" "$core/mm.cc" \
+           "$core/thread.cc" "$core/log.cc"; do
   cxx -I"$core" -c "$src" -o "$work/core_$(basename "$src" .cc).o"
   core_objs+=("$work/core_$(basename "$src" .cc).o")
 done

@@ -18,10 +18,20 @@
 //   Remove/<scale>                        scale × 1,000 removes of 64 bytes
 //   AddBuffer/<scale>                     scale × 1,000 moves of 16 chains to and fro
 //   Pullup/<scale>                        pullup of scale × 16 chains of 4 KiB
+//   AddFile/<drains>/<scale>              evbuffer_add_file of a scale × 0.64 MiB
+//                                         memfd, then evbuffer_write of it all to a
+//                                         socket pair a reader thread drains;
+//                                         drains 1: EVBUFFER_FLAG_DRAINS_TO_FD set
 #include <event2/buffer.h>
 
 #include <benchmark/benchmark.h>
 #include <malloc.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 #include <algorithm>
 #include <cstdlib>
@@ -213,6 +223,58 @@ void Pullup(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size()));
 }
 
+// A memfd of size bytes (made once per size; each iteration adds a dup, which
+// evbuffer_add_file takes over).
+int FileOf(size_t size) {
+  static std::map<size_t, int> files;
+  int& fd = files[size];
+  if (fd == 0) {
+    fd = memfd_create("evbench", MFD_CLOEXEC);
+    const std::string chunk = Lines(EVBUFFER_EOL_LF, 1024, 1 << 20);
+    for (size_t done = 0; fd >= 0 && done < size;) {
+      const ssize_t n = write(fd, chunk.data(), std::min(chunk.size(), size - done));
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+  }
+  return fd;
+}
+
+void AddFile(benchmark::State& state) {
+  const bool drains = state.range(0) != 0;
+  const size_t size = kUnitBytes * static_cast<size_t>(state.range(1));
+  const int file = FileOf(size);
+  int sv[2];
+  if (file < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    state.SkipWithError("no file or socket pair");
+    return;
+  }
+  std::thread reader([fd = sv[1]] {  // reads until the writer closes its end
+    std::vector<char> sink(1 << 20);
+    while (read(fd, sink.data(), sink.size()) > 0) {
+    }
+  });
+  evbuffer* buf = evbuffer_new();
+  if (drains) evbuffer_set_flags(buf, EVBUFFER_FLAG_DRAINS_TO_FD);
+  for (auto _ : state) {
+    if (evbuffer_add_file(buf, dup(file), 0, static_cast<ev_off_t>(size)) != 0) {
+      state.SkipWithError("add_file failed");
+      break;
+    }
+    while (evbuffer_get_length(buf) > 0) {
+      if (evbuffer_write(buf, sv[0]) <= 0) {
+        state.SkipWithError("write failed");
+        break;
+      }
+    }
+  }
+  evbuffer_free(buf);
+  close(sv[0]);
+  reader.join();
+  close(sv[1]);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * size));
+}
+
 void Scales(benchmark::internal::Benchmark* b) {
   for (int scale : {1, 10, 100}) b->Arg(scale);
 }
@@ -221,6 +283,11 @@ void ReadlnArgs(benchmark::internal::Benchmark* b) {
   for (int style = 0; style < 5; ++style)
     for (int line : {80, 1024})
       for (int scale : {1, 10, 100}) b->Args({style, line, scale});
+}
+
+void AddFileArgs(benchmark::internal::Benchmark* b) {
+  for (int drains : {0, 1})
+    for (int scale : {1, 10, 100}) b->Args({drains, scale});
 }
 
 void SearchEolArgs(benchmark::internal::Benchmark* b) {
@@ -237,6 +304,7 @@ BENCHMARK(Add)->Apply(Scales)->Unit(benchmark::kMicrosecond);
 BENCHMARK(Remove)->Apply(Scales)->Unit(benchmark::kMicrosecond);
 BENCHMARK(AddBuffer)->Apply(Scales)->Unit(benchmark::kMicrosecond);
 BENCHMARK(Pullup)->Apply(Scales)->Unit(benchmark::kMicrosecond);
+BENCHMARK(AddFile)->Apply(AddFileArgs)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Freed chains stay in the heap (no mmap per large chain, no trimming), so
 // the figures measure the buffer code rather than page faults from memory

@@ -27,7 +27,16 @@
 //   12 search_eol     style v % 5, start % (L + 1)
 //   13 readln         style v % 5
 //   14 freeze         v & 1: the front (else the end); v & 2: unfreeze
-//   15 callback       v odd: enable w's callback, even: disable it
+//   15 v < 4: callback  v odd: enable w's callback, even: disable it
+//      v 4: add_iovec             1 + byte % 4 pieces, each: length % 17, bytes
+//      v 5: add_buffer_reference  the other buffer's bytes, by reference, to w
+//      v 6: add_file_segment      segment byte % 2, offset (two bytes) % 3000,
+//                                 length 1 + byte % 200
+//      v 7: write_atmost          n: byte % 66 - 1 (-1: all), to a pipe
+//   An operation whose preconditions the model does not meet (a source
+//   holding references, shared data moving back to its source, a segment
+//   past the file, an end frozen, nothing to write: evbuffer_vocab.h)
+//   decodes as a peek of w instead.
 #ifndef EVC_FUZZ_EVBUFFER_OPS_H
 #define EVC_FUZZ_EVBUFFER_OPS_H
 
@@ -64,7 +73,32 @@ struct OpsReader {
   }
 };
 
-inline AnyOp DecodeOp(OpsReader& in, const Model& m, const VocabOptions& opt) {
+// Opcode 15 with v >= 4: the operations added with issue 20.
+inline AnyOp DecodeMoreOp(OpsReader& in, int w, int v) {
+  AnyOp op;
+  switch (v) {
+    case 4: {
+      AddIovec a{w, {}};
+      for (size_t i = 0, n = 1 + in.below(4); i < n; ++i) a.pieces.push_back(in.bytes(in.below(17)));
+      op = a;
+      break;
+    }
+    case 5:
+      op = AddBufferReference{w};
+      break;
+    case 6: {
+      const int which = static_cast<int>(in.below(2));
+      const size_t offset = (in.byte() * size_t{256} + in.byte()) % 3000;
+      op = AddSegment{w, which, offset, 1 + in.below(200)};
+      break;
+    }
+    default:
+      op = WriteAtmost{w, static_cast<long>(in.below(66)) - 1};
+  }
+  return op;
+}
+
+inline AnyOp DecodeAnyOp(OpsReader& in, const Model& m, const VocabOptions& opt) {
   const uint8_t op = in.byte();
   const int w = op >> 7;
   const int v = (op >> 4) & 7;
@@ -116,8 +150,19 @@ inline AnyOp DecodeOp(OpsReader& in, const Model& m, const VocabOptions& opt) {
     case 14:
       return Freeze{w, (v & 1) != 0, (v & 2) == 0};
     default:
-      return EnableCb{w, (v & 1) != 0};
+      if (v < 4) return EnableCb{w, (v & 1) != 0};
+      return DecodeMoreOp(in, w, v);
   }
+}
+
+// The next operation, or a peek of its buffer where the model's
+// preconditions do not hold.
+inline AnyOp DecodeOp(OpsReader& in, const Model& m, const VocabOptions& opt) {
+  AnyOp op = DecodeAnyOp(in, m, opt);
+  const bool fits = std::visit([&](const auto& o) { return Fits(o, m); }, op);
+  if (fits) return op;
+  const int w = std::visit([](const auto& o) { return o.w; }, op);
+  return Peek{w, 0, -1};
 }
 
 [[noreturn]] inline void OpsFail(int step, const std::string& op, const std::string& mismatch) {

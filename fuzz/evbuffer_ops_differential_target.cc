@@ -17,7 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "buffer.h"  // evref::Buffer (reference/src/core)
+#include "buffer.h"        // evref::Buffer (reference/src/core)
+#include "file_segment.h"  // evref::FileSegment
 #include "evbuffer_ops.h"
 
 namespace {
@@ -69,6 +70,20 @@ struct RefApi {
     }
     return 0;
   }
+  using Seg = evref::FileSegment;
+  static Seg* NewSegment(int fd, bool mapped) {
+    Seg* s = new Seg(fd, Seg::kDisableSendfile | (mapped ? 0 : Seg::kDisableMmap));
+    if (s->load(0, -1)) return s;
+    delete s;
+    return nullptr;
+  }
+  static void FreeSegment(Seg* s) { s->release(); }
+  static int AddSegment(Buf* b, Seg* s, long offset, long length) { return b->add_segment(*s, offset, length); }
+  static size_t AddIovec(Buf* b, std::vector<evbuffer_iovec>& v) {
+    return b->add_iovec(AsIovec(v.data()), static_cast<int>(v.size()));
+  }
+  static int AddBufferReference(Buf* dst, Buf* src) { return dst->add_buffer_reference(*src); }
+  static int WriteAtmost(Buf* b, int fd, long n) { return b->write_to(fd, n); }
   static Cb* Watch(Buf* b, evc::CbLog* log) { return b->add_cb(reinterpret_cast<void (*)()>(&Told), log); }
   static int EnableCb(Buf*, Cb* cb, bool on) {
     if (on) {

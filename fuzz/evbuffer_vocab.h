@@ -32,11 +32,30 @@
 //     buffers; changes made while the callback is disabled are never told.
 //     One exception is allowed for: libevent's readln is a remove and then
 //     a drain, so it tells the line and the EOL in two calls where the
-//     reference tells one (both are accepted, see Model::calls_may_merge).
+//     reference tells one (both are accepted, see Model::calls_may_merge);
+//     add_iovec may tell each vector apart (libevent) or all in one call;
+//   - buffer references and file data (add_buffer_reference, segments of a
+//     memfd made with EVBUF_FS_DISABLE_SENDFILE, so every read is defined):
+//     add_buffer_reference appends the source's bytes and leaves the source
+//     alone; a source holding such data is refused (-1), which the model
+//     tracks as Side::special (over-approximated: set by every way such
+//     data may arrive, cleared when the buffer empties) and the generators
+//     avoid; segment parts lie inside the segment, on an end not frozen
+//     (libevent 2.1.12 drops the caller's reference when that add fails);
+//     shared data never moves back into the buffer it was shared from
+//     (Side::refs_other): libevent 2.1.12 then holds the buffer from inside
+//     itself and leaks it (EvbufferAddBufferReference.CopyMovedBackIntoItsSourceIsReleased);
+//   - write_atmost to a pipe writes min(n, length) bytes (at most 64 here:
+//     one writev takes them all) from the front and drains them; libevent
+//     answers -1 when there is nothing to write, so that is not generated.
 #ifndef EVC_FUZZ_EVBUFFER_VOCAB_H
 #define EVC_FUZZ_EVBUFFER_VOCAB_H
 
 #include <event2/buffer.h>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -68,6 +87,8 @@ struct Side {
   std::string bytes;
   bool frozen_front = false, frozen_end = false;
   bool cb_enabled = true;
+  bool special = false;     // may hold buffer-reference or file data
+  bool refs_other = false;  // may hold data shared from the other buffer
 };
 
 struct Model {
@@ -97,6 +118,17 @@ inline void Erase(Model& m, int w, size_t n) {  // from the front
   n = std::min(n, m.side[w].bytes.size());
   Told(m, w, 0, n);
   m.side[w].bytes.erase(0, n);
+}
+
+// The bytes of the file whose segments the operations add: lines with
+// every EOL style's bytes, so file data feeds the searches and readln too.
+inline const std::string& FileBytes() {
+  static const std::string bytes = [] {
+    std::string s;
+    for (int i = 0; s.size() < 3000; ++i) s += "line " + std::to_string(i) + (i % 3 ? "\r\n" : i % 2 ? "\n" : std::string(1, '\0'));
+    return s;
+  }();
+  return bytes;
 }
 
 // The workaround for the one known libevent abort, used by every run that
@@ -162,6 +194,19 @@ struct CApi {
   }
   static int Freeze(Buf* b, bool front, bool on) { return on ? evbuffer_freeze(b, front) : evbuffer_unfreeze(b, front); }
   static Cb* Watch(Buf* b, CbLog* log) { return evbuffer_add_cb(b, Told, log); }
+  using Seg = evbuffer_file_segment;
+  // The whole file, readable by every buffer function (DISABLE_SENDFILE),
+  // mapped or (mapped false) read into memory.
+  static Seg* NewSegment(int fd, bool mapped) {
+    return evbuffer_file_segment_new(fd, 0, -1, EVBUF_FS_DISABLE_SENDFILE | (mapped ? 0 : EVBUF_FS_DISABLE_MMAP));
+  }
+  static void FreeSegment(Seg* s) { evbuffer_file_segment_free(s); }
+  static int AddSegment(Buf* b, Seg* s, long offset, long length) { return evbuffer_add_file_segment(b, s, offset, length); }
+  static size_t AddIovec(Buf* b, std::vector<evbuffer_iovec>& v) {
+    return evbuffer_add_iovec(b, v.data(), static_cast<int>(v.size()));
+  }
+  static int AddBufferReference(Buf* dst, Buf* src) { return evbuffer_add_buffer_reference(dst, src); }
+  static int WriteAtmost(Buf* b, int fd, long n) { return evbuffer_write_atmost(b, fd, n); }
   static int EnableCb(Buf* b, Cb* cb, bool on) {
     return on ? evbuffer_cb_set_flags(b, cb, EVBUFFER_CB_ENABLED) : evbuffer_cb_clear_flags(b, cb, EVBUFFER_CB_ENABLED);
   }
@@ -172,22 +217,43 @@ struct CApi {
   }
 };
 
-// The two buffers under test, each watched by one callback.
+// A memfd holding FileBytes(), or -1.
+inline int OpsFile() {
+  const int fd = memfd_create("evbuffer_ops", MFD_CLOEXEC);
+  const std::string& b = FileBytes();
+  if (fd >= 0 && write(fd, b.data(), b.size()) != static_cast<ssize_t>(b.size())) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// The two buffers under test, each watched by one callback; two segments
+// of one file (mapped and read in) and a non-blocking pipe to write to.
 template <class Api>
 struct Bufs {
   typename Api::Buf* buf[2];
   typename Api::Cb* cb[2];
   CbLog log[2];
   std::deque<std::string> refs;  // add_reference storage; a deque never moves its strings
+  int file = OpsFile();
+  typename Api::Seg* seg[2] = {nullptr, nullptr};
+  int pipe_fd[2] = {-1, -1};
   Bufs() {
     for (int i = 0; i < 2; ++i) {
       buf[i] = Api::New();
       cb[i] = Api::Watch(buf[i], &log[i]);
+      if (file >= 0) seg[i] = Api::NewSegment(file, i == 0);
     }
+    if (pipe2(pipe_fd, O_NONBLOCK | O_CLOEXEC) != 0) pipe_fd[0] = pipe_fd[1] = -1;
   }
   ~Bufs() {
     Api::Free(buf[0]);
     Api::Free(buf[1]);
+    for (auto* s : seg)
+      if (s != nullptr) Api::FreeSegment(s);
+    for (int fd : {file, pipe_fd[0], pipe_fd[1]})
+      if (fd >= 0) close(fd);
   }
   Bufs(const Bufs&) = delete;
   Bufs& operator=(const Bufs&) = delete;
@@ -386,6 +452,7 @@ struct Prepend {
 struct MoveAll {
   int w;
   bool front;
+  bool fits(const Model& m) const { return !m.side[1 - w].refs_other; }
   bool refused(const Model& m) const {
     const Side& dst = m.side[w];
     const Side& src = m.side[1 - w];
@@ -395,6 +462,7 @@ struct MoveAll {
   void apply(Model& m) const {
     if (refused(m)) return;
     const std::string moved = m.side[1 - w].bytes;
+    m.side[w].special |= m.side[1 - w].special && !moved.empty();
     Erase(m, 1 - w, moved.size());
     if (front) {
       Insert(m, w, moved);
@@ -417,11 +485,13 @@ struct MoveAll {
 struct RemoveBuffer {
   int w;
   size_t n;
+  bool fits(const Model& m) const { return !m.side[w].refs_other; }
   bool refused(const Model& m) const { return n > 0 && (m.side[1 - w].frozen_end || m.side[w].frozen_front); }
   size_t moved(const Model& m) const { return std::min(n, m.side[w].bytes.size()); }
   void apply(Model& m) const {
     if (refused(m)) return;
     const std::string bytes = m.side[w].bytes.substr(0, moved(m));
+    m.side[1 - w].special |= m.side[w].special && !bytes.empty();
     Erase(m, w, bytes.size());
     Append(m, 1 - w, bytes);
   }
@@ -698,8 +768,103 @@ struct EnableCb {
   std::string show() const { return std::string(on ? "enable_cb(" : "disable_cb(") + std::to_string(w) + ")"; }
 };
 
+// add_iovec of the pieces (empty ones too) in one call: returns the total
+// (0 on a buffer frozen at the end, adding nothing).
+struct AddIovec {
+  int w;
+  std::vector<std::string> pieces;
+  void apply(Model& m) const {
+    if (m.side[w].frozen_end) return;
+    for (const std::string& p : pieces) Append(m, w, p);
+    m.calls_may_merge = true;
+  }
+  template <class Api>
+  Outcome run(const Model& m, Bufs<Api>& s) const {
+    std::vector<evbuffer_iovec> v;
+    size_t total = 0;
+    for (const std::string& p : pieces) {
+      v.push_back({const_cast<char*>(p.data()), p.size()});
+      total += p.size();
+    }
+    return Expect(static_cast<long>(Api::AddIovec(s.buf[w], v)), m.side[w].frozen_end ? 0L : static_cast<long>(total));
+  }
+  std::string show() const {
+    std::string s = "add_iovec(" + std::to_string(w);
+    for (const std::string& p : pieces) s += ", " + Quote(p);
+    return s + ")";
+  }
+};
+
+// add_buffer_reference(w, 1 - w): the other buffer's bytes appended to w,
+// the other buffer unchanged; an empty source adds nothing (0).
+struct AddBufferReference {
+  int w;
+  bool fits(const Model& m) const { return !m.side[1 - w].special; }
+  bool refused(const Model& m) const { return !m.side[1 - w].bytes.empty() && m.side[w].frozen_end; }
+  void apply(Model& m) const {
+    if (refused(m) || m.side[1 - w].bytes.empty()) return;
+    Append(m, w, m.side[1 - w].bytes);
+    m.side[w].special = m.side[w].refs_other = true;
+  }
+  template <class Api>
+  Outcome run(const Model& m, Bufs<Api>& s) const {
+    return Expect(Api::AddBufferReference(s.buf[w], s.buf[1 - w]), refused(m) ? -1 : 0);
+  }
+  std::string show() const {
+    return "add_buffer_reference(" + std::to_string(w) + ", " + std::to_string(1 - w) + ")";
+  }
+};
+
+// add_file_segment of FileBytes()[offset, offset + length) from segment
+// `which` (0 mapped, 1 read in).
+struct AddSegment {
+  int w, which;
+  size_t offset, length;
+  bool fits(const Model& m) const {
+    return !m.side[w].frozen_end && length > 0 && offset + length <= FileBytes().size();
+  }
+  void apply(Model& m) const {
+    Append(m, w, FileBytes().substr(offset, length));
+    m.side[w].special = true;
+  }
+  template <class Api>
+  Outcome run(const Model&, Bufs<Api>& s) const {
+    if (s.seg[which] == nullptr) return {"", "no segment"};
+    return Expect(Api::AddSegment(s.buf[w], s.seg[which], static_cast<long>(offset), static_cast<long>(length)), 0);
+  }
+  std::string show() const {
+    return "add_file_segment(" + std::to_string(w) + ", seg " + std::to_string(which) + ", " + std::to_string(offset) +
+           ", " + std::to_string(length) + ")";
+  }
+};
+
+// write_atmost(n) to the pipe, which is read empty again: the first
+// min(n, length) bytes (n -1: all) go out and are drained.
+struct WriteAtmost {
+  int w;
+  long n;
+  size_t want(const Model& m) const {
+    const size_t len = m.side[w].bytes.size();
+    return n < 0 ? len : std::min(static_cast<size_t>(n), len);
+  }
+  bool fits(const Model& m) const { return !m.side[w].frozen_front && want(m) > 0 && want(m) <= 64; }
+  void apply(Model& m) const { Erase(m, w, want(m)); }
+  template <class Api>
+  Outcome run(const Model& m, Bufs<Api>& s) const {
+    Outcome o = Expect(Api::WriteAtmost(s.buf[w], s.pipe_fd[1], n), static_cast<long>(want(m)));
+    char got[128];
+    const ssize_t k = read(s.pipe_fd[0], got, sizeof got);
+    const std::string sent = k > 0 ? std::string(got, static_cast<size_t>(k)) : "";
+    if (o.mismatch.empty() && sent != m.side[w].bytes.substr(0, want(m)))
+      o.mismatch = "wrote " + Quote(sent) + ", model " + Quote(m.side[w].bytes.substr(0, want(m)));
+    return o;
+  }
+  std::string show() const { return "write_atmost(" + std::to_string(w) + ", " + std::to_string(n) + ")"; }
+};
+
 using AnyOp = std::variant<Add, AddReference, Prepend, MoveAll, RemoveBuffer, Drain, CopyOut, Pullup, Peek,
-                           ReserveCommit, Search, SearchEol, Readln, Freeze, EnableCb>;
+                           ReserveCommit, Search, SearchEol, Readln, Freeze, EnableCb, AddIovec,
+                           AddBufferReference, AddSegment, WriteAtmost>;
 
 // ---------------------------------------------------------------------------
 // Running one operation
@@ -725,6 +890,9 @@ void Apply(const Op& op, Model& m) {
   m.calls[1].clear();
   m.calls_may_merge = false;
   op.apply(m);
+  // An emptied buffer has freed its chains, special ones included.
+  for (Side& sd : m.side)
+    if (sd.bytes.empty()) sd.special = sd.refs_other = false;
 }
 
 inline std::string ShowCalls(const std::vector<CbCall>& calls) {

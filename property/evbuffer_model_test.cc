@@ -5,7 +5,8 @@
 // two, remove, drain, copyout, copyout_from, pullup, peek, reserve_space +
 // commit_space, search, search_range, search_eol and readln for every EOL
 // style with generated start pointers, freeze / unfreeze, a callback
-// disabled and enabled); every returned value is compared with what the
+// disabled and enabled, add_iovec, add_buffer_reference, add_file_segment
+// of a memfd, write_atmost to a pipe); every returned value is compared with what the
 // model predicts, and after every command the length, the contents and the
 // calls each buffer's callback was told (orig_size, n_added, n_deleted)
 // must match the model. The rules modelled are listed in the vocabulary.
@@ -133,6 +134,21 @@ Freeze GenFreeze(const Model&) { return {GenSide(), *rc::gen::arbitrary<bool>(),
 
 EnableCb GenEnableCb(const Model&) { return {GenSide(), *rc::gen::arbitrary<bool>()}; }
 
+AddIovec GenAddIovec(const Model&) {
+  return {GenSide(), *rc::gen::container<std::vector<std::string>>(static_cast<size_t>(*rc::gen::inRange(0, 5)),
+                                                                    GenPiece())};
+}
+
+AddBufferReference GenAddBufferReference(const Model&) { return {GenSide()}; }
+
+AddSegment GenAddSegment(const Model&) {
+  const size_t offset = *rc::gen::inRange<size_t>(0, FileBytes().size());
+  const size_t length = *rc::gen::inRange<size_t>(1, std::min<size_t>(FileBytes().size() - offset, 300) + 1);
+  return {GenSide(), *rc::gen::inRange(0, 2), offset, length};
+}
+
+WriteAtmost GenWriteAtmost(const Model&) { return {GenSide(), *rc::gen::inRange<long>(-1, 65)}; }
+
 RC_GTEST_PROP(EvbufferModel, EveryOperationMatchesTwoStringModels, ()) {
   EVC_RULE(
       "buffer.h/evbuffer/operation-model",
@@ -150,7 +166,9 @@ RC_GTEST_PROP(EvbufferModel, EveryOperationMatchesTwoStringModels, ()) {
           Cmd<RemoveBuffer, GenRemoveBuffer>, Cmd<Drain, GenDrain>, Cmd<CopyOut, GenCopyOut>,
           Cmd<Pullup, GenPullup>, Cmd<Peek, GenPeek>, Cmd<ReserveCommit, GenReserveCommit>,
           Cmd<Search, GenSearch>, Cmd<SearchEol, GenSearchEol>, Cmd<SearchEol, GenSearchEol>,
-          Cmd<Readln, GenReadln>, Cmd<Readln, GenReadln>, Cmd<Freeze, GenFreeze>, Cmd<EnableCb, GenEnableCb>>());
+          Cmd<Readln, GenReadln>, Cmd<Readln, GenReadln>, Cmd<Freeze, GenFreeze>, Cmd<EnableCb, GenEnableCb>,
+          Cmd<AddIovec, GenAddIovec>, Cmd<AddBufferReference, GenAddBufferReference>,
+          Cmd<AddSegment, GenAddSegment>, Cmd<WriteAtmost, GenWriteAtmost>>());
 }
 
 }  // namespace

@@ -12,9 +12,21 @@
 #include "core/buffer.h"
 #include "core/chain.h"
 #include "core/thread.h"
+#include "core/file_segment.h"
 #include "facade.h"
 
 struct evbuffer_cb_entry : evref::Buffer::CbEntry {};
+
+// A file segment as the user sees it: the core's, plus the user's cleanup
+// callback, called (with the creation flags) when the last reference goes.
+struct evbuffer_file_segment final : evref::FileSegment {
+  using evref::FileSegment::FileSegment;
+  void on_freed() noexcept override {
+    if (cb != nullptr) cb(this, static_cast<int>(flags()), cb_arg);
+  }
+  evbuffer_file_segment_cleanup_cb cb = nullptr;
+  void* cb_arg = nullptr;
+};
 
 namespace {
 
@@ -320,5 +332,68 @@ int evbuffer_write_atmost(evbuffer* buf, evutil_socket_t fd, ev_ssize_t howmuch)
 }
 
 int evbuffer_write(evbuffer* buf, evutil_socket_t fd) { return evbuffer_write_atmost(buf, fd, -1); }
+
+}  // extern "C"
+
+// ------------------------------------------- file data, shared data, flags
+
+extern "C" {
+
+int evbuffer_add_file(evbuffer* buf, int fd, ev_off_t offset, ev_off_t length) {
+  const evref::thread::Locked held(lock_of(buf));
+  return buf ? buf->add_file(fd, offset, length) : -1;
+}
+
+evbuffer_file_segment* evbuffer_file_segment_new(int fd, ev_off_t offset, ev_off_t length,
+                                                 unsigned flags) {
+  evbuffer_file_segment* seg = new (std::nothrow) evbuffer_file_segment(fd, flags);
+  if (seg == nullptr || seg->load(offset, length)) return seg;
+  delete seg;  // a failed segment never owned the fd
+  return nullptr;
+}
+
+void evbuffer_file_segment_free(evbuffer_file_segment* seg) {
+  if (seg != nullptr) seg->release();
+}
+
+void evbuffer_file_segment_add_cleanup_cb(evbuffer_file_segment* seg,
+                                          evbuffer_file_segment_cleanup_cb cb, void* arg) {
+  if (seg == nullptr) return;
+  seg->cb = cb;
+  seg->cb_arg = arg;
+}
+
+int evbuffer_add_file_segment(evbuffer* buf, evbuffer_file_segment* seg, ev_off_t offset,
+                              ev_off_t length) {
+  const evref::thread::Locked held(lock_of(buf));
+  if (buf == nullptr || seg == nullptr) return -1;
+  return buf->add_segment(*seg, offset, length);
+}
+
+int evbuffer_add_buffer_reference(evbuffer* outbuf, evbuffer* inbuf) {
+  const evref::thread::Locked2 held(lock_of(outbuf), lock_of(inbuf));
+  if (outbuf == nullptr || inbuf == nullptr) return -1;
+  return outbuf->add_buffer_reference(*inbuf);
+}
+
+size_t evbuffer_add_iovec(evbuffer* buf, struct evbuffer_iovec* vec, int n_vec) {
+  const evref::thread::Locked held(lock_of(buf));
+  if (buf == nullptr || n_vec <= 0 || vec == nullptr) return 0;
+  return buf->add_iovec(vec, n_vec);
+}
+
+int evbuffer_set_flags(evbuffer* buf, ev_uint64_t flags) {
+  const evref::thread::Locked held(lock_of(buf));
+  if (buf == nullptr) return -1;
+  buf->set_flags(flags);
+  return 0;
+}
+
+int evbuffer_clear_flags(evbuffer* buf, ev_uint64_t flags) {
+  const evref::thread::Locked held(lock_of(buf));
+  if (buf == nullptr) return -1;
+  buf->clear_flags(flags);
+  return 0;
+}
 
 }  // extern "C"

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -305,6 +306,44 @@ void scenario_evbuffer() {
   evbuffer_free(other);
 }
 
+// File data, segments, buffer references, add_iovec and deferred
+// callbacks: a failed call adds nothing, and every fd is closed at the end
+// (the buffer owns add_file's only when the add succeeded).
+void scenario_evbuffer_file() {
+  static const char kText[] = "0123456789abcdef";
+  const int fd = memfd_create("alloc", MFD_CLOEXEC);
+  PROMISE(fd >= 0 && write(fd, kText, 16) == 16);
+  evbuffer* buf = evbuffer_new();
+  evbuffer* copy = evbuffer_new();
+  event_base* base = event_base_new();
+  if (buf != nullptr && copy != nullptr && base != nullptr) {
+    OK_OR_FAIL(evbuffer_defer_callbacks(buf, base));
+    const int own = dup(fd);
+    const int r = evbuffer_add_file(buf, own, 2, 8);
+    PROMISE(evbuffer_get_length(buf) == (r == 0 ? 8u : 0u));
+    if (r != 0) close(own);
+    if (evbuffer_file_segment* seg = evbuffer_file_segment_new(fd, 0, -1, EVBUF_FS_DISABLE_SENDFILE)) {
+      const size_t before = evbuffer_get_length(buf);
+      const int s = evbuffer_add_file_segment(buf, seg, 4, 4);
+      PROMISE(evbuffer_get_length(buf) == before + (s == 0 ? 4u : 0u));
+      evbuffer_file_segment_free(seg);
+    }
+    evbuffer_iovec v[2] = {{const_cast<char*>(kText), 3}, {const_cast<char*>(kText), 5}};
+    const size_t before = evbuffer_get_length(buf);
+    const size_t added = evbuffer_add_iovec(buf, v, 2);
+    PROMISE((added == 0 || added == 8) && evbuffer_get_length(buf) == before + added);
+    PROMISE(evbuffer_add(copy, "x", 1) == 0 || evbuffer_get_length(copy) == 0);
+    const size_t had = evbuffer_get_length(buf);
+    const int b = evbuffer_add_buffer_reference(buf, copy);
+    PROMISE(evbuffer_get_length(buf) == had + (b == 0 ? evbuffer_get_length(copy) : 0));
+    PROMISE(event_base_loop(base, EVLOOP_NONBLOCK) >= -1);
+  }
+  evbuffer_free(buf);
+  evbuffer_free(copy);
+  if (base != nullptr) event_base_free(base);
+  close(fd);
+}
+
 void scenario_listener() {
   if (event_base* base = event_base_new()) {
     sockaddr_in sin{};
@@ -458,6 +497,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Scenario{"EventBaseOnce", "event_base_once", scenario_once},
                       Scenario{"Reinit", "event_reinit", scenario_reinit},
                       Scenario{"Evbuffer", "evbuffer", scenario_evbuffer},
+                      Scenario{"EvbufferFile", "evbuffer file data", scenario_evbuffer_file},
                       Scenario{"ListenerNewBind", "evconnlistener_new_bind", scenario_listener},
                       Scenario{"BuffereventSocket", "bufferevent_socket", scenario_bufferevent}));
 

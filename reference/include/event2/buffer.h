@@ -48,6 +48,12 @@ int evbuffer_enable_locking(struct evbuffer *buf, void *lock);
 /** Takes / releases the buffer's lock; no effect without one. */
 void evbuffer_lock(struct evbuffer *buf);
 void evbuffer_unlock(struct evbuffer *buf);
+/** Lets the buffer send file data with sendfile: data leaves it only by
+    writing to an fd, draining, or moving whole. */
+#define EVBUFFER_FLAG_DRAINS_TO_FD 1
+/** Adds / removes EVBUFFER_FLAG_* flags. 0 on success, -1 on failure. */
+int evbuffer_set_flags(struct evbuffer *buf, ev_uint64_t flags);
+int evbuffer_clear_flags(struct evbuffer *buf, ev_uint64_t flags);
 
 /** Total number of bytes stored. */
 size_t evbuffer_get_length(const struct evbuffer *buf);
@@ -104,6 +110,12 @@ char *evbuffer_readln(struct evbuffer *buffer, size_t *n_read_out,
 /** Moves all of inbuf to the end of outbuf without copying. 0 or -1. */
 int evbuffer_add_buffer(struct evbuffer *outbuf, struct evbuffer *inbuf);
 
+/** Appends inbuf's data to outbuf without copying or draining it; later
+    changes to inbuf do not show in outbuf. A buffer holding such data (or
+    file data) cannot be added this way. 0 or -1. */
+int evbuffer_add_buffer_reference(struct evbuffer *outbuf,
+    struct evbuffer *inbuf);
+
 /** Called when a reference added with evbuffer_add_reference() is released. */
 typedef void (*evbuffer_ref_cleanup_cb)(const void *data,
     size_t datalen, void *extra);
@@ -112,6 +124,39 @@ typedef void (*evbuffer_ref_cleanup_cb)(const void *data,
 int evbuffer_add_reference(struct evbuffer *outbuf,
     const void *data, size_t datlen,
     evbuffer_ref_cleanup_cb cleanupfn, void *cleanupfn_arg);
+
+/** Appends length bytes of the file from offset (length -1: to its end)
+    without copying them; the buffer then owns fd and closes it when done
+    with the data. 0 or -1. */
+int evbuffer_add_file(struct evbuffer *outbuf, int fd, ev_off_t offset,
+    ev_off_t length);
+
+/** A reference-counted range of a file, which can be added to buffers. */
+struct evbuffer_file_segment;
+/** Close the fd once the segment is freed and no buffer uses it. */
+#define EVBUF_FS_CLOSE_ON_FREE    0x01
+/** Do not map the file. */
+#define EVBUF_FS_DISABLE_MMAP     0x02
+/** Do not send the data with sendfile. */
+#define EVBUF_FS_DISABLE_SENDFILE 0x04
+/** The segment needs no lock. */
+#define EVBUF_FS_DISABLE_LOCKING  0x08
+/** Called when the last reference to a segment goes. */
+typedef void (*evbuffer_file_segment_cleanup_cb)(
+    struct evbuffer_file_segment const* seg, int flags, void* arg);
+/** A segment of length bytes of fd from offset (length -1: to the end), or
+    NULL on failure. */
+struct evbuffer_file_segment *evbuffer_file_segment_new(
+	int fd, ev_off_t offset, ev_off_t length, unsigned flags);
+/** Drops the caller's reference; the segment goes when no buffer uses it. */
+void evbuffer_file_segment_free(struct evbuffer_file_segment *seg);
+/** Sets the callback run when the segment goes. */
+void evbuffer_file_segment_add_cleanup_cb(struct evbuffer_file_segment *seg,
+	evbuffer_file_segment_cleanup_cb cb, void* arg);
+/** Appends length bytes of the segment from offset (both within the
+    segment; length -1: to its end). 0 or -1. */
+int evbuffer_add_file_segment(struct evbuffer *buf,
+    struct evbuffer_file_segment *seg, ev_off_t offset, ev_off_t length);
 
 /** Appends printf-formatted text; returns the number of bytes added, or -1. */
 int evbuffer_add_printf(struct evbuffer *buf, const char *fmt, ...)
@@ -222,6 +267,14 @@ int evbuffer_write_atmost(struct evbuffer *buffer, evutil_socket_t fd, ev_ssize_
 int evbuffer_freeze(struct evbuffer *buf, int at_front);
 /** Lifts evbuffer_freeze(). 0 on success. */
 int evbuffer_unfreeze(struct evbuffer *buf, int at_front);
+
+struct event_base;
+/** Runs the buffer's callbacks from base's loop instead of inside the call
+    that changed the buffer. 0 or -1. */
+int evbuffer_defer_callbacks(struct evbuffer *buffer, struct event_base *base);
+
+/** Appends the data of n_vec vectors; returns the number of bytes added. */
+size_t evbuffer_add_iovec(struct evbuffer * buffer, struct evbuffer_iovec * vec, int n_vec);
 
 #ifdef __cplusplus
 }

@@ -3,15 +3,18 @@
 #include "buffer.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include "chain.h"
+#include "file_segment.h"
 #include "mm.h"
 #include "thread.h"
 
@@ -37,21 +40,36 @@ Chain* chain_new(size_t min_cap) noexcept {
   if (mem == nullptr) return nullptr;
   Chain* c = static_cast<Chain*>(mem);
   *c = Chain{nullptr, reinterpret_cast<unsigned char*>(c + 1), alloc - sizeof(Chain), 0, 0,
-             nullptr, nullptr, false};
+             nullptr, nullptr, false, ChainKind::kOwned, 1};
   return c;
 }
 
-Chain* chain_new_reference(const void* data, size_t len, RefCleanup cleanup, void* arg) noexcept {
+Chain* chain_new_reference(const void* data, size_t len, RefCleanup cleanup, void* arg,
+                           ChainKind kind) noexcept {
   Chain* c = static_cast<Chain*>(mm::malloc(sizeof(Chain)));
   if (c == nullptr) return nullptr;
   // The data is the caller's and const to us; immutable chains are never
   // written through this pointer.
   *c = Chain{nullptr, static_cast<unsigned char*>(const_cast<void*>(data)), len, 0, len,
-             cleanup, arg, true};
+             cleanup, arg, true, kind, 1};
   return c;
 }
 
+// libevent's multicast chains (APPEND_CHAIN_MULTICAST): the source chain
+// becomes immutable, so neither buffer can write into the shared bytes, and
+// gains a holder, dropped when the shared chain is freed.
+Chain* chain_new_shared(Chain* c) noexcept {
+  Chain* s = chain_new_reference(
+      c->begin(), c->off, [](const void*, size_t, void* src) { chain_free(static_cast<Chain*>(src)); },
+      c, ChainKind::kShared);
+  if (s == nullptr) return nullptr;
+  c->immutable = true;
+  __atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);  // buffers with locks of their own share it
+  return s;
+}
+
 void chain_free(Chain* c) noexcept {
+  if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0) return;
   if (c->cleanup != nullptr) c->cleanup(c->data, c->cap, c->cleanup_arg);
   mm::free(c);
 }
@@ -65,6 +83,7 @@ void chain_free_list(Chain* c) noexcept {
 }
 
 Buffer::~Buffer() {
+  delete queue_;  // no deferred run after the buffer is gone
   chain_free_list(first_);
   for (CbEntry* e = callbacks_; e != nullptr;) {
     CbEntry* next = e->next;
@@ -232,18 +251,46 @@ void Buffer::copy_front(unsigned char* out, size_t len) const noexcept {
 
 void Buffer::run_callbacks() noexcept {
   if (n_added_ == 0 && n_deleted_ == 0) return;
+  // Deferred (evbuffer_defer_callbacks): the counters keep adding up until
+  // the queue's run reports them all, as libevent's deferred run does.
+  if (queue_ != nullptr) {
+    queue_->schedule();
+    return;
+  }
+  call_callbacks();
+}
+
+void Buffer::run_deferred_callbacks() noexcept {
+  if (callbacks_ == nullptr) {
+    n_added_ = n_deleted_ = 0;
+    return;
+  }
+  if (n_added_ != 0 || n_deleted_ != 0) call_callbacks();
+}
+
+void Buffer::call_callbacks() noexcept {
   const CbInfo info{total_ + n_deleted_ - n_added_, n_added_, n_deleted_};
   // Reset before calling out: a callback that changes the buffer triggers a
   // nested run that reports only its own change.
   n_added_ = n_deleted_ = 0;
-  for (CbEntry* e = callbacks_; e != nullptr;) {
-    CbEntry* next = e->next;  // the callback may remove itself
+  // The next entry is taken before each call and kept up to date by
+  // remove_cb_entry: a callback may remove itself or any other entry.
+  CbCursor cursor{callbacks_, cursors_};
+  cursors_ = &cursor;
+  while (CbEntry* e = cursor.next) {
+    cursor.next = e->next;
     if (e->flags & kCbEnabled) {
       if (e->flags & kCbCore) reinterpret_cast<CoreCb>(e->fn)(*this, info, e->arg);
       else invoker_(*this, *e, info);
     }
-    e = next;
   }
+  cursors_ = cursor.outer;
+}
+
+void Buffer::defer_callbacks(CallbackQueue* queue) noexcept {
+  delete queue_;  // a run it had pending moves to the new queue
+  queue_ = queue;
+  if (callbacks_ != nullptr && (n_added_ != 0 || n_deleted_ != 0)) queue_->schedule();
 }
 
 Buffer::CbEntry* Buffer::add_cb(void (*fn)(), void* arg) noexcept {
@@ -269,6 +316,9 @@ int Buffer::remove_cb_entry(CbEntry* e) noexcept {
     callbacks_ = e->next;
   }
   if (e->next != nullptr) e->next->prev = e->prev;
+  for (CbCursor* c = cursors_; c != nullptr; c = c->outer) {
+    if (c->next == e) c->next = e->next;
+  }
   delete e;
   return 0;
 }
@@ -346,6 +396,84 @@ int Buffer::add_reference(const void* data, size_t len, RefCleanup cleanup, void
   n_added_ += len;
   invoke_callbacks();
   return 0;
+}
+
+// libevent's APPEND_CHAIN_MULTICAST: each data chain of `in` is shared, not
+// copied; buffer.h: "buffers already containing buffer references can't be
+// added to other buffers", and libevent 2.1.12 refuses file data as well.
+int Buffer::add_buffer_reference(Buffer& in) noexcept {
+  if (in.total_ == 0) return 0;
+  if (frozen_end_ || &in == this || in.total_ > SIZE_MAX - total_) return -1;
+  const Chain* stop = in.tail_successor();
+  for (const Chain* c = in.first_; c != stop; c = c->next) {
+    if (c->kind == ChainKind::kSegment || c->kind == ChainKind::kShared) return -1;
+  }
+  Chain* head = nullptr;
+  Chain* tail = nullptr;
+  for (Chain* c = in.first_; c != stop; c = c->next) {
+    Chain* s = chain_new_shared(c);
+    if (s == nullptr) {
+      chain_free_list(head);
+      return -1;
+    }
+    (tail != nullptr ? tail->next : head) = s;
+    tail = s;
+  }
+  link_back(head, tail, in.total_);
+  n_added_ += in.total_;
+  invoke_callbacks();
+  return 0;
+}
+
+// buffer.h: evbuffer_add_iovec "guarantees all data will fit into a single
+// chain": the room for the total is made first, so no copy can fail after.
+size_t Buffer::add_iovec(const struct iovec* vec, int n_vec) noexcept {
+  if (frozen_end_) return 0;
+  size_t total = 0;
+  for (int i = 0; i < n_vec; ++i) {
+    if (vec[i].iov_len > kMaxChain - sizeof(Chain) - total) return 0;
+    total += vec[i].iov_len;
+  }
+  if (total == 0 || total > SIZE_MAX - total_ || writable_tail(total) == nullptr) return 0;
+  for (int i = 0; i < n_vec; ++i) append_bytes(static_cast<const unsigned char*>(vec[i].iov_base), vec[i].iov_len);
+  n_added_ += total;
+  invoke_callbacks();
+  return total;
+}
+
+int Buffer::add_segment(FileSegment& seg, int64_t offset, int64_t length) noexcept {
+  const int64_t size = static_cast<int64_t>(seg.length());
+  // buffer.h: the offset is within the segment, and so is the part added.
+  if (frozen_end_ || offset < 0 || offset > size) return -1;
+  if (length < 0) length = size - offset;
+  if (length > size - offset || static_cast<size_t>(length) > SIZE_MAX - total_) return -1;
+  if (length == 0) return 0;
+  const size_t len = static_cast<size_t>(length);
+  Chain* c = chain_new_reference(
+      seg.data() + offset, len, [](const void*, size_t, void* s) { static_cast<FileSegment*>(s)->release(); },
+      &seg, ChainKind::kSegment);
+  if (c == nullptr) return -1;
+  seg.retain();
+  link_back(c, c, len);
+  n_added_ += len;
+  invoke_callbacks();
+  return 0;
+}
+
+// libevent's evbuffer_add_file: a segment of its own, dropped once added;
+// buffer.h: "The function owns the resulting file descriptor" — once it
+// succeeded: a failed add leaves the fd open.
+int Buffer::add_file(int fd, int64_t offset, int64_t length) noexcept {
+  FileSegment* seg = new (std::nothrow) FileSegment(fd, 0);
+  if (seg == nullptr) return -1;
+  if (!seg->load(offset, length)) {
+    delete seg;
+    return -1;
+  }
+  const int r = add_segment(*seg, 0, -1);
+  if (r == 0) seg->adopt_fd();
+  seg->release();
+  return r;
 }
 
 int Buffer::prepend(const void* data, size_t len) noexcept {
@@ -736,13 +864,41 @@ int Buffer::read_from(int fd, int howmuch) noexcept {
   return static_cast<int>(got);
 }
 
+// File data at the front goes out with sendfile, one chain per call, as
+// libevent's evbuffer_write_sendfile does under EVBUFFER_FLAG_DRAINS_TO_FD.
+// Here the data stays readable either way (mapped or read in), so sendfile
+// is only the faster way to write it: the reference also takes it, without
+// the flag, for a front chain of file data large enough to gain from it,
+// unless the segment was made with EVBUF_FS_DISABLE_SENDFILE.
+bool Buffer::sends_front_by_sendfile() const noexcept {
+  constexpr size_t kSendfileMin = 64 * 1024;
+  return first_ != nullptr && first_->kind == ChainKind::kSegment &&
+         ((flags_ & kDrainsToFd) || first_->off >= kSendfileMin) &&
+         static_cast<const FileSegment*>(first_->cleanup_arg)->can_sendfile();
+}
+
+ssize_t Buffer::sendfile_front(int fd, size_t howmuch) const noexcept {
+  const FileSegment* seg = static_cast<const FileSegment*>(first_->cleanup_arg);
+  off_t at = static_cast<off_t>(seg->file_offset_of(first_->begin()));
+  // One call moves at most INT_MAX bytes: the count must fit the int result.
+  return sendfile(fd, seg->fd(), &at, std::min({first_->off, howmuch, static_cast<size_t>(INT_MAX)}));
+}
+
+ssize_t Buffer::writev_front(int fd, size_t howmuch) const noexcept {
+  struct iovec vec[128];
+  const int n = peek(static_cast<ssize_t>(howmuch), nullptr, vec, 128);
+  return writev(fd, vec, trim_extents(vec, n < 128 ? n : 128, howmuch));
+}
+
 int Buffer::write_to(int fd, ssize_t howmuch) noexcept {
   if (frozen_front_) return -1;
   if (howmuch < 0 || static_cast<size_t>(howmuch) > total_) howmuch = static_cast<ssize_t>(total_);
   if (howmuch == 0) return 0;
-  struct iovec vec[128];
-  const int n = peek(howmuch, nullptr, vec, 128);
-  const ssize_t sent = writev(fd, vec, trim_extents(vec, n < 128 ? n : 128, static_cast<size_t>(howmuch)));
+  const size_t n = static_cast<size_t>(howmuch);
+  ssize_t sent = -1;
+  // An fd sendfile cannot write to (EINVAL) takes the bytes from memory.
+  if (!sends_front_by_sendfile() || ((sent = sendfile_front(fd, n)) < 0 && errno == EINVAL))
+    sent = writev_front(fd, n);
   if (sent <= 0) return static_cast<int>(sent);
   if (drain(static_cast<size_t>(sent)) != 0) return -1;
   return static_cast<int>(sent);

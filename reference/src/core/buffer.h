@@ -24,6 +24,7 @@
 namespace evref {
 
 struct Chain;
+class FileSegment;
 
 // A position in a buffer; the same three fields as struct evbuffer_ptr.
 struct Pos {
@@ -70,6 +71,19 @@ class Buffer {
   using CbInvoker = void (*)(Buffer& buf, const CbEntry& entry, const CbInfo& info);
   using CoreCb = void (*)(Buffer& buf, const CbInfo& info, void* arg);
 
+  // evbuffer_defer_callbacks: where the callbacks run instead of inside the
+  // call that changed the buffer (an event loop: buffer_defer.h). Owned by
+  // the buffer.
+  class CallbackQueue {
+   public:
+    virtual ~CallbackQueue() = default;
+    // Arranges one run_deferred_callbacks() soon; repeated calls before it
+    // runs ask for that same one.
+    virtual void schedule() noexcept = 0;
+  };
+
+  static constexpr uint32_t kDrainsToFd = 1;  // EVBUFFER_FLAG_DRAINS_TO_FD
+
   explicit Buffer(CbInvoker invoker) noexcept : invoker_(invoker) {}
   ~Buffer();
   Buffer(const Buffer&) = delete;
@@ -83,6 +97,15 @@ class Buffer {
   int add_reference(const void* data, size_t len, RefCleanup cleanup, void* arg) noexcept;
   int prepend(const void* data, size_t len) noexcept;
   int add_buffer(Buffer& in) noexcept { return move_all_from(in, false); }
+  // evbuffer_add_buffer_reference: in's data, shared, not moved.
+  int add_buffer_reference(Buffer& in) noexcept;
+  // evbuffer_add_iovec: the bytes added (0 .. the vectors' total).
+  size_t add_iovec(const struct iovec* vec, int n_vec) noexcept;
+  // evbuffer_add_file_segment (offset and length within the segment, length
+  // < 0: to its end) and evbuffer_add_file (the fd is the buffer's once
+  // this succeeded).
+  int add_segment(FileSegment& seg, int64_t offset, int64_t length) noexcept;
+  int add_file(int fd, int64_t offset, int64_t length) noexcept;
   int prepend_buffer(Buffer& in) noexcept { return move_all_from(in, true); }
   int remove_buffer(Buffer& dst, size_t len) noexcept;
 
@@ -101,6 +124,10 @@ class Buffer {
   int read_from(int fd, int howmuch) noexcept;
   int write_to(int fd, ssize_t howmuch) noexcept;
 
+  // evbuffer_set_flags / evbuffer_clear_flags (libevent keeps 32 bits).
+  void set_flags(uint64_t flags) noexcept { flags_ |= static_cast<uint32_t>(flags); }
+  void clear_flags(uint64_t flags) noexcept { flags_ &= ~static_cast<uint32_t>(flags); }
+
   Pos search_range(const char* what, size_t len, const Pos* start, const Pos* end) const noexcept;
   int ptr_set(Pos& p, size_t position, bool advance) const noexcept;
   Pos search_eol(const Pos* start, size_t* eol_len, int style) const noexcept;
@@ -113,6 +140,11 @@ class Buffer {
   // evbuffer_setcb's first step: every callback the user added goes; the
   // core's own (a bufferevent watching its buffer) stay.
   void remove_user_cbs() noexcept;
+  // evbuffer_defer_callbacks: from now on the callbacks run from the queue
+  // (which the buffer owns; it replaces an earlier one).
+  void defer_callbacks(CallbackQueue* queue) noexcept;
+  // The queue's run: the callbacks, told every change since they last ran.
+  void run_deferred_callbacks() noexcept;
   static void cb_set_flags(CbEntry& entry, uint32_t flags) noexcept;
   static void cb_clear_flags(CbEntry& entry, uint32_t flags) noexcept;
 
@@ -158,6 +190,10 @@ class Buffer {
     run_callbacks();
   }
   void run_callbacks() noexcept;
+  void call_callbacks() noexcept;
+  bool sends_front_by_sendfile() const noexcept;
+  ssize_t sendfile_front(int fd, size_t howmuch) const noexcept;
+  ssize_t writev_front(int fd, size_t howmuch) const noexcept;
 
   Chain* first_ = nullptr;
   Chain* last_ = nullptr;
@@ -167,7 +203,17 @@ class Buffer {
   size_t n_deleted_ = 0;
   bool frozen_front_ = false;
   bool frozen_end_ = false;
+  uint32_t flags_ = 0;
   CbEntry* callbacks_ = nullptr;
+  // The runs of call_callbacks in progress (nested when a callback changes
+  // the buffer), innermost first: each holds the entry it calls next, which
+  // remove_cb_entry moves on when it removes that entry.
+  struct CbCursor {
+    CbEntry* next;
+    CbCursor* outer;
+  };
+  CbCursor* cursors_ = nullptr;
+  CallbackQueue* queue_ = nullptr;
   CbInvoker invoker_;
   void* lock_ = nullptr;
   bool own_lock_ = false;
