@@ -12,6 +12,9 @@
 #   find-package   a throwaway CMake project uses evref::evref and
 #                  evref::evref_static from a copy of the prefix (relocatable)
 #   exports        the shared object exports libevent's C names and no more
+#   pthreads       libevent_pthreads (.a, .so, .pc): a threaded program built
+#                  with pkg-config libevent_pthreads runs on the reference,
+#                  and the library exports evthread_use_pthreads only
 # Environment: CC, CMAKE, CMAKE_GENERATOR, EVREF_INSTRUMENTED (set by CTest:
 # the sanitizer or coverage flag the build was made with, if any). Exit 77
 # is a skip.
@@ -76,8 +79,8 @@ run_checked() {
 check_layout() {
   local f
   for f in include/event.h include/event2/event.h \
-           "$libdir"/lib{evref,event,event_core}.{a,so} \
-           "$libdir"/pkgconfig/{libevent,libevent_core,evref}.pc \
+           "$libdir"/lib{evref,event,event_core,evref_pthreads,event_pthreads}.{a,so} \
+           "$libdir"/pkgconfig/{libevent,libevent_core,libevent_pthreads,evref}.pc \
            "$libdir"/cmake/evref/evref{Config,ConfigVersion,Targets}.cmake; do
     [[ -e $P/$f ]] || fail "missing $P/$f"
   done
@@ -86,6 +89,8 @@ check_layout() {
     [[ $L/lib$f.a -ef $L/libevref.a && $L/lib$f.so -ef $L/libevref.so ]] ||
       fail "lib$f.{a,so} are not the reference's one archive and shared object"
   done
+  [[ $L/libevent_pthreads.a -ef $L/libevref_pthreads.a && $L/libevent_pthreads.so -ef $L/libevref_pthreads.so ]] ||
+    fail "libevent_pthreads.{a,so} are not libevref_pthreads'"
 }
 
 dir=$work/$case_
@@ -187,6 +192,52 @@ exports)
   done < "$dir/exported"
   echo "  $(wc -l < "$dir/exported") names exported, all declared in the installed headers"
   ;;
-*) fail "unknown case (prefix pkgconfig with-libevent static find-package exports)" ;;
+pthreads)
+  # A loop woken from another thread: evthread_use_pthreads before the base,
+  # event_active from a second thread, the loop exits once the callback ran.
+  cat > "$dir/threaded.c" <<'EOF'
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <pthread.h>
+#include <stdio.h>
+
+static void on_active(evutil_socket_t fd, short what, void *arg) {
+  (void)fd;
+  (void)what;
+  event_base_loopbreak(arg);
+}
+
+static void *poke(void *ev) {
+  event_active(ev, EV_READ, 1);
+  return NULL;
+}
+
+int main(void) {
+  if (evthread_use_pthreads() != 0) return 2;
+  struct event_base *base = event_base_new();
+  struct event *ev = event_new(base, -1, EV_PERSIST, on_active, base);
+  pthread_t t;
+  event_add(ev, NULL);
+  pthread_create(&t, NULL, poke, ev);
+  int rc = event_base_dispatch(base);
+  pthread_join(t, NULL);
+  printf("%s %d\n", event_get_version(), rc);
+  event_free(ev);
+  event_base_free(base);
+  return rc == 0 ? 0 : 1;
+}
+EOF
+  pkg-config --exists libevent_pthreads || fail "pkg-config does not find libevent_pthreads"
+  [[ $(pkg-config --print-requires libevent_pthreads) == libevent_core* ]] ||
+    fail "libevent_pthreads.pc does not require libevent_core"
+  # shellcheck disable=SC2046
+  "$CC" -o "$dir/threaded" "$dir/threaded.c" $(pkg-config --cflags --libs libevent_pthreads) -lpthread ||
+    fail "cannot build with: $(pkg-config --cflags --libs libevent_pthreads)"
+  run_checked "$dir/threaded" LD_LIBRARY_PATH="$L"
+  exported=$(nm -D --defined-only "$L/libevref_pthreads.so" | awk 'NF == 3 { print $3 }')
+  [[ $exported == evthread_use_pthreads ]] || fail "libevref_pthreads.so exports: $(tr '\n' ' ' <<< "$exported")"
+  ;;
+*) fail "unknown case (prefix pkgconfig with-libevent static find-package exports pthreads)" ;;
+
 esac
 echo "install_test $case_: ok"

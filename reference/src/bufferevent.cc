@@ -11,6 +11,7 @@
 #include "core/bufferevent_pair.h"
 #include "core/bufferevent_filter.h"
 #include "core/bufferevent_socket.h"
+#include "core/thread.h"
 #include "facade.h"
 
 namespace {
@@ -51,6 +52,10 @@ const Bufferevent::Calls calls = {
     [](evref::Buffer* buf) { delete static_cast<evbuffer*>(buf); },
 };
 
+// Every entry point holds the bufferevent's lock (BEV_OPT_THREADSAFE), or
+// none.
+void* lock_of(bufferevent* bev) { return bev ? H::core(bev)->lock() : nullptr; }
+
 evbuffer* facade(evref::Buffer& buf) { return static_cast<evbuffer*>(&buf); }
 
 // The socket kind behind a handle, or NULL (a NULL handle, another kind).
@@ -86,6 +91,7 @@ bufferevent* bufferevent_socket_new(event_base* base, evutil_socket_t fd, int op
 }
 
 int bufferevent_socket_connect(bufferevent* bev, const sockaddr* sa, int socklen) {
+  const evref::thread::Locked held(lock_of(bev));
   SocketBufferevent* s = socket_kind(bev);
   return s ? s->connect(sa, socklen) : -1;
 }
@@ -94,11 +100,13 @@ int bufferevent_socket_connect(bufferevent* bev, const sockaddr* sa, int socklen
 // blocking lookup (evdns_base NULL) is there to take.
 int bufferevent_socket_connect_hostname(bufferevent* bev, evdns_base* dns, int family, const char* hostname,
                                         int port) {
+  const evref::thread::Locked held(lock_of(bev));
   SocketBufferevent* s = socket_kind(bev);
   return s && dns == nullptr ? s->connect_hostname(family, hostname, port) : -1;
 }
 
 int bufferevent_socket_get_dns_error(bufferevent* bev) {
+  const evref::thread::Locked held(lock_of(bev));
   SocketBufferevent* s = socket_kind(bev);
   return s ? s->dns_error() : 0;
 }
@@ -113,6 +121,7 @@ int bufferevent_pair_new(event_base* base, int options, bufferevent* pair[2]) {
 
 // NULL for a bufferevent that is not a pair end (libevent 2.1.12).
 bufferevent* bufferevent_pair_get_partner(bufferevent* bev) {
+  const evref::thread::Locked held(lock_of(bev));
   PairBufferevent* p = bev ? dynamic_cast<PairBufferevent*>(H::core(bev)) : nullptr;
   return p ? H::handle(p->partner()) : nullptr;
 }
@@ -138,6 +147,7 @@ int bufferevent_decref(bufferevent* bev) { return bev && H::core(bev)->decref() 
 
 void bufferevent_setcb(bufferevent* bev, bufferevent_data_cb readcb, bufferevent_data_cb writecb,
                        bufferevent_event_cb eventcb, void* cbarg) {
+  const evref::thread::Locked held(lock_of(bev));
   if (bev == nullptr) return;
   H::core(bev)->set_callbacks({reinterpret_cast<Bufferevent::Fn>(readcb), reinterpret_cast<Bufferevent::Fn>(writecb),
                                reinterpret_cast<Bufferevent::Fn>(eventcb), cbarg});
@@ -145,6 +155,7 @@ void bufferevent_setcb(bufferevent* bev, bufferevent_data_cb readcb, bufferevent
 
 void bufferevent_getcb(bufferevent* bev, bufferevent_data_cb* readcb_ptr, bufferevent_data_cb* writecb_ptr,
                        bufferevent_event_cb* eventcb_ptr, void** cbarg_ptr) {
+  const evref::thread::Locked held(lock_of(bev));
   if (bev == nullptr) return;
   const Bufferevent::Callbacks& cbs = H::core(bev)->callbacks();
   if (readcb_ptr) *readcb_ptr = reinterpret_cast<bufferevent_data_cb>(cbs.read);
@@ -153,73 +164,104 @@ void bufferevent_getcb(bufferevent* bev, bufferevent_data_cb* readcb_ptr, buffer
   if (cbarg_ptr) *cbarg_ptr = cbs.arg;
 }
 
-int bufferevent_setfd(bufferevent* bev, evutil_socket_t fd) { return bev ? H::core(bev)->set_fd(fd) : -1; }
-evutil_socket_t bufferevent_getfd(bufferevent* bev) { return bev ? H::core(bev)->fd() : -1; }
+int bufferevent_setfd(bufferevent* bev, evutil_socket_t fd) {
+  const evref::thread::Locked held(lock_of(bev));
+  return bev ? H::core(bev)->set_fd(fd) : -1;
+}
+evutil_socket_t bufferevent_getfd(bufferevent* bev) {
+  const evref::thread::Locked held(lock_of(bev));
+  return bev ? H::core(bev)->fd() : -1;
+}
 
 event_base* bufferevent_get_base(bufferevent* bev) {
+  const evref::thread::Locked held(lock_of(bev));
   return bev ? static_cast<event_base*>(&H::core(bev)->base()) : nullptr;
 }
 
 int bufferevent_base_set(event_base* base, bufferevent* bev) {
+  const evref::thread::Locked held(lock_of(bev));
   return base && bev ? H::core(bev)->set_base(*base) : -1;
 }
 
-int bufferevent_priority_set(bufferevent* bev, int pri) { return bev ? H::core(bev)->set_priority(pri) : -1; }
+int bufferevent_priority_set(bufferevent* bev, int pri) {
+  const evref::thread::Locked held(lock_of(bev));
+  return bev ? H::core(bev)->set_priority(pri) : -1;
+}
 int bufferevent_get_priority(const bufferevent* bev) {
   return bev ? H::core(const_cast<bufferevent*>(bev))->priority() : -1;
 }
 bufferevent* bufferevent_get_underlying(bufferevent* bev) {
+  const evref::thread::Locked held(lock_of(bev));
   return bev ? H::handle(H::core(bev)->underlying()) : nullptr;
 }
 
 // The data calls are the evbuffer calls on input or output, with their
 // argument checks (as in libevent).
 int bufferevent_write(bufferevent* bev, const void* data, size_t size) {
+  const evref::thread::Locked held(lock_of(bev));
   return bev && evbuffer_add(bufferevent_get_output(bev), data, size) == 0 ? 0 : -1;
 }
 
 int bufferevent_write_buffer(bufferevent* bev, evbuffer* buf) {
+  const evref::thread::Locked held(lock_of(bev));
   return bev && evbuffer_add_buffer(bufferevent_get_output(bev), buf) == 0 ? 0 : -1;
 }
 
 // libevent 2.1.12 returns (size_t)-1 when evbuffer_remove fails.
 size_t bufferevent_read(bufferevent* bev, void* data, size_t size) {
+  const evref::thread::Locked held(lock_of(bev));
   return bev ? static_cast<size_t>(evbuffer_remove(bufferevent_get_input(bev), data, size)) : 0;
 }
 
 int bufferevent_read_buffer(bufferevent* bev, evbuffer* buf) {
+  const evref::thread::Locked held(lock_of(bev));
   return bev ? evbuffer_add_buffer(buf, bufferevent_get_input(bev)) : -1;
 }
 
 evbuffer* bufferevent_get_input(bufferevent* bev) { return bev ? facade(H::core(bev)->input()) : nullptr; }
 evbuffer* bufferevent_get_output(bufferevent* bev) { return bev ? facade(H::core(bev)->output()) : nullptr; }
 
-int bufferevent_enable(bufferevent* bev, short event) { return bev ? H::core(bev)->enable(event) : -1; }
-int bufferevent_disable(bufferevent* bev, short event) { return bev ? H::core(bev)->disable(event) : -1; }
-short bufferevent_get_enabled(bufferevent* bev) { return bev ? H::core(bev)->enabled() : 0; }
+int bufferevent_enable(bufferevent* bev, short event) {
+  const evref::thread::Locked held(lock_of(bev));
+  return bev ? H::core(bev)->enable(event) : -1;
+}
+int bufferevent_disable(bufferevent* bev, short event) {
+  const evref::thread::Locked held(lock_of(bev));
+  return bev ? H::core(bev)->disable(event) : -1;
+}
+short bufferevent_get_enabled(bufferevent* bev) {
+  const evref::thread::Locked held(lock_of(bev));
+  return bev ? H::core(bev)->enabled() : 0;
+}
 
 int bufferevent_set_timeouts(bufferevent* bev, const timeval* tv_read, const timeval* tv_write) {
+  const evref::thread::Locked held(lock_of(bev));
   if (bev == nullptr) return -1;
   return H::core(bev)->set_timeouts(tv_read, tv_write);
 }
 
 void bufferevent_setwatermark(bufferevent* bev, short events, size_t lowmark, size_t highmark) {
+  const evref::thread::Locked held(lock_of(bev));
   if (bev) H::core(bev)->set_watermark(events, lowmark, highmark);
 }
 
 int bufferevent_getwatermark(bufferevent* bev, short events, size_t* lowmark, size_t* highmark) {
+  const evref::thread::Locked held(lock_of(bev));
   return bev ? H::core(bev)->get_watermark(events, lowmark, highmark) : -1;
 }
 
 int bufferevent_flush(bufferevent* bev, short iotype, bufferevent_flush_mode mode) {
+  const evref::thread::Locked held(lock_of(bev));
   return bev ? H::core(bev)->flush(iotype, mode) : -1;
 }
 
 void bufferevent_trigger(bufferevent* bev, short iotype, int options) {
+  const evref::thread::Locked held(lock_of(bev));
   if (bev) H::core(bev)->trigger(iotype, options);
 }
 
 void bufferevent_trigger_event(bufferevent* bev, short what, int options) {
+  const evref::thread::Locked held(lock_of(bev));
   if (bev) H::core(bev)->trigger_event(what, options);
 }
 
@@ -240,7 +282,7 @@ void bufferevent_settimeout(bufferevent* bev, int timeout_read, int timeout_writ
   bufferevent_set_timeouts(bev, timeout_read ? &r : nullptr, timeout_write ? &w : nullptr);
 }
 
-void bufferevent_lock(bufferevent*) {}
-void bufferevent_unlock(bufferevent*) {}
+void bufferevent_lock(bufferevent* bev) { evref::thread::lock(lock_of(bev)); }
+void bufferevent_unlock(bufferevent* bev) { evref::thread::unlock(lock_of(bev)); }
 
 }  // extern "C"

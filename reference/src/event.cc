@@ -36,7 +36,8 @@ static_assert(EV_TIMEOUT == evref::kTimeout && EV_READ == evref::kRead &&
 static_assert(EVLOOP_ONCE == evref::kLoopOnce && EVLOOP_NONBLOCK == evref::kLoopNonblock &&
                   EVLOOP_NO_EXIT_ON_EMPTY == evref::kLoopNoExitOnEmpty,
               "EVLOOP_* values");
-static_assert(int{EVENT_BASE_FLAG_IGNORE_ENV} == int{evref::kFlagIgnoreEnv} &&
+static_assert(int{EVENT_BASE_FLAG_NOLOCK} == int{evref::kFlagNoLock} &&
+                  int{EVENT_BASE_FLAG_IGNORE_ENV} == int{evref::kFlagIgnoreEnv} &&
                   int{EVENT_BASE_FLAG_NO_CACHE_TIME} == int{evref::kFlagNoCacheTime},
               "event_base_config_flag values");
 // event_assign works on caller storage and event_free on event_new's: the
@@ -317,15 +318,6 @@ int event_remove_timer(event* ev) {
   return e->base->remove_timer(*e);
 }
 
-int event_del(event* ev) {
-  evref::Event* e = core(ev);
-  if (e == nullptr || e->base == nullptr) return -1;
-  if (e->state & evref::Event::kFinalizing) return 0;  // event.h: a no-op once finalized
-  const int rc = e->base->del(*e);
-  debug::note_del(ev);
-  return rc;
-}
-
 void event_active(event* ev, int res, short ncalls) {
   evref::Event* e = core(ev);
   if (e == nullptr || e->base == nullptr) return;
@@ -497,11 +489,19 @@ void event_debug_unassign(event* ev) {
   core(ev)->state &= ~evref::Event::kInit;
 }
 
-// The delete variants wait for a callback running in another thread; the
-// reference has no threads (EVENT__DISABLE_THREAD_SUPPORT), so they are
-// event_del.
-int event_del_noblock(event* ev) { return event_del(ev); }
-int event_del_block(event* ev) { return event_del(ev); }
+// The delete variants: event_del waits for the event's callback running in
+// another thread unless the event has EV_FINALIZE; these always / never do.
+static int del_event(event* ev, evref::Base::DelMode mode) {
+  evref::Event* e = core(ev);
+  if (e == nullptr || e->base == nullptr) return -1;
+  // A finalized event: a no-op (Base::del decides, under the base's lock).
+  const int rc = e->base->del(*e, mode);
+  debug::note_del(ev);
+  return rc;
+}
+int event_del(event* ev) { return del_event(ev, evref::Base::kDelAuto); }
+int event_del_noblock(event* ev) { return del_event(ev, evref::Base::kDelNoBlock); }
+int event_del_block(event* ev) { return del_event(ev, evref::Base::kDelBlock); }
 
 void event_set_mem_functions(void* (*malloc_fn)(size_t sz),
                              void* (*realloc_fn)(void* ptr, size_t sz),

@@ -41,6 +41,14 @@ struct evbuffer *evbuffer_new(void);
 /** Frees the buffer, running the cleanup of any reference it still holds. */
 void evbuffer_free(struct evbuffer *buf);
 
+/** Makes the buffer safe to use from several threads: every call holds
+    `lock` (NULL: a new recursive lock, which needs evthread_* lock
+    callbacks), the callbacks included. 0 on success, -1 on failure. */
+int evbuffer_enable_locking(struct evbuffer *buf, void *lock);
+/** Takes / releases the buffer's lock; no effect without one. */
+void evbuffer_lock(struct evbuffer *buf);
+void evbuffer_unlock(struct evbuffer *buf);
+
 /** Total number of bytes stored. */
 size_t evbuffer_get_length(const struct evbuffer *buf);
 /** Bytes available contiguously at the front (the first chain), 0 if empty. */

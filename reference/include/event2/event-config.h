@@ -19,10 +19,11 @@
 #define EVENT__NUMERIC_VERSION 0x02010c00
 #define EVENT__PACKAGE "evref"
 
-/* What the reference leaves out: thread support (no evthread_*, no
-   libevent_pthreads; BEV_OPT_THREADSAFE gives NULL). libevent built with
-   --disable-thread-support says the same. */
-#define EVENT__DISABLE_THREAD_SUPPORT 1
+/* Thread support (event2/thread.h), as a libevent built with pthreads
+   says: evthread_* exist, and evthread_use_pthreads in libevent_pthreads
+   (here libevref_pthreads). EVENT__DISABLE_THREAD_SUPPORT stays undefined. */
+#define EVENT__HAVE_PTHREADS 1
+#define EVENT__SIZEOF_PTHREAD_T 8
 
 /* Kernel methods the reference implements (event_get_supported_methods):
    epoll and poll; no select. */

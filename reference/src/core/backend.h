@@ -34,8 +34,10 @@ class Backend {
   // Waits up to `timeout` microseconds (-1: no limit) and appends what is
   // ready to `out`. An interrupted wait is not an error: it returns 0.
   // Without memory for the answer it returns -1 (ENOMEM) having taken
-  // nothing from the kernel.
-  virtual int wait(Micros timeout, std::vector<Ready>& out) noexcept = 0;
+  // nothing from the kernel. `lock` (the base's, or null) is held on entry
+  // and released only around the system call, so that other threads can
+  // change the interest set meanwhile (libevent's dispatch functions).
+  virtual int wait(Micros timeout, std::vector<Ready>& out, void* lock) noexcept = 0;
 };
 
 struct BackendInfo {

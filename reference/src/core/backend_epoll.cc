@@ -6,6 +6,7 @@
 #include <new>
 
 #include "backend.h"
+#include "thread.h"
 
 namespace evref {
 namespace {
@@ -45,14 +46,18 @@ class Epoll final : public Backend {
     return epoll_ctl(epfd_, op, fd, &ev);
   }
 
-  int wait(Micros timeout, std::vector<Ready>& out) noexcept override {
+  int wait(Micros timeout, std::vector<Ready>& out, void* lock) noexcept override {
     // Room for a full batch first: readiness taken from the kernel and then
     // dropped for want of memory would lose edge-triggered wake-ups. Without
     // memory the wait fails before it takes anything (-1, ENOMEM), as
     // libevent's dispatch does when it cannot grow its arrays.
     if (!reserve_ready(out, events_.size())) return -1;
-    const int n = epoll_wait(epfd_, events_.data(), static_cast<int>(events_.size()),
-                             timeout_millis(timeout));
+    int n;
+    {
+      // epoll_ctl from another thread meanwhile is safe; events_ is ours.
+      thread::Unlocked unlocked(lock);
+      n = epoll_wait(epfd_, events_.data(), static_cast<int>(events_.size()), timeout_millis(timeout));
+    }
     if (n < 0) return errno == EINTR ? 0 : -1;
     for (int i = 0; i < n; ++i) {
       const uint32_t e = events_[i].events;

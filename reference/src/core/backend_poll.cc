@@ -6,6 +6,7 @@
 #include <new>
 
 #include "backend.h"
+#include "thread.h"
 
 namespace evref {
 namespace {
@@ -44,12 +45,18 @@ class Poll final : public Backend {
     return 0;
   }
 
-  int wait(Micros timeout, std::vector<Ready>& out) noexcept override {
+  int wait(Micros timeout, std::vector<Ready>& out, void* lock) noexcept override {
     // As in the epoll backend: room for every fd before polling.
     if (!reserve_ready(out, fds_.size())) return -1;
-    const int n = poll(fds_.data(), fds_.size(), timeout_millis(timeout));
+    std::vector<pollfd>& polled = lock ? copy_ : fds_;
+    if (lock && !copy_of_interest()) return -1;
+    int n;
+    {
+      thread::Unlocked unlocked(lock);
+      n = poll(polled.data(), polled.size(), timeout_millis(timeout));
+    }
     if (n < 0) return errno == EINTR ? 0 : -1;
-    for (const pollfd& p : fds_) {
+    for (const pollfd& p : polled) {
       if (p.revents == 0) continue;
       short what = 0;
       // Errors, hang-ups and closed fds wake both directions (libevent's
@@ -64,6 +71,18 @@ class Poll final : public Backend {
   }
 
  private:
+  // With a lock, other threads change fds_ while poll() runs, so poll()
+  // gets a copy (libevent's poll.c keeps event_set_copy for this).
+  bool copy_of_interest() noexcept {
+    try {
+      copy_ = fds_;
+    } catch (const std::bad_alloc&) {
+      errno = ENOMEM;
+      return false;
+    }
+    return true;
+  }
+
   // Moves the last entry into the hole so the array stays dense.
   void remove(int index) {
     slot_[fds_[index].fd] = -1;
@@ -76,6 +95,7 @@ class Poll final : public Backend {
 
   std::vector<pollfd> fds_;
   std::vector<int> slot_;  // fd -> index in fds_, -1 when absent
+  std::vector<pollfd> copy_;  // what poll() reads when the base has a lock
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "chain.h"
 #include "mm.h"
+#include "thread.h"
 
 namespace evref {
 
@@ -70,6 +71,14 @@ Buffer::~Buffer() {
     delete e;
     e = next;
   }
+  if (own_lock_) thread::free_lock(lock_, thread::kRecursive);
+}
+
+int Buffer::enable_locking(void* lock) noexcept {
+  if (lock_ != nullptr) return -1;
+  own_lock_ = lock == nullptr;
+  lock_ = own_lock_ ? thread::alloc_lock(thread::kRecursive) : lock;
+  return lock_ != nullptr ? 0 : -1;
 }
 
 size_t Buffer::contiguous_space() const noexcept {

@@ -120,6 +120,12 @@ class Buffer {
   void unfreeze(bool front) noexcept { (front ? frozen_front_ : frozen_end_) = false; }
   bool frozen(bool front) const noexcept { return front ? frozen_front_ : frozen_end_; }
 
+  // evbuffer_enable_locking: the lock every C entry point takes (null:
+  // none); -1 when it has one already, or none could be made (lock null:
+  // a new recursive one, freed with the buffer; no lock callbacks, none).
+  int enable_locking(void* lock) noexcept;
+  void* lock() const noexcept { return lock_; }
+
   // White-box support: number of chains holding data, and an invariant check
   // that returns nullptr or a description of the first violation.
   size_t data_chain_count() const noexcept;
@@ -163,6 +169,8 @@ class Buffer {
   bool frozen_end_ = false;
   CbEntry* callbacks_ = nullptr;
   CbInvoker invoker_;
+  void* lock_ = nullptr;
+  bool own_lock_ = false;
 };
 
 }  // namespace evref

@@ -24,14 +24,39 @@ bool Bufferevent::init() noexcept {
 }
 
 Bufferevent::~Bufferevent() {
-  base().del(deferred_);
+  base().del(deferred_, Base::kDelNoBlock);
   if (face_.input) calls_.free_buffer(face_.input);
   if (face_.output) calls_.free_buffer(face_.output);
+  if (own_lock_) thread::free_lock(lock_, thread::kRecursive);
 }
 
 void Bufferevent::release() noexcept {
+  thread::lock(lock_);
   set_callbacks(Callbacks{});
-  Refs::drop(this);
+  unlock_and_drop(lock_);
+}
+
+bool Bufferevent::unlock_and_drop(void* lock) noexcept {
+  if (refcnt > 1) {
+    --refcnt;
+    thread::unlock(lock);
+    return false;
+  }
+  thread::unlock(lock);
+  return Refs::drop(this);
+}
+
+bool Bufferevent::enable_locking(void* lock) noexcept {
+  if (lock_ != nullptr) return false;
+  Bufferevent* under = underlying();
+  if (lock == nullptr && under != nullptr && under->lock_ != nullptr) lock = under->lock_;
+  own_lock_ = lock == nullptr;
+  lock_ = own_lock_ ? thread::alloc_lock(thread::kRecursive) : lock;
+  if (lock_ == nullptr) return false;
+  face_.input->enable_locking(lock_);
+  face_.output->enable_locking(lock_);
+  if (under != nullptr && under->lock_ == nullptr) under->enable_locking(lock_);
+  return true;
 }
 
 void Bufferevent::set_callbacks(const Callbacks& cbs) noexcept {
@@ -206,6 +231,8 @@ void Bufferevent::deliver_event(short what, int options) noexcept {
 // write, and the other events with their saved errno.
 void Bufferevent::run_deferred(int, short, void* arg) {
   Bufferevent* bev = static_cast<Bufferevent*>(arg);
+  void* const lock = bev->lock_;
+  thread::lock(lock);
   bev->deferred_scheduled_ = false;
   if ((bev->eventcb_pending_ & kEvConnected) && bev->face_.errorcb) {
     bev->eventcb_pending_ &= ~kEvConnected;
@@ -226,7 +253,7 @@ void Bufferevent::run_deferred(int, short, void* arg) {
     bev->errno_pending_ = 0;
     bev->call_event(what);
   }
-  Refs::drop(bev);
+  bev->unlock_and_drop(lock);
 }
 
 void Bufferevent::trigger(short iotype, int options) noexcept {

@@ -28,6 +28,7 @@
 #include "event_types.h"
 #include "ratelim.h"
 #include "refs.h"
+#include "thread.h"
 
 namespace evref {
 
@@ -105,8 +106,22 @@ class Bufferevent {
   // bufferevent_free: no callback runs after it; the object goes with the
   // last reference. incref / decref (true when that freed it).
   void release() noexcept;
-  void incref() noexcept { Refs::take(this); }
-  bool decref() noexcept { return Refs::drop(this); }
+  void incref() noexcept {
+    thread::Locked locked(lock_);
+    Refs::take(this);
+  }
+  bool decref() noexcept {
+    thread::lock(lock_);
+    return unlock_and_drop(lock_);
+  }
+
+  // BEV_OPT_THREADSAFE (libevent's bufferevent_enable_locking_): the lock
+  // given, else the underlying's, else a new recursive one; the buffers
+  // share it, and an underlying without a lock gets it too. False when no
+  // lock can be made (no lock callbacks: the bufferevent is not made).
+  bool enable_locking(void* lock) noexcept;
+  // The lock every entry point holds (bufferevent_lock), or null.
+  void* lock() const noexcept { return lock_; }
 
   Base& base() const noexcept { return *face_.ev_base; }
   Buffer& input() noexcept { return *face_.input; }
@@ -159,7 +174,33 @@ class Bufferevent {
  protected:
   static void destroy(Bufferevent* bev) noexcept { delete bev; }
   using Refs = evref::Refs<Bufferevent, destroy>;
-  using Hold = Refs::Hold;
+  // A reference and the lock held for a scope: every path from the loop or
+  // the API into a bufferevent holds one, so the user's callbacks run with
+  // the lock held, as libevent runs them. The lock is let go before the
+  // last reference, with which it may go.
+  class Hold {
+   public:
+    explicit Hold(Bufferevent* bev) noexcept : bev_(bev), lock_(bev->lock_) {
+      thread::lock(lock_);
+      Refs::take(bev_);
+    }
+    ~Hold() { bev_->unlock_and_drop(lock_); }
+    Hold(const Hold&) = delete;
+    Hold& operator=(const Hold&) = delete;
+
+   private:
+    Bufferevent* bev_;
+    void* lock_;
+  };
+  // Drops a reference taken with `lock` held, releasing the lock first when
+  // it is the last one; true when that freed the bufferevent.
+  bool unlock_and_drop(void* lock) noexcept;
+  // A pair end going first leaves the shared lock to its partner.
+  void hand_lock_to(Bufferevent& other) noexcept {
+    if (!own_lock_ || other.lock_ != lock_) return;
+    own_lock_ = false;
+    other.own_lock_ = true;
+  }
 
   Bufferevent(Base& base, const Calls& calls, int options) noexcept;
   virtual ~Bufferevent();
@@ -208,6 +249,8 @@ class Bufferevent {
   short eventcb_pending_ = 0;
   int errno_pending_ = 0;
   RateLimit ratelim_;  // built with the base: face_.ev_base is set only in the body
+  void* lock_ = nullptr;
+  bool own_lock_ = false;
 };
 
 }  // namespace evref

@@ -16,9 +16,9 @@ FilterBufferevent::FilterBufferevent(Bufferevent& underlying, const Calls& calls
 FilterBufferevent* FilterBufferevent::make(Bufferevent& underlying, const Calls& calls, const Hooks& hooks,
                                            const Filters& filters, int options) noexcept {
   // UNLOCK_CALLBACKS only makes sense with DEFER_CALLBACKS (libevent's
-  // bufferevent_init_common_). THREADSAFE is accepted and means nothing
-  // here: libevent's bufferevent_filter_new ignores a failure to make the
-  // lock, so without thread support it returns a filter all the same.
+  // bufferevent_init_common_). THREADSAFE shares the underlying's lock,
+  // or makes one; libevent's bufferevent_filter_new ignores a failure to
+  // make it, so without lock callbacks it returns a filter all the same.
   if ((options & (kOptDeferCallbacks | kOptUnlockCallbacks)) == kOptUnlockCallbacks) return nullptr;
   FilterBufferevent* bev = new (std::nothrow) FilterBufferevent(underlying, calls, hooks, filters, options);
   if (bev == nullptr) return nullptr;
@@ -29,6 +29,7 @@ FilterBufferevent* FilterBufferevent::make(Bufferevent& underlying, const Calls&
   // Linked as in libevent: our callbacks on the underlying, a reference on
   // it, both directions enabled there, its reading suspended until ours is
   // enabled (a new bufferevent starts with EV_WRITE only).
+  if (options & kOptThreadsafe) bev->enable_locking(nullptr);
   bev->linked_ = true;
   underlying.set_callbacks({hooks.underlying_read, hooks.underlying_write, hooks.underlying_event, bev});
   underlying.incref();

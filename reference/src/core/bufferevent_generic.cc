@@ -13,15 +13,15 @@ GenericBufferevent::GenericBufferevent(Base& base, const Calls& calls, int optio
 }
 
 GenericBufferevent::~GenericBufferevent() {
-  base().del(timer_read_);
-  base().del(timer_write_);
+  base().del(timer_read_, Base::kDelNoBlock);
+  base().del(timer_write_, Base::kDelNoBlock);
 }
 
 void GenericBufferevent::restart_timer(short dir) noexcept {
   if (const Micros* t = timeout(dir)) base().add(timer(dir), t, false);
 }
 
-void GenericBufferevent::stop_timer(short dir) noexcept { base().del(timer(dir)); }
+void GenericBufferevent::stop_timer(short dir) noexcept { base().del(timer(dir), Base::kDelNoBlock); }
 
 // bufferevent_generic_adj_timeouts_: a timer runs only while its direction
 // is enabled and willing -- reading not suspended, output not empty
@@ -31,8 +31,8 @@ int GenericBufferevent::adjust_timeouts() noexcept {
   const bool reading = enabled_for(kRead) && !read_suspended() && timeout(kRead);
   const bool writing = enabled_for(kWrite) && timeout(kWrite) && output().length() != 0;
   int r = 0;
-  r |= reading ? base().add(timer_read_, timeout(kRead), false) : base().del(timer_read_);
-  r |= writing ? base().add(timer_write_, timeout(kWrite), false) : base().del(timer_write_);
+  r |= reading ? base().add(timer_read_, timeout(kRead), false) : base().del(timer_read_, Base::kDelNoBlock);
+  r |= writing ? base().add(timer_write_, timeout(kWrite), false) : base().del(timer_write_, Base::kDelNoBlock);
   return r ? -1 : 0;
 }
 

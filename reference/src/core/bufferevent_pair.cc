@@ -12,13 +12,13 @@ PairBufferevent::PairBufferevent(Base& base, const Calls& calls, int options) no
 // The survivor forgets a freed end (libevent's be_pair_unlink, which also
 // runs when the last reference goes, not at bufferevent_free).
 PairBufferevent::~PairBufferevent() {
-  if (partner_) partner_->partner_ = nullptr;
+  if (partner_) {
+    hand_lock_to(*partner_);
+    partner_->partner_ = nullptr;
+  }
 }
 
 bool PairBufferevent::make(Base& base, const Calls& calls, int options, PairBufferevent* ends[2]) noexcept {
-  // The reference has no thread support, and libevent without
-  // evthread_use_pthreads cannot make the lock BEV_OPT_THREADSAFE needs.
-  if (options & kOptThreadsafe) return false;
   // libevent forces deferred callbacks on pairs, which also makes
   // BEV_OPT_UNLOCK_CALLBACKS acceptable alone.
   options |= kOptDeferCallbacks;
@@ -30,6 +30,14 @@ bool PairBufferevent::make(Base& base, const Calls& calls, int options, PairBuff
       delete made[1];
       return false;
     }
+  }
+  // BEV_OPT_THREADSAFE: one lock for both ends, made by the first
+  // (bufferevent_pair_new); none without lock callbacks, and then no pair.
+  if ((options & kOptThreadsafe) &&
+      (!made[0]->enable_locking(nullptr) || !made[1]->enable_locking(made[0]->lock()))) {
+    delete made[0];
+    delete made[1];
+    return false;
   }
   made[0]->partner_ = made[1];
   made[1]->partner_ = made[0];

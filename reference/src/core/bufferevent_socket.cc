@@ -45,15 +45,15 @@ SocketBufferevent::SocketBufferevent(Base& base, const Calls& calls, int fd, int
 SocketBufferevent* SocketBufferevent::make(Base& base, const Calls& calls, int fd, int options) noexcept {
   // UNLOCK_CALLBACKS only makes sense with DEFER_CALLBACKS (libevent).
   if ((options & (kOptDeferCallbacks | kOptUnlockCallbacks)) == kOptUnlockCallbacks) return nullptr;
-  // The reference has no thread support (no evthread_use_pthreads), and
-  // libevent without it cannot make the lock BEV_OPT_THREADSAFE needs.
-  if (options & kOptThreadsafe) return nullptr;
   SocketBufferevent* bev = new (std::nothrow) SocketBufferevent(base, calls, fd, options);
   if (bev == nullptr) return nullptr;
   // Without its output callback the bufferevent would never write: a
   // failure to add it fails the call, as in libevent's
   // bufferevent_init_common_.
-  if (!bev->init() || bev->output().add_core_cb(output_added, bev) == nullptr) {
+  // BEV_OPT_THREADSAFE needs a lock, which needs lock callbacks
+  // (bufferevent_init_common_ fails without them).
+  if (!bev->init() || bev->output().add_core_cb(output_added, bev) == nullptr ||
+      ((options & kOptThreadsafe) && !bev->enable_locking(nullptr))) {
     bev->ev_read_.fd = -1;  // a failed call leaves the caller's fd open
     delete bev;
     return nullptr;
@@ -65,8 +65,8 @@ SocketBufferevent* SocketBufferevent::make(Base& base, const Calls& calls, int f
 }
 
 SocketBufferevent::~SocketBufferevent() {
-  base().del(ev_read_);
-  base().del(ev_write_);
+  base().del(ev_read_, Base::kDelNoBlock);
+  base().del(ev_write_, Base::kDelNoBlock);
   if ((options_ & kOptCloseOnFree) && ev_read_.fd >= 0) close(ev_read_.fd);
 }
 
@@ -87,8 +87,8 @@ int SocketBufferevent::start_io(short what) noexcept {
 // While connecting the write event stays: it reports the connect (a user's
 // bufferevent_disable(EV_WRITE) does not cancel a connect, as in libevent).
 void SocketBufferevent::stop_io(short what) noexcept {
-  if (what & kRead) base().del(ev_read_);
-  if ((what & kWrite) && !connecting_) base().del(ev_write_);
+  if (what & kRead) base().del(ev_read_, Base::kDelNoBlock);
+  if ((what & kWrite) && !connecting_) base().del(ev_write_, Base::kDelNoBlock);
 }
 
 // libevent's bufferevent_generic_adj_existing_timeouts_.
@@ -110,8 +110,8 @@ int SocketBufferevent::set_io_priority(int pri) noexcept {
 // A new fd: both events re-made on it, and the enabled directions resumed
 // (libevent's BEV_CTRL_SET_FD, which also unfreezes the buffers).
 int SocketBufferevent::set_fd(int fd) noexcept {
-  base().del(ev_read_);
-  base().del(ev_write_);
+  base().del(ev_read_, Base::kDelNoBlock);
+  base().del(ev_write_, Base::kDelNoBlock);
   input().unfreeze(false);
   output().unfreeze(true);
   assign_io(fd);
@@ -186,15 +186,15 @@ bool SocketBufferevent::finish_connect(int fd, bool& connected) noexcept {
   if (c == 0) return true;
   connecting_ = false;
   if (c < 0) {
-    base().del(ev_write_);
-    base().del(ev_read_);
+    base().del(ev_write_, Base::kDelNoBlock);
+    base().del(ev_read_, Base::kDelNoBlock);
     deliver_event(kEvError, 0);
     return true;
   }
   connected = true;
   deliver_event(kEvConnected, 0);
   if (!(enabled() & kWrite)) {
-    base().del(ev_write_);
+    base().del(ev_write_, Base::kDelNoBlock);
     return true;
   }
   return false;
@@ -222,13 +222,13 @@ void SocketBufferevent::on_writable(int fd, short what, void* arg) {
       res = out.write_to(fd, atmost);
       out.freeze(true);
       if (res < 0 && retriable(errno)) {
-        if (out.length() == 0) bev->base().del(bev->ev_write_);
+        if (out.length() == 0) bev->base().del(bev->ev_write_, Base::kDelNoBlock);
         return;
       }
     }
     if (!had_data || res > 0) {
       if (res > 0) bev->ratelim().moved(kWrite, res);
-      if (out.length() == 0) bev->base().del(bev->ev_write_);
+      if (out.length() == 0) bev->base().del(bev->ev_write_, Base::kDelNoBlock);
       if (res > 0 || !connected) bev->deliver(kWrite, 0);
       return;
     }
@@ -239,7 +239,7 @@ void SocketBufferevent::on_writable(int fd, short what, void* arg) {
   // disabled until you re-enable it" -- during a connect too. (libevent
   // 2.1.12 keeps the write event while connecting, so its write timeout
   // fires again and again; re-enabling EV_WRITE here resumes the connect.)
-  if (event & kEvTimeout) bev->base().del(bev->ev_write_);
+  if (event & kEvTimeout) bev->base().del(bev->ev_write_, Base::kDelNoBlock);
   bev->deliver_event(event, 0);
 }
 

@@ -6,8 +6,12 @@
 #include <cstdlib>
 #include <new>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include "debug_map.h"
 #include "mm.h"
+#include "thread.h"
 
 namespace evref {
 
@@ -61,6 +65,15 @@ Base::Base(const Options& options) : flags_(options.flags), dispatch_(options.di
   if (dispatch_.max_callbacks == INT_MAX && !dispatch_.has_interval) dispatch_.min_priority = INT_MAX;
   choose_backend(options);
   sync_wall_offset(monotonic_now());
+  // libevent's event_base_new_with_config: a lock, a condition and a
+  // notify fd when lock callbacks are set, unless EVENT_BASE_FLAG_NOLOCK.
+  // The lock is recursive here (libevent's is not, having a _nolock twin
+  // of every function instead), so core code may call the public methods.
+  if (backend_ && thread::locking_enabled() && !(flags_ & kFlagNoLock)) {
+    lock_ = thread::alloc_lock(thread::kRecursive);
+    cond_ = thread::alloc_cond();
+    if (lock_ == nullptr || make_notifiable() != 0) backend_.reset();  // ok() is false
+  }
 }
 
 // The once-only events of event_base_once live here until they have run.
@@ -89,6 +102,9 @@ Base::~Base() {
     while (Event* ev = fds_.events(static_cast<int>(fd))) del(*ev);
   for (int signo = 1; signo < SignalPipe::kMaxSignal; ++signo)
     while (Event* ev = signals_.events(signo)) del(*ev);
+  close_notify();
+  thread::free_cond(cond_);
+  thread::free_lock(lock_, thread::kRecursive);
 }
 
 // ------------------------------------------------------------------- time
@@ -127,6 +143,8 @@ int Base::assign(Event& ev, Base* base, int fd, short events, Callback cb, void*
 // active), then (re)arm the timer. Adding a timer to an event that is active
 // because its timer expired cancels that activation, as in libevent 2.1.
 int Base::add(Event& ev, const Micros* timeout, bool absolute) noexcept {
+  thread::Locked locked(lock_);
+  wake_loop();  // the wait may have to end sooner, or watch another fd
   if (ev.state & Event::kFinalizing) return -1;  // event.h: event_add no longer works
   const bool wants_io = ev.events & (kRead | kWrite | kClosed | kSignal);
   if (wants_io && !(ev.state & (Event::kInserted | Event::kActive))) {
@@ -159,7 +177,8 @@ int Base::add(Event& ev, const Micros* timeout, bool absolute) noexcept {
 
 // event_del: out of every list; a signal closure running this event's
 // calls stops after the current one.
-int Base::del(Event& ev) noexcept {
+int Base::del(Event& ev, DelMode mode) noexcept {
+  thread::Locked locked(lock_);
   if (ev.state & Event::kFinalizing) return 0;  // event.h: event_del is a no-op then
   debug::note_deleted(&ev);
   stop_calls_of(ev);
@@ -171,11 +190,24 @@ int Base::del(Event& ev) noexcept {
     else fds_.remove(ev, *backend_);
   }
   ev.state &= ~(Event::kInserted | Event::kTimerSet);
-  if (was_added) --n_added_;
+  if (was_added) {
+    --n_added_;
+    wake_loop();
+  }
+  // libevent's event_del_nolock_: so that the caller may free what the
+  // callback uses once event_del returns, it waits for the callback
+  // running in the loop's thread, unless told not to, or (event_del) the
+  // event was made with EV_FINALIZE. Without a condition it cannot wait.
+  const bool block = mode == kDelBlock || (mode == kDelAuto && !(ev.events & kFinalize));
+  while (block && cond_ && &ev == current_ && !in_loop_thread()) {
+    ++waiters_;
+    thread::wait(cond_, lock_);
+  }
   return 0;
 }
 
 int Base::remove_timer(Event& ev) noexcept {
+  thread::Locked locked(lock_);
   if (!(ev.state & Event::kTimerSet)) return 0;
   timers_.remove(ev);
   ev.state &= ~Event::kTimerSet;
@@ -187,6 +219,8 @@ int Base::remove_timer(Event& ev) noexcept {
 // event_active: an event already active gains the new flags and stays
 // queued once (libevent ORs ev_res; ncalls is not accumulated).
 void Base::activate(Event& ev, short res, short ncalls) noexcept {
+  thread::Locked locked(lock_);
+  wake_loop();
   if (ev.state & Event::kFinalizing) return;  // event.h: event_active no longer works
   if (ev.state & Event::kActive) {
     ev.res |= res;
@@ -202,6 +236,7 @@ void Base::activate(Event& ev, short res, short ncalls) noexcept {
 }
 
 int Base::set_priority(Event& ev, int priority) noexcept {
+  thread::Locked locked(lock_);
   if ((ev.state & Event::kActive) || priority < 0 || priority >= npriorities()) return -1;
   ev.priority = static_cast<uint8_t>(priority);  // below 256: priority_init
   return 0;
@@ -210,6 +245,7 @@ int Base::set_priority(Event& ev, int priority) noexcept {
 // event_pending: the flags among `what` the event is pending or active for;
 // the timer's deadline is reported in wall-clock time.
 short Base::pending(const Event& ev, short what, Micros* wall_deadline) const noexcept {
+  thread::Locked locked(lock_);
   short flags = 0;
   if (ev.state & Event::kInserted) flags |= ev.events & (kRead | kWrite | kClosed | kSignal);
   if (ev.state & Event::kActive) flags |= ev.res;
@@ -222,6 +258,7 @@ short Base::pending(const Event& ev, short what, Micros* wall_deadline) const no
 // I/O and signal events from their maps, timers from the heap, then the
 // active events that are neither (event_active on an event never added).
 int Base::foreach_event(int (*fn)(const Event&, void*), void* arg) const noexcept {
+  thread::Locked locked(lock_);
   for (size_t fd = 0; fd < fds_.table_size(); ++fd) {
     for (const Event* ev = fds_.events(static_cast<int>(fd)); ev != nullptr; ev = ev->io_next)
       if (const int r = fn(*ev, arg)) return r;
@@ -245,6 +282,7 @@ int Base::foreach_event(int (*fn)(const Event&, void*), void* arg) const noexcep
 }
 
 int Base::priority_init(int n) noexcept {
+  thread::Locked locked(lock_);
   if (n >= 256) return -1;  // EVENT_MAX_PRIORITIES
   return active_.reset(n) ? 0 : -1;
 }
@@ -280,6 +318,7 @@ Event* first_finalizing(const ActiveQueues& active) noexcept {
 // event_add fails and event_del / event_active do nothing. A second call
 // only replaces the finalizer.
 int Base::finalize(Event& ev, Finalizer fn, bool free_after) noexcept {
+  thread::Locked locked(lock_);
   del(ev);
   ev.kind = free_after ? Event::kFinalizerFree : Event::kFinalizer;
   ev.finalizer = fn;
@@ -301,6 +340,7 @@ void Base::once_trampoline(int fd, short what, void* arg) {
   Once* o = static_cast<Once*>(arg);
   o->cb(fd, what, o->arg);
   Base* base = o->ev.base;
+  thread::Locked locked(base->lock_);  // call_user let it go around the call
   (o->prev ? o->prev->next : base->onces_) = o->next;
   if (o->next) o->next->prev = o->prev;
   delete o;
@@ -310,6 +350,7 @@ void Base::once_trampoline(int fd, short what, void* arg) {
 // zero) timeout is activated at once rather than queued on the heap, so
 // event_base_loopexit(NULL) lets the current batch of callbacks finish.
 int Base::once(int fd, short events, Callback cb, void* arg, const Micros* timeout) noexcept {
+  thread::Locked locked(lock_);
   if (events & (kSignal | kPersist)) return -1;
   bool immediate = false;
   short what;
@@ -339,7 +380,39 @@ int Base::once(int fd, short events, Callback cb, void* arg, const Micros* timeo
   return 0;
 }
 
-void Base::loopexit_cb(int, short, void* arg) { static_cast<Base*>(arg)->got_exit_ = true; }
+void Base::loopexit_cb(int, short, void* arg) {
+  Base* base = static_cast<Base*>(arg);
+  thread::Locked locked(base->lock_);
+  base->got_exit_ = true;
+}
+
+// From another thread these wake the loop (libevent's event_base_loopbreak
+// notifies; loopcontinue only matters inside a callback).
+void Base::loopbreak() noexcept {
+  thread::Locked locked(lock_);
+  got_break_ = true;
+  wake_loop();
+}
+
+void Base::loopcontinue() noexcept {
+  thread::Locked locked(lock_);
+  continue_ = true;
+}
+
+bool Base::got_exit() const noexcept {
+  thread::Locked locked(lock_);
+  return got_exit_;
+}
+
+bool Base::got_break() const noexcept {
+  thread::Locked locked(lock_);
+  return got_break_;
+}
+
+Event* Base::running_event() const noexcept {
+  thread::Locked locked(lock_);
+  return current_;
+}
 
 // event_base_loopexit is a once-only timer that sets the exit flag, so an
 // exit asked for before the loop starts is kept (libevent 2.1).
@@ -353,8 +426,10 @@ int Base::loopexit(const Micros* delay) noexcept {
 // EVLOOP_NONBLOCK are satisfied, 1 when nothing is pending or active, -1 on
 // a backend error or when the loop is already running.
 int Base::loop(int flags) noexcept {
+  thread::Locked locked(lock_);  // let go only around the wait and callbacks
   if (running_) return -1;
   running_ = true;
+  owner_ = thread::self();
   cached_now_ = 0;
   got_exit_ = got_break_ = false;  // reset on entry: an early loopbreak is lost
   signals_.receive_here();  // libevent's evsig_set_base_
@@ -367,7 +442,7 @@ int Base::loop(int flags) noexcept {
       break;
     }
     cached_now_ = 0;
-    if (backend_->wait(timeout, ready_) != 0) {
+    if (backend_->wait(timeout, ready_, lock_) != 0) {
       result = -1;
       break;
     }
@@ -399,7 +474,9 @@ Micros Base::wait_time(int flags) noexcept {
 
 void Base::activate_ready() noexcept {
   for (const Ready& r : ready_) {
-    if (signals_.is_pipe(r.fd)) {
+    if (r.fd == notify_fd_) {
+      drain_notify();
+    } else if (signals_.is_pipe(r.fd)) {
       signals_.drain([this](int signo, unsigned n) { activate_signal(signo, n); });
     } else {
       activate_fd(r.fd, r.what);
@@ -471,10 +548,15 @@ int Base::run_queue(ActiveQueues::Queue& q, int max_callbacks, const Micros* end
       case Event::kSignalled: run_signal(*ev); break;
       case Event::kPersistent: run_persistent(*ev); break;
       case Event::kFinalizer:
-      case Event::kFinalizerFree: current_ = nullptr; run_finalizer(*ev); break;
+      case Event::kFinalizerFree: {
+        current_ = nullptr;
+        thread::Unlocked unlocked(lock_);
+        run_finalizer(*ev);
+        break;
+      }
       default: call_user(ev->cb, ev->fd, ev->res, ev->arg); break;
     }
-    current_ = nullptr;
+    end_callback();
     if (got_break_) break;   // event_base_loopbreak: stop after this callback
     if (count >= max_callbacks) break;  // the dispatch limits, checked as
     if (end != nullptr) {               // libevent's single_queue does
@@ -522,8 +604,70 @@ void Base::run_signal(Event& ev) noexcept {
 // inside (stop_calls_of), and the loop was not broken.
 bool Base::call_user(Callback cb, int fd, short res, void* arg) noexcept {
   current_stopped_ = false;
-  cb(fd, res, arg);
+  {
+    thread::Unlocked unlocked(lock_);  // libevent runs callbacks unlocked
+    cb(fd, res, arg);
+  }
   return !current_stopped_ && !got_break_;
+}
+
+// A callback is over: the threads waiting in del for it may go on.
+void Base::end_callback() noexcept {
+  current_ = nullptr;
+  if (waiters_ == 0) return;
+  waiters_ = 0;
+  thread::broadcast(cond_);
+}
+
+// --------------------------------------------------------------- threads
+
+// libevent's EVBASE_IN_THREAD: without an id callback every thread is.
+bool Base::in_loop_thread() const noexcept {
+  return thread::id_fn == nullptr || owner_ == thread::self();
+}
+
+// libevent's EVBASE_NEED_NOTIFY and evthread_notify_base: a change made
+// from another thread while the loop runs wakes its wait, once until the
+// loop has drained the fd.
+void Base::wake_loop() noexcept {
+  if (thread::id_fn == nullptr || !running_ || notify_fd_ < 0 || notify_pending_) return;
+  if (owner_ == thread::self()) return;
+  notify_pending_ = true;
+  const uint64_t one = 1;
+  if (write(notify_fd_, &one, sizeof one) < 0) notify_pending_ = false;
+}
+
+void Base::drain_notify() noexcept {
+  uint64_t count;
+  while (read(notify_fd_, &count, sizeof count) > 0) {
+  }
+  notify_pending_ = false;
+}
+
+// An eventfd (libevent's evthread_make_base_notifiable_nolock_ prefers
+// one) watched by the backend like the signal pipe, outside the fd map.
+int Base::open_notify() noexcept {
+  const int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd < 0) return -1;
+  if (backend_->change(fd, 0, kIoRead) != 0) {
+    close(fd);
+    return -1;
+  }
+  notify_fd_ = fd;
+  return 0;
+}
+
+void Base::close_notify() noexcept {
+  if (notify_fd_ < 0) return;
+  if (backend_) backend_->change(notify_fd_, kIoRead, 0);
+  close(notify_fd_);
+  notify_fd_ = -1;
+  notify_pending_ = false;
+}
+
+int Base::make_notifiable() noexcept {
+  thread::Locked locked(lock_);
+  return notify_fd_ >= 0 ? 0 : open_notify();
 }
 
 // --- base and loop inspection (issue 19)
@@ -533,6 +677,7 @@ bool Base::call_user(Callback cb, int fd, short res, void* arg) noexcept {
 // EV_ET); with EV_TIMEOUT, instead, each event of that fd with a timer.
 // Events not added are left alone.
 void Base::activate_by_fd(int fd, short events) noexcept {
+  thread::Locked locked(lock_);
   if (!(events & kTimeout)) {
     const short what = events & (kRead | kWrite | kClosed);
     for (Event* ev = fds_.events(fd); ev; ev = ev->io_next)
@@ -544,6 +689,7 @@ void Base::activate_by_fd(int fd, short events) noexcept {
 }
 
 int Base::count_events(unsigned type) const noexcept {
+  thread::Locked locked(lock_);
   size_t n = 0;
   if (type & 1u) n += active_.size();
   if (type & 4u) n += n_added_ + active_.size();
@@ -551,6 +697,7 @@ int Base::count_events(unsigned type) const noexcept {
 }
 
 int Base::max_events(unsigned type, bool clear) noexcept {
+  thread::Locked locked(lock_);
   size_t n = 0;
   if (type & 1u) n += max_active_;
   if (type & 4u) n += max_added_;
@@ -565,6 +712,11 @@ int Base::max_events(unsigned type, bool clear) noexcept {
 void Base::note_peaks() noexcept {
   max_active_ = std::max(max_active_, active_.size());
   max_added_ = std::max(max_added_, n_added_ + active_.size());
+}
+
+void Base::update_cache_time() noexcept {
+  thread::Locked locked(lock_);
+  if (running_) refresh_time_cache();
 }
 
 // libevent's update_time_cache: the loop's notion of now, read again.
@@ -584,6 +736,7 @@ void Base::refresh_time_cache() noexcept {
 // backend is dropped only once a new one exists (it closes this process's
 // copy of the kernel object, which the parent keeps).
 int Base::reinit() noexcept {
+  thread::Locked locked(lock_);
   std::unique_ptr<Backend> fresh;
   try {
     fresh = create_backend_ ? create_backend_() : nullptr;
@@ -592,6 +745,14 @@ int Base::reinit() noexcept {
   }
   if (!fresh) return -1;
   backend_ = std::move(fresh);
+  // A new notify fd: the parent's wake-ups are not this process's (and the
+  // old one is not taken out of the old backend, which the parent shares).
+  if (notify_fd_ >= 0) {
+    close(notify_fd_);
+    notify_fd_ = -1;
+    notify_pending_ = false;
+    if (open_notify() != 0) return -1;
+  }
   const int signals = signals_.reinit(*backend_);
   const int fds = fds_.reinit(*backend_);
   return signals == 0 && fds == 0 ? 0 : -1;

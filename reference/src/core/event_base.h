@@ -64,7 +64,11 @@ class Base {
   // base may be null: the event is then bound later (event_base_set).
   static int assign(Event& ev, Base* base, int fd, short events, Callback cb, void* arg) noexcept;
   int add(Event& ev, const Micros* timeout, bool absolute) noexcept;
-  int del(Event& ev) noexcept;
+  // event_del waits while the event's callback runs in another thread
+  // (kDelAuto: unless the event was made with EV_FINALIZE), as
+  // event_del_block always does and event_del_noblock never does.
+  enum DelMode { kDelAuto, kDelBlock, kDelNoBlock };
+  int del(Event& ev, DelMode mode = kDelAuto) noexcept;
   int remove_timer(Event& ev) noexcept;
   void activate(Event& ev, short res, short ncalls) noexcept;
   int set_priority(Event& ev, int priority) noexcept;
@@ -80,11 +84,22 @@ class Base {
   // The loop (event_base_loop and its controls).
   int loop(int flags) noexcept;
   int loopexit(const Micros* delay) noexcept;
-  void loopbreak() noexcept { got_break_ = true; }
-  void loopcontinue() noexcept { continue_ = true; }
-  bool got_exit() const noexcept { return got_exit_; }
-  bool got_break() const noexcept { return got_break_; }
-  Event* running_event() const noexcept { return current_; }
+  void loopbreak() noexcept;
+  void loopcontinue() noexcept;
+  bool got_exit() const noexcept;
+  bool got_break() const noexcept;
+  Event* running_event() const noexcept;
+
+  // --- threads (event2/thread.h). A base made while lock callbacks are set
+  // (and without EVENT_BASE_FLAG_NOLOCK) has a recursive lock, which every
+  // public method takes, a condition for event_del's wait, and a notify fd
+  // that wakes its loop when another thread changes it (libevent's
+  // th_base_lock, current_event_cond and th_notify_fd). Without callbacks
+  // the lock is null and taking it costs a branch.
+  bool has_lock() const noexcept { return lock_ != nullptr; }
+  // evthread_make_base_notifiable: 0, or -1 when no fd could be made.
+  int make_notifiable() noexcept;
+  int notify_fd() const noexcept { return notify_fd_; }
 
   // event_base_foreach_event: fn on each added or active event, once;
   // stops at the first nonzero answer and returns it.
@@ -119,9 +134,7 @@ class Base {
   int max_events(unsigned type, bool clear) noexcept;
   // event_base_update_cache_time: only inside the loop, and only when the
   // time is cached at all (not EVENT_BASE_FLAG_NO_CACHE_TIME).
-  void update_cache_time() noexcept {
-    if (running_) refresh_time_cache();
-  }
+  void update_cache_time() noexcept;
   // Whether now() is the loop's cached time (event_base_gettimeofday_cached
   // reads the system clock otherwise, as libevent does).
   bool time_cached() const noexcept { return cached_now_ != 0; }
@@ -129,6 +142,8 @@ class Base {
   // pipe (after fork both are shared with the parent), told about every
   // event added; -1 when one of them cannot be re-registered.
   int reinit() noexcept;
+  // The lock, for those that take it around several calls (white-box).
+  void* lock() const noexcept { return lock_; }
 
   // White-box support: nullptr, or the first violation found in the parts
   // or in how an event's state bits match where it is linked.
@@ -153,6 +168,12 @@ class Base {
   void run_persistent(Event& ev) noexcept;
   void run_signal(Event& ev) noexcept;
   bool call_user(Callback cb, int fd, short res, void* arg) noexcept;
+  void end_callback() noexcept;
+  bool in_loop_thread() const noexcept;
+  void wake_loop() noexcept;
+  void drain_notify() noexcept;
+  int open_notify() noexcept;
+  void close_notify() noexcept;
   void stop_calls_of(const Event& ev) noexcept {
     if (&ev == current_) current_stopped_ = true;
   }
@@ -189,6 +210,12 @@ class Base {
   DispatchLimits dispatch_;
   size_t max_active_ = 0;  // event_base_get_max_events' peaks
   size_t max_added_ = 0;
+  void* lock_ = nullptr;           // recursive; null without lock callbacks
+  void* cond_ = nullptr;           // signalled when a callback returns
+  int waiters_ = 0;                // threads waiting in del for current_
+  unsigned long owner_ = 0;        // the thread running the loop
+  int notify_fd_ = -1;             // an eventfd the backend watches
+  bool notify_pending_ = false;    // written and not yet drained
 };
 
 }  // namespace evref

@@ -32,7 +32,7 @@ enum : int { kFeatureEdge = 0x01 };
 
 // The EVLOOP_* flags and event_base_config_flag bits used here.
 enum : int { kLoopOnce = 0x01, kLoopNonblock = 0x02, kLoopNoExitOnEmpty = 0x04 };
-enum : int { kFlagIgnoreEnv = 0x02, kFlagNoCacheTime = 0x08 };
+enum : int { kFlagNoLock = 0x01, kFlagIgnoreEnv = 0x02, kFlagNoCacheTime = 0x08 };
 
 using Callback = void (*)(int fd, short what, void* arg);
 

@@ -7,6 +7,7 @@
 
 #include "bufferevent.h"
 #include "event_base.h"
+#include "thread.h"
 
 namespace evref {
 
@@ -65,6 +66,7 @@ void Bucket::update(const BucketCfg& cfg, uint32_t tick) noexcept {
 // ------------------------------------------------------------ groups
 
 RateGroup::RateGroup(Base& base, const BucketCfg& cfg) noexcept : cfg_(cfg), base_(base) {
+  lock_ = thread::alloc_lock(thread::kRecursive);
   bucket_.init(cfg_, cfg_.tick_at(base_.now()), false);
   Base::assign(refill_, &base_, -1, kPersist, refill, this);
   base_.add(refill_, &cfg_.tick, false);
@@ -72,13 +74,15 @@ RateGroup::RateGroup(Base& base, const BucketCfg& cfg) noexcept : cfg_(cfg), bas
 }
 
 RateGroup::~RateGroup() {
-  base_.del(refill_);
+  base_.del(refill_, Base::kDelNoBlock);
   while (!members_.empty()) members_.back()->leave(true);
+  thread::free_lock(lock_, thread::kRecursive);
 }
 
 // A new tick length restarts the refill timer (libevent: "can cause a
 // hiccup in the schedule"); the buckets are only cut to the new bursts.
 void RateGroup::set_cfg(const BucketCfg& cfg) noexcept {
+  thread::Locked locked(lock_);
   const bool same_tick = cfg.tick == cfg_.tick;
   cfg_ = cfg;
   bucket_.init(cfg_, 0, true);
@@ -88,6 +92,7 @@ void RateGroup::set_cfg(const BucketCfg& cfg) noexcept {
 
 // Never above a tick's rate, so at steady state one member may go a tick.
 int RateGroup::set_min_share(size_t share) noexcept {
+  thread::Locked locked(lock_);
   if (share > static_cast<size_t>(kSsizeMax)) return -1;
   configured_min_share_ = share;
   min_share_ = std::min({share, cfg_.read_rate, cfg_.write_rate});
@@ -100,6 +105,7 @@ ssize_t RateGroup::share(short dir) const noexcept {
 }
 
 void RateGroup::decrement(short dir, ssize_t n) noexcept {
+  thread::Locked locked(lock_);
   ssize_t& lim = bucket_.of(dir);
   const ssize_t old = lim;
   lim -= n;
@@ -108,6 +114,7 @@ void RateGroup::decrement(short dir, ssize_t n) noexcept {
 }
 
 void RateGroup::charge(short dir, ssize_t n) noexcept {
+  thread::Locked locked(lock_);
   ssize_t& lim = bucket_.of(dir);
   lim -= n;
   (dir == kRead ? total_read : total_written) += static_cast<uint64_t>(n);
@@ -117,7 +124,13 @@ void RateGroup::charge(short dir, ssize_t n) noexcept {
 
 void RateGroup::suspend_all(short dir) noexcept {
   (dir == kRead ? read_suspended_ : write_suspended_) = true;
-  for (RateLimit* m : members_) m->bev_.suspend(dir, Bufferevent::kSuspendBwGroup);
+  // A member whose lock is busy finds out from allowed() (libevent's
+  // bev_group_suspend_reading_ does the same).
+  for (RateLimit* m : members_) {
+    if (!thread::try_lock(m->bev_.lock())) continue;
+    m->bev_.suspend(dir, Bufferevent::kSuspendBwGroup);
+    thread::unlock(m->bev_.lock());
+  }
 }
 
 // Starting from a different member each time, for some fairness.
@@ -125,12 +138,22 @@ void RateGroup::resume_all(short dir) noexcept {
   (dir == kRead ? read_suspended_ : write_suspended_) = false;
   const size_t n = members_.size();
   const size_t first = n ? next_++ % n : 0;
-  for (size_t i = 0; i < n && i < members_.size(); ++i)
-    members_[(first + i) % members_.size()]->bev_.unsuspend(dir, Bufferevent::kSuspendBwGroup);
+  bool again = false;  // a member's lock was busy: the next refill retries
+  for (size_t i = 0; i < n && i < members_.size(); ++i) {
+    Bufferevent& bev = members_[(first + i) % members_.size()]->bev_;
+    if (!thread::try_lock(bev.lock())) {
+      again = true;
+      continue;
+    }
+    bev.unsuspend(dir, Bufferevent::kSuspendBwGroup);
+    thread::unlock(bev.lock());
+  }
+  (dir == kRead ? read_suspended_ : write_suspended_) = again;
 }
 
 void RateGroup::refill(int, short, void* arg) {
   RateGroup* g = static_cast<RateGroup*>(arg);
+  thread::Locked locked(g->lock_);
   g->bucket_.update(g->cfg_, g->cfg_.tick_at(g->base_.now()));
   const ssize_t min_share = static_cast<ssize_t>(g->min_share_);
   if (g->read_suspended_ && g->bucket_.read >= min_share) g->resume_all(kRead);
@@ -147,7 +170,7 @@ RateLimit::RateLimit(Bufferevent& bev, Base& base) noexcept
 void RateLimit::rebind() noexcept { Base::assign(refill_, &bev_.base(), -1, 0, refill, this); }
 
 RateLimit::~RateLimit() {
-  bev_.base().del(refill_);
+  bev_.base().del(refill_, Base::kDelNoBlock);
   leave(false);
 }
 
@@ -169,7 +192,7 @@ int RateLimit::set_cfg(const BucketCfg* cfg) noexcept {
   if (cfg == nullptr) {
     if (cfg_ == nullptr) return 0;
     cfg_ = nullptr;
-    bev_.base().del(refill_);
+    bev_.base().del(refill_, Base::kDelNoBlock);
     bev_.unsuspend(kRead, Bufferevent::kSuspendBw);
     bev_.unsuspend(kWrite, Bufferevent::kSuspendBw);
     return 0;
@@ -178,7 +201,7 @@ int RateLimit::set_cfg(const BucketCfg* cfg) noexcept {
   const bool again = cfg_ != nullptr;
   cfg_ = cfg;
   bucket_.init(*cfg_, cfg_->tick_at(bev_.base().now()), again);
-  bev_.base().del(refill_);
+  bev_.base().del(refill_, Base::kDelNoBlock);
   bool suspended = false;
   for (short dir : {kRead, kWrite}) {
     if (bucket_.of(dir) > 0) {
@@ -209,7 +232,7 @@ int RateLimit::decrement(short dir, ssize_t n) noexcept {
     bev_.suspend(dir, Bufferevent::kSuspendBw);
     start_refill();
   } else if (old <= 0 && lim > 0) {
-    if (!(bev_.suspended(other(dir)) & Bufferevent::kSuspendBw)) bev_.base().del(refill_);
+    if (!(bev_.suspended(other(dir)) & Bufferevent::kSuspendBw)) bev_.base().del(refill_, Base::kDelNoBlock);
     bev_.unsuspend(dir, Bufferevent::kSuspendBw);
   }
   return 0;
@@ -219,6 +242,7 @@ int RateLimit::join(RateGroup* g) noexcept {
   if (g == group_) return 0;
   leave(true);
   if (g == nullptr) return 0;  // the header: "If g is NULL, remove bev"
+  thread::Locked locked(g->lock_);
   try {
     g->members_.push_back(this);
   } catch (...) {
@@ -232,6 +256,7 @@ int RateLimit::join(RateGroup* g) noexcept {
 
 void RateLimit::leave(bool resume) noexcept {
   if (group_) {
+    thread::Locked locked(group_->lock_);
     std::vector<RateLimit*>& m = group_->members_;
     m.erase(std::find(m.begin(), m.end(), this));
     group_ = nullptr;
@@ -270,7 +295,7 @@ void RateLimit::moved(short dir, ssize_t n) noexcept {
       bev_.suspend(dir, Bufferevent::kSuspendBw);
       start_refill();
     } else if (bev_.suspended(dir) & Bufferevent::kSuspendBw) {
-      if (!(bev_.suspended(other(dir)) & Bufferevent::kSuspendBw)) bev_.base().del(refill_);
+      if (!(bev_.suspended(other(dir)) & Bufferevent::kSuspendBw)) bev_.base().del(refill_, Base::kDelNoBlock);
       bev_.unsuspend(dir, Bufferevent::kSuspendBw);
     }
   }
@@ -281,6 +306,7 @@ void RateLimit::moved(short dir, ssize_t n) noexcept {
 // another tick for the rest.
 void RateLimit::refill(int, short, void* arg) {
   RateLimit* r = static_cast<RateLimit*>(arg);
+  thread::Locked locked(r->bev_.lock());
   if (r->cfg_ == nullptr) return;
   r->refresh();
   bool again = false;

@@ -66,6 +66,10 @@ class RateGroup {
   // A user's decrement: crossing zero suspends or resumes every member.
   void decrement(short dir, ssize_t n) noexcept;
   uint64_t total_read = 0, total_written = 0;
+  // The group's own lock (libevent's: recursive, made when lock callbacks
+  // are set); it nests inside the members' locks, so the group takes a
+  // member's only with EVTHREAD_TRY.
+  void* lock() const noexcept { return lock_; }
 
  private:
   friend class RateLimit;
@@ -83,6 +87,7 @@ class RateGroup {
   bool read_suspended_ = false, write_suspended_ = false;
   size_t next_ = 0;  // who resumes first next time (libevent: a random member)
   std::vector<RateLimit*> members_;
+  void* lock_ = nullptr;
 };
 
 // A bufferevent's rate-limit state: single-operation sizes, its own bucket
