@@ -193,26 +193,19 @@ TEST_F(ThreadEvbuffer, LockHeldByOneThreadBlocksAnother) {
   evbuffer* buf = evbuffer_new();
   ASSERT_NE(buf, nullptr);
   ASSERT_EQ(evbuffer_enable_locking(buf, nullptr), 0);
-  evbuffer_lock(buf);
-  std::atomic<pid_t> tid{0};
-  std::atomic<bool> acquired{false};
-  Flag done;
-  std::thread other([&] {
-    tid = CurrentTid();
-    evbuffer_lock(buf);
-    acquired = true;
-    evbuffer_add(buf, "B", 1);
-    evbuffer_unlock(buf);
-    done.Set();
-  });
-  const double deadline = NowMs() + 2000;
-  while (tid == 0 && NowMs() < deadline) sched_yield();
-  WaitUntilAsleep(tid, [&] { return acquired.load(); });
-  EXPECT_FALSE(acquired) << "the other thread took a lock this thread holds";
-  evbuffer_add(buf, "A", 1);
-  evbuffer_unlock(buf);
-  EXPECT_TRUE(done.WaitFor()) << "the other thread did not get the lock after the unlock";
-  other.join();
+  const Exclusion seen = HoldWhileAnotherThreadLocks(
+      [buf] { evbuffer_lock(buf); },
+      [buf] {
+        evbuffer_add(buf, "A", 1);
+        evbuffer_unlock(buf);
+      },
+      [buf] {
+        evbuffer_lock(buf);
+        evbuffer_add(buf, "B", 1);
+      },
+      [buf] { evbuffer_unlock(buf); });
+  EXPECT_FALSE(seen.got_while_held) << "the other thread took a lock this thread holds";
+  EXPECT_TRUE(seen.got_after) << "the other thread did not get the lock after the unlock";
   std::string s(evbuffer_get_length(buf), '\0');
   evbuffer_remove(buf, &s[0], s.size());
   EXPECT_EQ(s, "AB");
