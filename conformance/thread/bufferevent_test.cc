@@ -181,6 +181,15 @@ TEST_F(ThreadBufferevent, LockHeldByAnotherThreadKeepsTheReadCallbackOut) {
   close(sv[1]);
 }
 
+TEST_F(ThreadBufferevent, NullBuffereventLockAndUnlockReturnOrCrash) {
+  EVC_RULE("bufferevent.h/bufferevent_unlock/null",
+           "observed libevent 2.1.12: bufferevent_lock and bufferevent_unlock reach the "
+           "bufferevent's lock without a check, so a NULL bufferevent crashes; returning "
+           "without effect is the other accepted answer");
+  ExpectReturnOrCrash("bufferevent_lock(NULL)", [] { bufferevent_lock(nullptr); });
+  ExpectReturnOrCrash("bufferevent_unlock(NULL)", [] { bufferevent_unlock(nullptr); });
+}
+
 // ------------------------------------------------------------------ evbuffer
 
 using ThreadEvbuffer = ThreadTest;
@@ -266,6 +275,15 @@ TEST_F(ThreadEvbuffer, NullBufferIsRefusedOrCrashes) {
            "so a NULL buffer crashes; -1 (failure) is the other accepted answer");
   ExpectAnswerOrCrash("evbuffer_enable_locking(NULL, NULL)",
                       [] { return evbuffer_enable_locking(nullptr, nullptr); }, -1);
+}
+
+TEST_F(ThreadEvbuffer, NullBufferLockAndUnlockReturnOrCrash) {
+  EVC_RULE("buffer.h/evbuffer_unlock/null-buffer",
+           "observed libevent 2.1.12: evbuffer_lock and evbuffer_unlock read buf->lock without "
+           "a check, so a NULL buffer crashes; returning without effect is the other accepted "
+           "answer");
+  ExpectReturnOrCrash("evbuffer_lock(NULL)", [] { evbuffer_lock(nullptr); });
+  ExpectReturnOrCrash("evbuffer_unlock(NULL)", [] { evbuffer_unlock(nullptr); });
 }
 
 }  // namespace
