@@ -34,7 +34,7 @@ typedef void (*bufferevent_event_cb)(struct bufferevent *bev, short what, void *
 
 enum bufferevent_options {
   BEV_OPT_CLOSE_ON_FREE = (1 << 0),    /* free closes the socket */
-  BEV_OPT_THREADSAFE = (1 << 1),       /* needs thread support: NULL here */
+  BEV_OPT_THREADSAFE = (1 << 1),       /* a lock; needs evthread_* lock callbacks */
   BEV_OPT_DEFER_CALLBACKS = (1 << 2),  /* callbacks run from the loop */
   BEV_OPT_UNLOCK_CALLBACKS = (1 << 3)  /* needs DEFER_CALLBACKS */
 };

@@ -1,6 +1,7 @@
 #include "thread.h"
 
 #include <cstring>
+#include <utility>
 
 #include "log.h"
 #include "mm.h"
@@ -130,6 +131,18 @@ int debug_wait(void* cond, void* lock, const timeval* timeout) {
 }
 
 }  // namespace
+
+void lock_pair(void* a, void* b) noexcept {
+  if (b < a) std::swap(a, b);
+  lock(a);
+  lock(b);
+}
+
+void unlock_pair(void* a, void* b) noexcept {
+  if (b < a) std::swap(a, b);
+  unlock(b);
+  unlock(a);
+}
 
 int set_lock_callbacks(const LockCallbacks* cbs) noexcept {
   LockCallbacks& target = lock_target();
