@@ -9,7 +9,7 @@ per-trial ratios.
 
   python3 -m evconform.bench                  # every benchmark, 5 trials, epoll
   python3 -m evconform.bench --method poll    # the same on the poll backend
-  python3 -m evconform.bench --only evbuffer  # one family (evbuffer, dispatch, echo, bevkinds, memcached)
+  python3 -m evconform.bench --only evbuffer  # one family (evbuffer, dispatch, echo, bevkinds, wakeup, memcached)
   python3 -m evconform.bench --out DIR        # also write DIR/bench.json and DIR/bench.md
   python3 -m evconform.bench --toolkit        # also time the toolkit (gate, fuzzing)
 
@@ -29,6 +29,12 @@ The families:
             pass-through filters over a pair; a rate-limited socket
             bufferevent's achieved rate over its configured one (target:
             within 5% on both implementations).
+  wakeup    cross-thread wake-up latency (bench/wakeup_bench.cc): the loop
+            thread sleeps in dispatch; another thread takes a timestamp and
+            calls event_active, event_add with a zero timeout, or
+            event_base_loopbreak; the loop thread stamps the callback (or
+            dispatch's return). 5000 rounds, each from sleep: median and
+            p99 in microseconds (rows "... median" and "... p99").
   memcached memcached 1.6 built on each implementation by the clients area
             (evconform/clients.py), under its load row's load: 50
             connections of set/get for 20 s, every reply checked (3 trials).
@@ -86,6 +92,14 @@ def program_cases(smoke):
                 "args": ["-k", "ratelim", "-r", str(rate), "-t", str(tick_ms), "-T", str(ticks)],
                 "figure": "accuracy", "higher": True, "work": ticks, "series": None, "scale": None}
 
+    def wakeup(kind, rounds):
+        if smoke:
+            rounds = 50
+        what = {"active": "event_active", "add": "event_add 0 s", "break": "loopbreak"}[kind]
+        return {"id": f"wakeup {what} median", "family": "wakeup", "args": ["-k", kind, "-n", str(rounds)],
+                "figure": "median_us", "extra": {"p99_us": f"wakeup {what} p99"}, "work": rounds,
+                "series": None, "scale": None}
+
     cases = [
         dispatch(1000, 1000, "socketpair", 25),
         # P=10000 socketpairs need 20,003 fds: over this machine's hard
@@ -107,6 +121,9 @@ def program_cases(smoke):
         bevkinds("filter", 4096, 16384, 2),
         bevkinds("filter", 64, 64, 2),
         ratelim(8192, 20, 50),
+        wakeup("active", 5000),
+        wakeup("add", 5000),
+        wakeup("break", 5000),
     ]
     # W=1000 at P=1000 is also the first point of the W series.
     cases[2]["also"] = ("dispatch: W writes, P=1000", 1)
@@ -215,6 +232,7 @@ TARGETS = [  # (case id pattern, minimum ratio, what the issue asks)
     (r"^echo C=64 S=16384$", 0.9),
     (r"^echo C=1000 S=64$", 0.9),
     (r"^(pair|filter D=2 over a pair) \d+ MiB S=\d+$", 1.0),  # issue 17
+    (r"^wakeup .* median$", 1.0),  # issue 20: reference latency <= libevent's
 ]
 
 # Rows whose figure is a fraction of a configured value: each
@@ -235,7 +253,7 @@ def collect(args):
     rows = []       # one per case
     memory = []     # echo server memory per connection
     binaries = {}
-    families = ["evbuffer", "dispatch", "echo", "bevkinds"]
+    families = ["evbuffer", "dispatch", "echo", "bevkinds", "wakeup"]
     for fam in [f for f in families if not args.only or f == args.only]:
         for impl in IMPLS:
             path = os.path.join(args.build, "bench", f"bench_{fam}_{impl}")
@@ -285,6 +303,13 @@ def collect(args):
                "ratio": ratio_stats(ref, lib, case.get("higher", False)), "series": case["series"], "scale": case["scale"],
                "work": case["work"], "per_trial": {"reference": ref, "libevent": lib}}
         rows.append(row)
+        for extra_fig, extra_id in case.get("extra", {}).items():
+            ref_x = [t[extra_fig] for t in trials["reference"]]
+            lib_x = [t[extra_fig] for t in trials["libevent"]]
+            rows.append(dict(row, id=extra_id, unit=extra_fig.replace("_", " "),
+                             reference=statistics.median(ref_x), libevent=statistics.median(lib_x),
+                             ratio=ratio_stats(ref_x, lib_x, False),
+                             per_trial={"reference": ref_x, "libevent": lib_x}))
         if "also" in case:
             extra = dict(row)
             extra["series"], extra["scale"] = case["also"]
@@ -481,7 +506,7 @@ def main(argv):
     ap.add_argument("--build", default="build/default", help="the build folder (default: %(default)s)")
     ap.add_argument("--trials", type=int, default=5, help="runs per implementation (default: 5)")
     ap.add_argument("--method", default="epoll", help="kernel method (default: epoll)")
-    ap.add_argument("--only", choices=["evbuffer", "dispatch", "echo", "bevkinds", "memcached"],
+    ap.add_argument("--only", choices=["evbuffer", "dispatch", "echo", "bevkinds", "wakeup", "memcached"],
                     help="run one family")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: check that it all runs")
     ap.add_argument("--toolkit", action="store_true",

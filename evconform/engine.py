@@ -312,8 +312,7 @@ class Runner:
             if watch.current:
                 return {"kind": "culprit", "culprit": watch.current, "culprit_status": st.TIMEOUT}
             return {"kind": "unattributable"}
-        sanitizer = any(s in err for s in ("ERROR: AddressSanitizer", "runtime error:",
-                                           "ERROR: LeakSanitizer"))
+        sanitizer = any(s in err for s in gtest_run.SANITIZER_REPORTS)
         clean_exit = rc in (0, 1) and report is not None and not sanitizer
         if self.valgrind and rc == vg.ERROR_EXIT:
             return {"kind": "unattributable"}

@@ -11,7 +11,8 @@ harness/expectations/<impl>.toml:
 
 `status` is one status or an array of the statuses allowed (`["PASS",
 "FAIL"]`: a known-flaky test). `when` conditions the entry on the build and
-the column: `asan` (the suite is built with AddressSanitizer), `valgrind`
+the column: `asan` (the suite is built with AddressSanitizer), `tsan`
+(built with ThreadSanitizer), `valgrind`
 (run under memcheck), `ndebug` (the implementation's internal assertions
 are compiled out) and `version` (a glob on its event_get_version()). An
 entry applies only when all its conditions hold, and a condition on a fact
@@ -36,7 +37,7 @@ from .cli import ToolError
 _REQUIRED = ("test", "status", "reason")
 _OPTIONAL = ("backend", "when")
 # The facts a `when` table may name, and the type of each.
-CONDITIONS = {"asan": bool, "valgrind": bool, "ndebug": bool, "version": str}
+CONDITIONS = {"asan": bool, "tsan": bool, "valgrind": bool, "ndebug": bool, "version": str}
 
 
 def _check_status(value, where):
@@ -115,12 +116,12 @@ def load(path):
     return entries
 
 
-def context(asan=None, valgrind=None, assertions=None, version=None):
+def context(asan=None, valgrind=None, assertions=None, version=None, tsan=None):
     """The facts `when` conditions are checked against, from what a run
     knows about its build and column: `assertions` is the column's
     detected "on" / "off" (None: unknown), the rest as in CONDITIONS."""
     ndebug = {"on": False, "off": True}.get(assertions)
-    return {"asan": asan, "valgrind": valgrind, "ndebug": ndebug, "version": version}
+    return {"asan": asan, "tsan": tsan, "valgrind": valgrind, "ndebug": ndebug, "version": version}
 
 
 def holds(entry, ctx):

@@ -66,6 +66,12 @@ def run(binary, test, timeout, env=None, valgrind=None):
     return _classify(test, proc.returncode, out, err, report, duration)
 
 
+# What a sanitizer prints when it finds a problem: the test's result is a
+# CRASH with the report as its message (ASan, UBSan, LSan, TSan).
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
+                     "WARNING: ThreadSanitizer")
+
+
 def load_report(path):
     """GoogleTest's JSON report at `path`, or None (not written: the process
     died before the end, or it is malformed)."""
@@ -84,8 +90,7 @@ def _classify(test, rc, out, err, report, duration):
     if rc < 0:
         res.update(status=st.CRASH, message=f"killed by {_signal_name(-rc)}\n" + _tail(out + err))
         return res
-    if "ERROR: AddressSanitizer" in err or "runtime error:" in err or \
-            "ERROR: LeakSanitizer" in err:
+    if any(s in err for s in SANITIZER_REPORTS):
         res.update(status=st.CRASH, message="sanitizer report:\n" + _tail(err))
         return res
     if rc == vg.ERROR_EXIT and "==" in err:

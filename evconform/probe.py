@@ -53,6 +53,6 @@ def probe(binary):
 def context(facts, build, valgrind):
     """The expectations context of a column (expectations.lookup)."""
     assertions = facts.get("assertions", "unknown")
-    return {"asan": bool(build.get("asan")), "valgrind": bool(valgrind),
+    return {"asan": bool(build.get("asan")), "tsan": bool(build.get("tsan")), "valgrind": bool(valgrind),
             "ndebug": None if assertions == "unknown" else assertions == "off",
             "version": facts.get("version")}

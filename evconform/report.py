@@ -49,7 +49,8 @@ def run_contexts(run):
         if not isinstance(facts, dict) or "/" in name:
             continue
         build = facts.get("build") if isinstance(facts.get("build"), dict) else {}
-        out[name] = expectations.context(asan=build.get("asan"), valgrind=build.get("valgrind"),
+        out[name] = expectations.context(asan=build.get("asan"), tsan=build.get("tsan"),
+                                         valgrind=build.get("valgrind"),
                                          assertions=facts.get("assertions"),
                                          version=facts.get("version"))
     return out
@@ -612,7 +613,7 @@ def run_columns(run, names):
         if c.get("version_number"):
             version = f"{version} ({c['version_number']})" if version else str(c["version_number"])
         build = c.get("build") if isinstance(c.get("build"), dict) else {}
-        flags = [k for k in ("asan", "valgrind") if build.get(k)]
+        flags = [k for k in ("asan", "tsan", "valgrind") if build.get(k)]
         if build.get("build_type"):
             flags.insert(0, str(build["build_type"]))
         out[name] = {"version": version, "library": str(c.get("library") or ""),

@@ -35,79 +35,92 @@ struct Collector {
   }
 };
 
-class ThreadBufferevent : public ThreadTest {
- protected:
-  void TearDown() override {
-    for (bufferevent* b : bevs_) bufferevent_free(b);
-    bevs_.clear();
-    if (base_) event_base_loop(base_, EVLOOP_NONBLOCK);  // let frees finish
-    ThreadTest::TearDown();
+// Two socket bufferevents on the ends of a local socket pair.
+void SocketEnds(event_base* base, int options, bufferevent* ends[2]) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  for (int i = 0; i < 2; ++i) {
+    fcntl(sv[i], F_SETFL, O_NONBLOCK);
+    ends[i] = bufferevent_socket_new(base, sv[i], options | BEV_OPT_CLOSE_ON_FREE);
+    EXPECT_NE(ends[i], nullptr);
+    if (ends[i] == nullptr) close(sv[i]);
   }
-  bufferevent* Own(bufferevent* bev) {
-    EXPECT_NE(bev, nullptr);
-    if (bev) bevs_.push_back(bev);
-    return bev;
-  }
-  // Two socket bufferevents on the ends of a local socket pair.
-  void SocketEnds(int options, bufferevent* ends[2]) {
-    int sv[2];
-    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    for (int i = 0; i < 2; ++i) {
-      fcntl(sv[i], F_SETFL, O_NONBLOCK);
-      ends[i] = Own(bufferevent_socket_new(base_, sv[i], options | BEV_OPT_CLOSE_ON_FREE));
-      if (ends[i] == nullptr) close(sv[i]);
-    }
-  }
-  // Writes `total` pattern bytes into `writer` from this thread, in pieces,
-  // while the loop runs in its own; `reader` collects them there. What
-  // arrived, once the reader has it all or the bound passed.
-  std::string TransferFromThisThread(bufferevent* writer, bufferevent* reader, size_t total) {
-    Collector c;
-    c.want = total;
-    bufferevent_setcb(reader, Collector::Read, nullptr, nullptr, &c);
-    EXPECT_EQ(bufferevent_enable(reader, EV_READ), 0);
-    EXPECT_EQ(bufferevent_enable(writer, EV_WRITE), 0);
-    const std::string data = Pattern(total);
-    Keeper keeper(base_);  // a pair has no fd: without it an idle loop would end
-    LoopThread loop(base_);
-    EXPECT_TRUE(loop.Start());
-    for (size_t off = 0; off < total;) {
-      const size_t piece = std::min<size_t>(total - off, 1 + (off * 13) % 997);
-      EXPECT_EQ(bufferevent_write(writer, data.data() + off, piece), 0);
-      off += piece;
-    }
-    EXPECT_TRUE(loop.WaitEnded()) << "not all the data came within " << kBoundMs << " ms";
-    loop.End(&keeper);
-    bufferevent_setcb(reader, nullptr, nullptr, nullptr, nullptr);
-    EXPECT_EQ(c.got.size(), total);
-    EXPECT_TRUE(c.got == data) << "the bytes came altered, reordered or twice";
-    return c.got;
-  }
+}
 
-  std::vector<bufferevent*> bevs_;
-};
+// Writes `total` pattern bytes into `writer` from this thread, in pieces,
+// while the loop runs in its own; `reader` collects them there, and must
+// get them all, once each, in order.
+void TransferFromThisThread(event_base* base, bufferevent* writer, bufferevent* reader, size_t total) {
+  Collector c;
+  c.want = total;
+  bufferevent_setcb(reader, Collector::Read, nullptr, nullptr, &c);
+  EXPECT_EQ(bufferevent_enable(reader, EV_READ), 0);
+  EXPECT_EQ(bufferevent_enable(writer, EV_WRITE), 0);
+  const std::string data = Pattern(total);
+  Keeper keeper(base);  // a pair has no fd: without it an idle loop would end
+  LoopThread loop(base);
+  EXPECT_TRUE(loop.Start());
+  for (size_t off = 0; off < total;) {
+    const size_t piece = std::min<size_t>(total - off, 1 + (off * 13) % 997);
+    EXPECT_EQ(bufferevent_write(writer, data.data() + off, piece), 0);
+    off += piece;
+  }
+  EXPECT_TRUE(loop.WaitEnded()) << "not all the data came within " << kBoundMs << " ms";
+  loop.End(&keeper);
+  bufferevent_setcb(reader, nullptr, nullptr, nullptr, nullptr);
+  EXPECT_EQ(c.got.size(), total);
+  EXPECT_TRUE(c.got == data) << "the bytes came altered, reordered or twice";
+}
 
-constexpr size_t kTransfer = 256 * 1024;
+enum class Kind { kSocket, kPair, kFilter };
+
+// A transfer through a thread-safe bufferevent of `kind`, in a forked child
+// with a base of its own (the bound ends a deadlock inside the
+// implementation as a timed-out child, where it would hang the test).
+void TransferInABoundedChild(Kind kind) {
+  constexpr size_t kTransfer = 256 * 1024;
+  const ChildEnd end = RunInChild(
+      [kind] {
+        event_base* base = event_base_new();
+        ASSERT_NE(base, nullptr);
+        bufferevent* ends[2] = {nullptr, nullptr};
+        bufferevent* filter = nullptr;
+        if (kind == Kind::kPair) {
+          ASSERT_EQ(bufferevent_pair_new(base, BEV_OPT_THREADSAFE, ends), 0);
+        } else {
+          ASSERT_NO_FATAL_FAILURE(SocketEnds(base, BEV_OPT_THREADSAFE, ends));
+        }
+        ASSERT_TRUE(ends[0] && ends[1]);
+        if (kind == Kind::kFilter) {
+          filter = bufferevent_filter_new(ends[0], nullptr, nullptr, BEV_OPT_THREADSAFE, nullptr, nullptr);
+          ASSERT_NE(filter, nullptr);
+        }
+        TransferFromThisThread(base, filter ? filter : ends[0], ends[1], kTransfer);
+        if (filter) bufferevent_free(filter);
+        bufferevent_free(ends[0]);
+        bufferevent_free(ends[1]);
+        event_base_loop(base, EVLOOP_NONBLOCK);
+        event_base_free(base);
+      },
+      2 * kBoundMs);
+  EXPECT_TRUE(EndedCleanly(end)) << "(a child that timed out hung: a deadlock?)";
+}
+
+using ThreadBufferevent = ThreadTest;
 
 TEST_F(ThreadBufferevent, SocketWrittenFromAnotherThreadDeliversEveryByteOnceInOrder) {
   EVC_RULE("bufferevent.h/bufferevent_socket_new/threadsafe-write-from-another-thread",
            "bufferevent.h (BEV_OPT_THREADSAFE): 'operations on this bufferevent are protected "
            "by a lock': bufferevent_write from another thread while the loop runs delivers "
            "every byte once, in order");
-  bufferevent* ends[2];
-  ASSERT_NO_FATAL_FAILURE(SocketEnds(BEV_OPT_THREADSAFE, ends));
-  TransferFromThisThread(ends[0], ends[1], kTransfer);
+  TransferInABoundedChild(Kind::kSocket);
 }
 
 TEST_F(ThreadBufferevent, PairWrittenFromAnotherThreadDeliversEveryByteOnceInOrder) {
   EVC_RULE("bufferevent.h/bufferevent_pair_new/threadsafe-write-from-another-thread",
            "bufferevent.h (BEV_OPT_THREADSAFE): a thread-safe pair written from another thread "
            "while the loop runs delivers every byte to the other end once, in order");
-  bufferevent* pair[2] = {nullptr, nullptr};
-  ASSERT_EQ(bufferevent_pair_new(base_, BEV_OPT_THREADSAFE, pair), 0);
-  Own(pair[0]);
-  Own(pair[1]);
-  TransferFromThisThread(pair[0], pair[1], kTransfer);
+  TransferInABoundedChild(Kind::kPair);
 }
 
 TEST_F(ThreadBufferevent, FilterWrittenFromAnotherThreadDeliversEveryByteOnceInOrder) {
@@ -115,13 +128,7 @@ TEST_F(ThreadBufferevent, FilterWrittenFromAnotherThreadDeliversEveryByteOnceInO
            "bufferevent.h (BEV_OPT_THREADSAFE): a thread-safe filter (pass-through) over a "
            "thread-safe socket bufferevent, written from another thread while the loop runs, "
            "delivers every byte once, in order");
-  bufferevent* ends[2];
-  ASSERT_NO_FATAL_FAILURE(SocketEnds(BEV_OPT_THREADSAFE, ends));
-  bufferevent* filter = bufferevent_filter_new(ends[0], nullptr, nullptr, BEV_OPT_THREADSAFE,
-                                               nullptr, nullptr);
-  ASSERT_NE(filter, nullptr);
-  bevs_.insert(bevs_.begin(), filter);  // freed before what it filters
-  TransferFromThisThread(filter, ends[1], kTransfer);
+  TransferInABoundedChild(Kind::kFilter);
 }
 
 TEST_F(ThreadBufferevent, LockHeldByAnotherThreadKeepsTheReadCallbackOut) {
@@ -134,7 +141,7 @@ TEST_F(ThreadBufferevent, LockHeldByAnotherThreadKeepsTheReadCallbackOut) {
   int sv[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
   fcntl(sv[0], F_SETFL, O_NONBLOCK);
-  bufferevent* bev = Own(bufferevent_socket_new(base_, sv[0], BEV_OPT_THREADSAFE | BEV_OPT_CLOSE_ON_FREE));
+  bufferevent* bev = bufferevent_socket_new(base_, sv[0], BEV_OPT_THREADSAFE | BEV_OPT_CLOSE_ON_FREE);
   ASSERT_NE(bev, nullptr);
   struct Seen {
     std::atomic<bool> held{false};
@@ -170,7 +177,17 @@ TEST_F(ThreadBufferevent, LockHeldByAnotherThreadKeepsTheReadCallbackOut) {
   loop.End(&keeper);
   EXPECT_EQ(seen.reads_while_held, 0);
   EXPECT_EQ(seen.reads, 1);
+  bufferevent_free(bev);
   close(sv[1]);
+}
+
+TEST_F(ThreadBufferevent, NullBuffereventLockAndUnlockReturnOrCrash) {
+  EVC_RULE("bufferevent.h/bufferevent_unlock/null",
+           "observed libevent 2.1.12: bufferevent_lock and bufferevent_unlock reach the "
+           "bufferevent's lock without a check, so a NULL bufferevent crashes; returning "
+           "without effect is the other accepted answer");
+  ExpectReturnOrCrash("bufferevent_lock(NULL)", [] { bufferevent_lock(nullptr); });
+  ExpectReturnOrCrash("bufferevent_unlock(NULL)", [] { bufferevent_unlock(nullptr); });
 }
 
 // ------------------------------------------------------------------ evbuffer
@@ -185,26 +202,19 @@ TEST_F(ThreadEvbuffer, LockHeldByOneThreadBlocksAnother) {
   evbuffer* buf = evbuffer_new();
   ASSERT_NE(buf, nullptr);
   ASSERT_EQ(evbuffer_enable_locking(buf, nullptr), 0);
-  evbuffer_lock(buf);
-  std::atomic<pid_t> tid{0};
-  std::atomic<bool> acquired{false};
-  Flag done;
-  std::thread other([&] {
-    tid = CurrentTid();
-    evbuffer_lock(buf);
-    acquired = true;
-    evbuffer_add(buf, "B", 1);
-    evbuffer_unlock(buf);
-    done.Set();
-  });
-  const double deadline = NowMs() + 2000;
-  while (tid == 0 && NowMs() < deadline) sched_yield();
-  WaitUntilAsleep(tid, [&] { return acquired.load(); });
-  EXPECT_FALSE(acquired) << "the other thread took a lock this thread holds";
-  evbuffer_add(buf, "A", 1);
-  evbuffer_unlock(buf);
-  EXPECT_TRUE(done.WaitFor()) << "the other thread did not get the lock after the unlock";
-  other.join();
+  const Exclusion seen = HoldWhileAnotherThreadLocks(
+      [buf] { evbuffer_lock(buf); },
+      [buf] {
+        evbuffer_add(buf, "A", 1);
+        evbuffer_unlock(buf);
+      },
+      [buf] {
+        evbuffer_lock(buf);
+        evbuffer_add(buf, "B", 1);
+      },
+      [buf] { evbuffer_unlock(buf); });
+  EXPECT_FALSE(seen.got_while_held) << "the other thread took a lock this thread holds";
+  EXPECT_TRUE(seen.got_after) << "the other thread did not get the lock after the unlock";
   std::string s(evbuffer_get_length(buf), '\0');
   evbuffer_remove(buf, &s[0], s.size());
   EXPECT_EQ(s, "AB");
@@ -265,6 +275,15 @@ TEST_F(ThreadEvbuffer, NullBufferIsRefusedOrCrashes) {
            "so a NULL buffer crashes; -1 (failure) is the other accepted answer");
   ExpectAnswerOrCrash("evbuffer_enable_locking(NULL, NULL)",
                       [] { return evbuffer_enable_locking(nullptr, nullptr); }, -1);
+}
+
+TEST_F(ThreadEvbuffer, NullBufferLockAndUnlockReturnOrCrash) {
+  EVC_RULE("buffer.h/evbuffer_unlock/null-buffer",
+           "observed libevent 2.1.12: evbuffer_lock and evbuffer_unlock read buf->lock without "
+           "a check, so a NULL buffer crashes; returning without effect is the other accepted "
+           "answer");
+  ExpectReturnOrCrash("evbuffer_lock(NULL)", [] { evbuffer_lock(nullptr); });
+  ExpectReturnOrCrash("evbuffer_unlock(NULL)", [] { evbuffer_unlock(nullptr); });
 }
 
 }  // namespace

@@ -15,32 +15,16 @@
 namespace evc {
 namespace {
 
-// One event_active from this thread into a loop running in another: the
+// One event_active from this thread into a loop waiting in another: the
 // number of calls its callback made (1 when all is well).
 int ActivateAcrossThreads(event_base* base) {
-  Keeper keeper(base);
-  std::atomic<int> calls{0};
-  struct Ctx {
-    event_base* base;
-    std::atomic<int>* calls;
-  } ctx{base, &calls};
-  event* ev = event_new(base, -1, 0,
-                        [](evutil_socket_t, short, void* arg) {
-                          Ctx* c = static_cast<Ctx*>(arg);
-                          ++*c->calls;
-                          event_base_loopbreak(c->base);
-                        },
-                        &ctx);
+  Breaker b{base};
+  event* ev = event_new(base, -1, 0, Breaker::Callback, &b);
   EXPECT_NE(ev, nullptr);
   if (ev == nullptr) return 0;
-  LoopThread loop(base);
-  EXPECT_TRUE(loop.Start());
-  WaitUntilAsleep(loop.tid());
-  event_active(ev, EV_TIMEOUT, 1);
-  EXPECT_TRUE(loop.WaitEnded()) << "the callback did not run within " << kBoundMs << " ms";
-  loop.End(&keeper);
+  EXPECT_EQ(LoopWokenBy(base, [ev](Keeper*) { event_active(ev, EV_TIMEOUT, 1); }), 0);
   event_free(ev);
-  return calls;
+  return b.calls;
 }
 
 // ------------------------------------------------------------ counting callbacks
@@ -359,24 +343,10 @@ TEST_F(ThreadCallbacks, SharedLockGivenToTwoBuffersIsTheOneTheyTake) {
     ASSERT_TRUE(b1 && b2);
     ASSERT_EQ(evbuffer_enable_locking(b1, lock), 0);
     ASSERT_EQ(evbuffer_enable_locking(b2, lock), 0);
-    evbuffer_lock(b1);
-    std::atomic<pid_t> tid{0};
-    std::atomic<bool> acquired{false};
-    Flag done;
-    std::thread other([&] {
-      tid = CurrentTid();
-      evbuffer_lock(b2);
-      acquired = true;
-      evbuffer_unlock(b2);
-      done.Set();
-    });
-    const double deadline = NowMs() + 2000;
-    while (tid == 0 && NowMs() < deadline) sched_yield();
-    WaitUntilAsleep(tid, [&] { return acquired.load(); });
-    EXPECT_FALSE(acquired) << "the second buffer's lock is not the first's";
-    evbuffer_unlock(b1);
-    EXPECT_TRUE(done.WaitFor());
-    other.join();
+    const Exclusion seen = HoldWhileAnotherThreadLocks([b1] { evbuffer_lock(b1); }, [b1] { evbuffer_unlock(b1); },
+                                                       [b2] { evbuffer_lock(b2); }, [b2] { evbuffer_unlock(b2); });
+    EXPECT_FALSE(seen.got_while_held) << "the second buffer's lock is not the first's";
+    EXPECT_TRUE(seen.got_after);
     {
       std::lock_guard<std::mutex> g(C().m);
       EXPECT_EQ(C().locks_of[lock], 2) << "both buffers took the given lock once";

@@ -252,6 +252,74 @@ class LoopThread {
   std::thread thread_;
 };
 
+// Runs base's loop (with flags) on a thread of its own, waiting in the
+// kernel (the only event a Keeper's idle one, unless the test added
+// others; none with with_keeper false), calls wake from this thread once
+// the loop sleeps, and waits (bounded) for the loop to return. Its return
+// code, or -2 when it did not return (the test then fails).
+inline int LoopWokenBy(event_base* base, const std::function<void(Keeper*)>& wake, int flags = 0,
+                       bool with_keeper = true) {
+  std::unique_ptr<Keeper> keeper(with_keeper ? new Keeper(base) : nullptr);
+  LoopThread loop(base, flags);
+  EXPECT_TRUE(loop.Start());
+  WaitUntilAsleep(loop.tid());
+  wake(keeper.get());
+  const bool ended = loop.WaitEnded();
+  EXPECT_TRUE(ended) << "the loop did not return within " << kBoundMs << " ms";
+  loop.End(keeper.get());
+  return ended ? loop.rc() : -2;
+}
+
+// A callback that counts its calls, keeps the flags of the last, and
+// breaks its loop.
+struct Breaker {
+  event_base* base = nullptr;
+  std::atomic<int> calls{0};
+  std::atomic<short> what{0};
+  static void Callback(evutil_socket_t, short what, void* arg) {
+    Breaker* b = static_cast<Breaker*>(arg);
+    b->what = what;
+    ++b->calls;
+    event_base_loopbreak(b->base);
+  }
+};
+
+// What another thread saw of a lock this thread held.
+struct Exclusion {
+  bool got_while_held = false;  // it took its lock while this thread held ours
+  bool got_after = false;       // it took it once ours was released (bounded)
+};
+
+// Takes a lock in this thread (lock), has another thread take one
+// (other_lock, then other_unlock), gives it the chance to block (until it
+// sleeps, bounded), then releases ours (unlock). With one lock behind both,
+// the other thread gets it only after the release.
+inline Exclusion HoldWhileAnotherThreadLocks(const std::function<void()>& lock,
+                                             const std::function<void()>& unlock,
+                                             const std::function<void()>& other_lock,
+                                             const std::function<void()>& other_unlock) {
+  Exclusion seen;
+  lock();
+  std::atomic<pid_t> tid{0};
+  std::atomic<bool> acquired{false};
+  Flag done;
+  std::thread other([&] {
+    tid = CurrentTid();
+    other_lock();
+    acquired = true;
+    other_unlock();
+    done.Set();
+  });
+  const double deadline = NowMs() + kBoundMs;
+  while (tid == 0 && NowMs() < deadline) sched_yield();
+  WaitUntilAsleep(tid, [&] { return acquired.load(); });
+  seen.got_while_held = acquired;
+  unlock();
+  seen.got_after = done.WaitFor();
+  other.join();
+  return seen;
+}
+
 // ------------------------------------------------ event_del and a running callback
 
 // What a deletion from the test's thread saw while the event's callback ran

@@ -9,37 +9,17 @@ namespace {
 
 using ThreadWakeup = ThreadTest;
 
-// A callback that counts and breaks its loop.
-struct Breaker {
-  event_base* base = nullptr;
-  std::atomic<int> calls{0};
-  std::atomic<short> what{0};
-  static void Callback(evutil_socket_t, short what, void* arg) {
-    Breaker* b = static_cast<Breaker*>(arg);
-    b->what = what;
-    ++b->calls;
-    event_base_loopbreak(b->base);
-  }
-};
-
 TEST_F(ThreadWakeup, EventActiveFromAnotherThreadRunsTheCallback) {
   EVC_RULE("event.h/event_active/from-another-thread",
            "thread.h: with thread support set up, another thread may use the base: its "
            "event_active wakes the loop waiting in the kernel (nothing else would: its only "
            "event is idle) and the callback runs once, with the flags given");
-  Keeper keeper(base_);
   Breaker b{base_};
   event* ev = event_new(base_, -1, 0, Breaker::Callback, &b);
   ASSERT_NE(ev, nullptr);
-  LoopThread loop(base_);
-  ASSERT_TRUE(loop.Start());
-  WaitUntilAsleep(loop.tid());
-  event_active(ev, EV_READ, 1);
-  EXPECT_TRUE(loop.WaitEnded()) << "the loop did not run the callback within " << kBoundMs << " ms";
-  loop.End(&keeper);
+  EXPECT_EQ(LoopWokenBy(base_, [ev](Keeper*) { event_active(ev, EV_READ, 1); }), 0);
   EXPECT_EQ(b.calls, 1);
   EXPECT_EQ(b.what, EV_READ);
-  EXPECT_EQ(loop.rc(), 0);
   event_free(ev);
 }
 
@@ -48,17 +28,11 @@ TEST_F(ThreadWakeup, EventAddWithATimeoutFromAnotherThreadRunsTheCallback) {
            "thread.h: event_add from another thread reaches a loop waiting in the kernel: a "
            "timer added with a 10 ms timeout fires once (EV_TIMEOUT) although the loop was "
            "waiting without a deadline");
-  Keeper keeper(base_);
   Breaker b{base_};
   event* ev = evtimer_new(base_, Breaker::Callback, &b);
   ASSERT_NE(ev, nullptr);
-  LoopThread loop(base_);
-  ASSERT_TRUE(loop.Start());
-  WaitUntilAsleep(loop.tid());
   const timeval tv = Ms(10);
-  EXPECT_EQ(event_add(ev, &tv), 0);
-  EXPECT_TRUE(loop.WaitEnded()) << "the timer did not fire within " << kBoundMs << " ms";
-  loop.End(&keeper);
+  EXPECT_EQ(LoopWokenBy(base_, [&](Keeper*) { EXPECT_EQ(event_add(ev, &tv), 0); }), 0);
   EXPECT_EQ(b.calls, 1);
   EXPECT_EQ(b.what, EV_TIMEOUT);
   event_free(ev);
@@ -68,17 +42,11 @@ TEST_F(ThreadWakeup, EventAddWithAZeroTimeoutFromAnotherThreadRunsTheCallback) {
   EVC_RULE("event.h/event_add/zero-timeout-from-another-thread",
            "thread.h: event_add with a zero timeout from another thread makes the timer due "
            "at once: the waiting loop wakes and runs it once");
-  Keeper keeper(base_);
   Breaker b{base_};
   event* ev = evtimer_new(base_, Breaker::Callback, &b);
   ASSERT_NE(ev, nullptr);
-  LoopThread loop(base_);
-  ASSERT_TRUE(loop.Start());
-  WaitUntilAsleep(loop.tid());
   const timeval zero{0, 0};
-  EXPECT_EQ(event_add(ev, &zero), 0);
-  EXPECT_TRUE(loop.WaitEnded()) << "the timer did not fire within " << kBoundMs << " ms";
-  loop.End(&keeper);
+  EXPECT_EQ(LoopWokenBy(base_, [&](Keeper*) { EXPECT_EQ(event_add(ev, &zero), 0); }), 0);
   EXPECT_EQ(b.calls, 1);
   event_free(ev);
 }
@@ -88,14 +56,7 @@ TEST_F(ThreadWakeup, EventDelOfTheOnlyEventFromAnotherThreadEndsTheLoop) {
            "observed libevent 2.1.12 (event_del_nolock_: 'If we do not have events, let's "
            "notify event base so it can exit without waiting'): event_del of a waiting loop's "
            "only event, from another thread, wakes it and it returns 1 (no events left)");
-  Keeper keeper(base_);
-  LoopThread loop(base_);
-  ASSERT_TRUE(loop.Start());
-  WaitUntilAsleep(loop.tid());
-  EXPECT_EQ(event_del(keeper.ev()), 0);
-  EXPECT_TRUE(loop.WaitEnded()) << "the loop did not return within " << kBoundMs << " ms";
-  loop.End();
-  EXPECT_EQ(loop.rc(), 1);
+  EXPECT_EQ(LoopWokenBy(base_, [](Keeper* k) { EXPECT_EQ(event_del(k->ev()), 0); }), 1);
 }
 
 TEST_F(ThreadWakeup, LoopbreakFromAnotherThreadStopsTheLoop) {
@@ -103,14 +64,7 @@ TEST_F(ThreadWakeup, LoopbreakFromAnotherThreadStopsTheLoop) {
            "event.h: event_base_loopbreak makes the loop exit after its current callbacks; "
            "called from another thread it wakes a loop waiting in the kernel, which returns 0 "
            "with event_base_got_break true");
-  Keeper keeper(base_);
-  LoopThread loop(base_);
-  ASSERT_TRUE(loop.Start());
-  WaitUntilAsleep(loop.tid());
-  EXPECT_EQ(event_base_loopbreak(base_), 0);
-  EXPECT_TRUE(loop.WaitEnded()) << "the loop did not stop within " << kBoundMs << " ms";
-  loop.End(&keeper);
-  EXPECT_EQ(loop.rc(), 0);
+  EXPECT_EQ(LoopWokenBy(base_, [this](Keeper*) { EXPECT_EQ(event_base_loopbreak(base_), 0); }), 0);
   EXPECT_TRUE(event_base_got_break(base_));
   EXPECT_FALSE(event_base_got_exit(base_));
 }
@@ -120,14 +74,7 @@ TEST_F(ThreadWakeup, LoopexitFromAnotherThreadStopsTheLoop) {
            "event.h: event_base_loopexit(base, NULL) makes the loop exit once its active "
            "callbacks have run; from another thread it wakes a loop waiting in the kernel, "
            "which returns 0 with event_base_got_exit true");
-  Keeper keeper(base_);
-  LoopThread loop(base_);
-  ASSERT_TRUE(loop.Start());
-  WaitUntilAsleep(loop.tid());
-  EXPECT_EQ(event_base_loopexit(base_, nullptr), 0);
-  EXPECT_TRUE(loop.WaitEnded()) << "the loop did not stop within " << kBoundMs << " ms";
-  loop.End(&keeper);
-  EXPECT_EQ(loop.rc(), 0);
+  EXPECT_EQ(LoopWokenBy(base_, [this](Keeper*) { EXPECT_EQ(event_base_loopexit(base_, nullptr), 0); }), 0);
   EXPECT_TRUE(event_base_got_exit(base_));
   EXPECT_FALSE(event_base_got_break(base_));
 }
@@ -136,15 +83,8 @@ TEST_F(ThreadWakeup, LoopexitWithATimeoutFromAnotherThreadStopsTheLoop) {
   EVC_RULE("event.h/event_base_loopexit/timeout-from-another-thread",
            "event.h: event_base_loopexit with a timeout makes the loop exit after it; the "
            "timer it adds from another thread reaches a loop waiting without a deadline");
-  Keeper keeper(base_);
-  LoopThread loop(base_);
-  ASSERT_TRUE(loop.Start());
-  WaitUntilAsleep(loop.tid());
   const timeval tv = Ms(10);
-  EXPECT_EQ(event_base_loopexit(base_, &tv), 0);
-  EXPECT_TRUE(loop.WaitEnded()) << "the loop did not stop within " << kBoundMs << " ms";
-  loop.End(&keeper);
-  EXPECT_EQ(loop.rc(), 0);
+  EXPECT_EQ(LoopWokenBy(base_, [&](Keeper*) { EXPECT_EQ(event_base_loopexit(base_, &tv), 0); }), 0);
   EXPECT_TRUE(event_base_got_exit(base_));
 }
 
@@ -156,14 +96,10 @@ TEST_F(ThreadWakeup, NoExitOnEmptyLoopIsWokenByAnotherThread) {
   Breaker b{base_};
   event* ev = event_new(base_, -1, 0, Breaker::Callback, &b);
   ASSERT_NE(ev, nullptr);
-  LoopThread loop(base_, EVLOOP_NO_EXIT_ON_EMPTY);
-  ASSERT_TRUE(loop.Start());
-  WaitUntilAsleep(loop.tid());
-  event_active(ev, EV_TIMEOUT, 1);
-  EXPECT_TRUE(loop.WaitEnded()) << "the loop did not run the callback within " << kBoundMs << " ms";
-  loop.End();
+  EXPECT_EQ(LoopWokenBy(base_, [ev](Keeper*) { event_active(ev, EV_TIMEOUT, 1); }, EVLOOP_NO_EXIT_ON_EMPTY,
+                        false),
+            0);
   EXPECT_EQ(b.calls, 1);
-  EXPECT_EQ(loop.rc(), 0);
   event_free(ev);
 }
 

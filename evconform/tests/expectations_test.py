@@ -56,7 +56,7 @@ class LoadTest(FileTest):
     def test_bad_conditions_are_one_line_naming_file_and_entry(self):
         base = '[[expect]]\ntest = "A.B"\nstatus = "FAIL"\nreason = "r"\n'
         self.assertRejected(base + 'when = { debug = true }\n', "entry 1 (A.B)", "when.debug",
-                            "asan, valgrind, ndebug, version")
+                            "asan, tsan, valgrind, ndebug, version")
         self.assertRejected(base + 'when = { ndebug = "yes" }\n', "entry 1 (A.B)", "'when.ndebug' must be true or false")
         self.assertRejected(base + 'when = { version = 2 }\n', "'when.version' must be a non-empty string")
         self.assertRejected(base + 'when = { version = " " }\n', "'when.version'")
