@@ -638,9 +638,10 @@ void Base::wake_loop() noexcept {
 }
 
 void Base::drain_notify() noexcept {
+  // One read takes an eventfd's whole count (a second would only fail
+  // with EAGAIN: a system call on every wake-up's path).
   uint64_t count;
-  while (read(notify_fd_, &count, sizeof count) > 0) {
-  }
+  (void)!read(notify_fd_, &count, sizeof count);
   notify_pending_ = false;
 }
 
