@@ -61,7 +61,6 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -70,6 +69,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "tls_cert.h"
 
 namespace {
 
@@ -114,17 +115,8 @@ const Contexts& MakeContexts() {
   EVP_PKEY_CTX* kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr);
   if (kctx == nullptr || EVP_PKEY_keygen_init(kctx) <= 0 || EVP_PKEY_keygen(kctx, &key) <= 0) key = nullptr;
   EVP_PKEY_CTX_free(kctx);
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("evconform"),
-                             -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-  if (key == nullptr || X509_sign(cert, key, nullptr) == 0) {
+  X509* cert = evc::SelfSigned(key, "evconform", nullptr);
+  if (cert == nullptr) {
     std::fprintf(stderr, "tls_read: cannot make the test certificate\n");
     std::abort();
   }
