@@ -414,11 +414,11 @@ def toolkit_figures(args):
     fuzz_dir = os.path.join(root, "build", "fuzz", "fuzz")
     fuzz = {}
     for target in ("eol_search_reference", "eol_search_libevent", "evbuffer_ops_reference",
-                   "eol_differential", "evbuffer_ops_differential"):
+                   "eol_differential", "evbuffer_ops_differential", "tls_read_reference", "tls_read_libevent"):
         binary = os.path.join(fuzz_dir, f"fuzz_{target}")
         if not os.access(binary, os.X_OK):
             continue
-        family = "evbuffer_ops" if "ops" in target else "eol_search"
+        family = "tls_read" if target.startswith("tls_") else "evbuffer_ops" if "ops" in target else "eol_search"
         progress(f"toolkit: fuzz {target} for {args.fuzz_seconds} s")
         # New inputs go to the first folder, a scratch one: the seed corpus
         # in the source tree stays as it is.
