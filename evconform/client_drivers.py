@@ -422,14 +422,17 @@ def read_exactly(sock, n, seconds):
 
 
 def le_proxy(path, timeout, _src, options=(), tls=None):
-    """le-proxy 127.0.0.1:0 <echo server>: 1 MiB through the proxy comes back
+    """le-proxy 127.0.0.1 <echo server>: 1 MiB through the proxy comes back
     byte for byte (past its 512 KiB output watermark). The client does not
     half-close: le-proxy frees both sides at a client's EOF (eventcb).
-    `options` go before the addresses; `tls`: the echo server's SSLContext."""
+    `options` go before the addresses; `tls`: the echo server's SSLContext.
+    The listen address has no port, so port 0: evutil_parse_sockaddr_port
+    refuses "127.0.0.1:0" (port <= 0) and le-proxy then takes atoi() of the
+    string as a port -- 127, one fixed port for every row and build."""
     payload = bytes((i * 7 + i // 251) & 0xff for i in range(1 << 20))
     echo = EchoServer(tls)
     try:
-        with child([path, *options, "127.0.0.1:0", f"127.0.0.1:{echo.port}"], tty=True) as c:
+        with child([path, *options, "127.0.0.1", f"127.0.0.1:{echo.port}"], tty=True) as c:
             if not c.wait_for(lambda: listening_port(c.p.pid) is not None, 10):
                 return ended(c) or (st.FAIL, "le-proxy does not listen after 10 s\n" + _tail(c.text()))
             with socket.create_connection(("127.0.0.1", listening_port(c.p.pid)), timeout=10) as s:
@@ -449,18 +452,19 @@ def le_proxy(path, timeout, _src, options=(), tls=None):
 
 
 def le_proxy_tls(path, timeout, src):
-    """le-proxy -s: the proxy's upstream side is a TLS client
+    """le-proxy -s -W: the proxy's upstream side is a TLS client
     (bufferevent_openssl_socket_new, CONNECTING) to a TLS echo server; the
-    client's side stays plain. 1 MiB byte for byte, as le_proxy."""
+    client's side stays plain. 1 MiB byte for byte, as le_proxy. (-W turns
+    le-proxy's default wrapper off.)"""
     with tempfile.TemporaryDirectory(prefix="evc-tls-") as folder:
-        return le_proxy(path, timeout, src, ["-s"], tls_server_context(folder))
+        return le_proxy(path, timeout, src, ["-s", "-W"], tls_server_context(folder))
 
 
 def le_proxy_tls_filter(path, timeout, src):
-    """le-proxy -s -W: the same through an OpenSSL filter
-    (bufferevent_openssl_filter_new) over a socket bufferevent."""
+    """le-proxy -s: the same through le-proxy's default wrapper, an OpenSSL
+    filter (bufferevent_openssl_filter_new) over a socket bufferevent."""
     with tempfile.TemporaryDirectory(prefix="evc-tls-") as folder:
-        return le_proxy(path, timeout, src, ["-s", "-W"], tls_server_context(folder))
+        return le_proxy(path, timeout, src, ["-s"], tls_server_context(folder))
 
 
 # --- memcached -------------------------------------------------------------------
