@@ -187,8 +187,8 @@ class OpensslSession final : public TlsSession {
  private:
   // What SSL_get_error says of ret, and for a closed connection libevent's
   // conn_closed: the peer's close_notify is an EOF; a close without one
-  // (ZERO_RETURN without it, or SYSCALL with nothing on OpenSSL's stack) is
-  // dirty; the rest is an error. SYSCALL, SSL and X509_LOOKUP keep their
+  // (ZERO_RETURN without it, SYSCALL with nothing on OpenSSL's stack, or
+  // OpenSSL 3's unexpected EOF) is dirty; the rest is an error. SYSCALL, SSL and X509_LOOKUP keep their
   // code, then every code on OpenSSL's stack, three at most.
   Result result(int ret) noexcept {
     if (ret > 0) return {ret, kDone};
@@ -205,6 +205,12 @@ class OpensslSession final : public TlsSession {
         put_error(static_cast<unsigned long>(err));
         break;
       case SSL_ERROR_SSL:
+        // OpenSSL 3 says a close without close_notify so, where 1.1 (which
+        // libevent 2.1.12 was written for) said SYSCALL with an empty
+        // stack: the same dirty shutdown (libevent 2.2 reads it so too).
+        if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) outcome = kDirty;
+        put_error(static_cast<unsigned long>(err));
+        break;
       case SSL_ERROR_WANT_X509_LOOKUP:
         put_error(static_cast<unsigned long>(err));
         break;
