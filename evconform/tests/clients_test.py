@@ -166,6 +166,45 @@ class Drivers(unittest.TestCase):
             self.assertEqual(status, st.FAIL)
             self.assertIn("first difference at", msg)
 
+    def test_tls_proxy_driver_needs_tls_upstream(self):
+        """le_proxy_tls: the upstream is a TLS echo server (certificate by the
+        openssl command); a relay that speaks TLS upstream with -s passes,
+        one that ignores -s does not."""
+        with tempfile.TemporaryDirectory() as tmp:
+            relay = f"""
+                #!{sys.executable}
+                import socket, ssl, sys, threading
+                lst = socket.create_server(("127.0.0.1", 0))
+                host, port = sys.argv[-1].rsplit(":", 1)
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+                def pump(a, b):
+                    try:
+                        while True:
+                            d = a.recv(65536)
+                            if not d:
+                                break
+                            b.sendall(d)
+                    except OSError:
+                        pass
+                    try:
+                        b.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                while True:
+                    c, _ = lst.accept()
+                    u = socket.create_connection((host, int(port)))
+                    if "-s" in sys.argv and USE_TLS:
+                        u = ctx.wrap_socket(u)
+                    threading.Thread(target=pump, args=(c, u), daemon=True).start()
+                    threading.Thread(target=pump, args=(u, c), daemon=True).start()
+                """
+            tls = script(tmp, "tls", relay.replace("USE_TLS", "True"))
+            plain = script(tmp, "plain", relay.replace("USE_TLS", "False"))
+            self.assertEqual(drv.le_proxy_tls(tls, 60, None), (st.PASS, ""))
+            self.assertEqual(drv.le_proxy_tls_filter(tls, 60, None), (st.PASS, ""))
+            self.assertEqual(drv.le_proxy_tls(plain, 60, None)[0], st.FAIL)
+
 
 class FakeMemcached:
     """set/get over the text protocol; `lie` corrupts every get."""
