@@ -115,8 +115,30 @@ TEST_P(TlsFreeInside, EventCallbackOnError) {
   ExpectServerGone();
 }
 
-// The underlying of a filter: socket SSL bufferevents have none.
-using TlsFreeUnderlyingInside = TlsFreeInside;
+// The underlying of a filter (socket SSL bufferevents have none), freed by
+// the user (the filter has no BEV_OPT_CLOSE_ON_FREE) inside one of the
+// filter's callbacks; then the filter is freed.
+class TlsFreeUnderlyingInside : public TlsFreeInside {
+ protected:
+  void FreeUnderlying() {
+    bufferevent_free(end_[1].under);
+    end_[1].under = nullptr;
+    end_[1].owns_under = false;
+    freed_ = true;
+    at_free_ = end_[1].log;
+  }
+  // After the free, more data from the peer: no callback of the filter
+  // runs for it; freeing the filter then releases everything.
+  void ExpectReleased() {
+    ASSERT_TRUE(RunUntil([this] { return freed_; }));
+    bufferevent_write(end_[0].bev, "more", 4);
+    RunFor(30);
+    EXPECT_EQ(end_[1].log.reads, at_free_.reads);
+    FreeEnd(1);
+    Settle();
+    EXPECT_FALSE(FdIsOpen(server_fd_));
+  }
+};
 INSTANTIATE_TEST_SUITE_P(Cases, TlsFreeUnderlyingInside, ::testing::Combine(::testing::Values(kFilter), ::testing::Bool()),
                          [](const ::testing::TestParamInfo<std::tuple<Transport, bool>>& p) {
                            return std::string(std::get<1>(p.param) ? "Deferred" : "Immediate");
@@ -129,20 +151,33 @@ TEST_P(TlsFreeUnderlyingInside, ReadCallback) {
            "filter runs for its transport afterwards, and freeing the filter then releases "
            "everything (the socket is closed)");
   ASSERT_NO_FATAL_FAILURE(Start(Options(0)));
-  end_[1].log.on_read = [this](bufferevent*) {
-    bufferevent_free(end_[1].under);
-    end_[1].under = nullptr;
-    end_[1].owns_under = false;
-    freed_ = true;
-  };
+  end_[1].log.on_read = [this](bufferevent*) { FreeUnderlying(); };
   ASSERT_EQ(bufferevent_write(end_[0].bev, "one", 3), 0);
-  ASSERT_TRUE(RunUntil([this] { return freed_; }));
-  bufferevent_write(end_[0].bev, "two", 3);
-  RunFor(30);
-  EXPECT_EQ(end_[1].log.reads, 1);
-  FreeEnd(1);
-  Settle();
-  EXPECT_FALSE(FdIsOpen(server_fd_));
+  ExpectReleased();
+}
+
+TEST_P(TlsFreeUnderlyingInside, WriteCallback) {
+  EVC_RULE("bufferevent_ssl.h/bufferevent_openssl_filter_new/underlying-freed-inside-write-cb",
+           "bufferevent.h: the user may free a filter's underlying (no BEV_OPT_CLOSE_ON_FREE) "
+           "inside the SSL filter's write callback: no read callback follows, and freeing the "
+           "filter then releases everything (the socket is closed)");
+  ASSERT_NO_FATAL_FAILURE(Start(Options(0)));
+  end_[1].log.on_write = [this](bufferevent*) { FreeUnderlying(); };
+  ASSERT_EQ(bufferevent_write(end_[1].bev, "out", 3), 0);
+  ExpectReleased();
+}
+
+TEST_P(TlsFreeUnderlyingInside, EventCallbackOnConnected) {
+  EVC_RULE("bufferevent_ssl.h/bufferevent_openssl_filter_new/underlying-freed-inside-connected-cb",
+           "bufferevent.h: the user may free a filter's underlying (no BEV_OPT_CLOSE_ON_FREE) "
+           "inside the SSL filter's event callback for BEV_EVENT_CONNECTED: no read callback "
+           "follows, and freeing the filter then releases everything (the socket is closed)");
+  ASSERT_NO_FATAL_FAILURE(NewEnds(transport(), Options(0)));
+  Watch();
+  end_[1].log.on_event = [this](bufferevent*, short what) {
+    if (what & BEV_EVENT_CONNECTED) FreeUnderlying();
+  };
+  ExpectReleased();
 }
 
 }  // namespace

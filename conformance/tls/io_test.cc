@@ -151,5 +151,39 @@ TEST_P(TlsIo, ReadTimeoutDuringTheHandshakeIsReportedAsReading) {
   EXPECT_FALSE(bufferevent_get_enabled(end_[1].bev) & EV_READ);
 }
 
+// A write timeout needs output that cannot leave: a socket SSL
+// bufferevent whose peer stopped reading (small kernel buffers fill fast).
+using TlsWriteTimeout = TlsTest;
+
+TEST_F(TlsWriteTimeout, FiresOnceAndDisablesWritingWhenThePeerStopsReading) {
+  EVC_RULE("bufferevent_ssl.h/bufferevent_openssl_socket_new/write-timeout",
+           "bufferevent.h: if the write timeout elapses, EV_WRITE becomes disabled until "
+           "re-enabled and the event callback is told BEV_EVENT_TIMEOUT|BEV_EVENT_WRITING: on a "
+           "socket SSL bufferevent whose peer stopped reading, once in 300 ms with 50 ms");
+  ASSERT_NO_FATAL_FAILURE(NewEnds(kSocket));
+  ASSERT_TRUE(RunUntil([this] { return BothConnected(); }));
+  const int small = 4096;
+  setsockopt(bufferevent_getfd(end_[0].bev), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+  setsockopt(bufferevent_getfd(end_[1].bev), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  ASSERT_EQ(bufferevent_disable(end_[1].bev, EV_READ), 0);
+  const std::string data = Pattern(8 << 20);
+  ASSERT_EQ(bufferevent_write(end_[0].bev, data.data(), data.size()), 0);
+  // Until the socket is full: the output stops shrinking.
+  size_t last = SIZE_MAX;
+  for (int i = 0; i < 200; ++i) {
+    RunFor(10);
+    const size_t now = evbuffer_get_length(bufferevent_get_output(end_[0].bev));
+    if (now == last) break;
+    last = now;
+  }
+  ASSERT_GT(last, 0u) << "the peer's socket took everything";
+  end_[0].log.events.clear();
+  const timeval t = Ms(50);
+  ASSERT_EQ(bufferevent_set_timeouts(end_[0].bev, nullptr, &t), 0);
+  RunFor(300);
+  EXPECT_EQ(end_[0].log.events, std::vector<short>{BEV_EVENT_TIMEOUT | BEV_EVENT_WRITING});
+  EXPECT_FALSE(bufferevent_get_enabled(end_[0].bev) & EV_WRITE);
+}
+
 }  // namespace
 }  // namespace evc

@@ -32,8 +32,7 @@ class TlsShutdown : public TlsTest, public ::testing::WithParamInterface<Transpo
   // raw on the peer's socket.
   void PeerWritePartialRecord(const std::string& s, size_t keep) {
     BIO* mem = BIO_new(BIO_s_mem());
-    BIO_up_ref(SSL_get_rbio(peer_));
-    SSL_set_bio(peer_, SSL_get_rbio(peer_), mem);  // writes go to mem now
+    SSL_set0_wbio(peer_, mem);  // writes go to mem now (the SSL owns it)
     ASSERT_EQ(SSL_write(peer_, s.data(), static_cast<int>(s.size())), static_cast<int>(s.size()));
     char* bytes = nullptr;
     const long n = BIO_get_mem_data(mem, &bytes);
