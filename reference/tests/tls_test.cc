@@ -10,6 +10,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -259,6 +260,32 @@ TEST_F(ReferenceTls, GarbageIsAnErrorAndFreeInsideItFreesOnce) {
   EXPECT_TRUE(log.events & BEV_EVENT_ERROR);
   EXPECT_EQ(frees, 1);
   EXPECT_FALSE(IsOpen(fd_[0]));
+}
+
+// fd -1, then bufferevent_socket_connect: the socket it makes is the
+// SSL's, and CLOSE_ON_FREE closes it with the SSL (through its BIO).
+TEST_F(ReferenceTls, SocketMadeByConnectIsClosedOnFree) {
+  const int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sin;
+  ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
+  ASSERT_EQ(listen(lfd, 1), 0);
+  ASSERT_EQ(getsockname(lfd, reinterpret_cast<sockaddr*>(&sin), &len), 0);
+  int frees = 0;
+  bufferevent* bev = bufferevent_openssl_socket_new(base_, -1, CountedSsl(ClientCtx(), &frees),
+                                                    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+  ASSERT_NE(bev, nullptr);
+  EXPECT_EQ(bufferevent_getfd(bev), -1);
+  ASSERT_EQ(bufferevent_socket_connect(bev, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
+  const int fd = bufferevent_getfd(bev);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(SSL_get_fd(bufferevent_openssl_get_ssl(bev)), fd);
+  bufferevent_free(bev);
+  EXPECT_EQ(frees, 1);
+  EXPECT_FALSE(IsOpen(fd));
+  close(lfd);
 }
 
 // The reference answers NULL / -1 / 0 where libevent 2.1.12 crashes (a

@@ -209,12 +209,17 @@ int TlsBufferevent::add_io(Event& ev, short dir) noexcept { return base().add(ev
 
 // Reading and writing of the wire (the underlying's reading, or the
 // socket's events), each also started by the other direction's block.
+// Over a socket, bytes the session decrypted before reading stopped (a
+// record is read whole, past the high watermark) would wait for the socket
+// to turn readable again, maybe forever: the read event runs for them now
+// (libevent 2.1.12 stalls there).
 int TlsBufferevent::start_reading() noexcept {
   if (underlying_) {
     underlying_->unsuspend_read(kSuspendFilter);
     return 0;
   }
   int r = add_io(ev_read_, kRead);
+  if (r == 0 && state_ == kOpen && session_->pending() > 0) base().activate(ev_read_, kRead, 1);
   if (r == 0 && read_blocked_on_write_) r = add_io(ev_write_, kWrite);
   return r;
 }
