@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-#include "tls_cert.h"  // fuzz/
+#include "../fuzz/tls_cert.h"
 #include "server_child.h"
 
 namespace {
