@@ -9,6 +9,7 @@
 #include <event2/listener.h>
 #include <arpa/inet.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,10 +59,13 @@ struct ServerChild {
     return false;
   }
 
-  void Stop() {
+  // Kills and reaps the server; `usage` (if given) gets its CPU times.
+  void Stop(rusage* usage = nullptr) {
     if (pid <= 0) return;
     kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
+    rusage ru{};
+    wait4(pid, nullptr, 0, &ru);
+    if (usage != nullptr) *usage = ru;
     pid = -1;
   }
 };

@@ -37,7 +37,8 @@ The families:
             p99 in microseconds (rows "... median" and "... p99").
   tls       TLS over loopback, both ends bufferevent_openssl on the same
             implementation (bench/tls_bench.cc): echo MiB/s, C connections x
-            S-byte messages, and full handshakes/s (TLS 1.3, P-256, X25519).
+            S-byte messages, and full handshakes/s (TLS 1.3, P-256, X25519);
+            each also per CPU second of client + server (wait4/getrusage).
             Left out, with a note, while an implementation has no OpenSSL
             bufferevent (bench_tls_<impl> not built).
   memcached memcached 1.6 built on each implementation by the clients area
@@ -102,7 +103,7 @@ def program_cases(smoke):
             rounds = 50
         what = {"active": "event_active", "add": "event_add 0 s", "break": "loopbreak"}[kind]
         return {"id": f"wakeup {what} median", "family": "wakeup", "args": ["-k", kind, "-n", str(rounds)],
-                "figure": "median_us", "extra": {"p99_us": f"wakeup {what} p99"}, "work": rounds,
+                "figure": "median_us", "also_figures": [(f"wakeup {what} p99", "p99_us")], "work": rounds,
                 "series": None, "scale": None}
 
     def tls(kind, conns, size, count):
@@ -110,8 +111,11 @@ def program_cases(smoke):
             count = min(count, 5 if kind == "echo" else 20)
         args = ["-k", kind, "-c", str(conns), "-n", str(count)] + (["-s", str(size)] if kind == "echo" else [])
         what = f"tls echo C={conns} S={size}" if kind == "echo" else f"tls handshakes C={conns}"
-        return {"id": what, "family": "tls", "args": args, "higher": True,
-                "figure": "mib_per_s" if kind == "echo" else "handshakes_per_s",
+        figure = "mib_per_s" if kind == "echo" else "handshakes_per_s"
+        # the same trials per CPU second of client + server: steadier than
+        # wall time on a shared machine
+        return {"id": what, "family": "tls", "args": args, "higher": True, "figure": figure,
+                "also_figures": [(what + " per CPU s", figure.replace("_per_s", "_per_cpu_s"))],
                 "work": count, "series": None, "scale": None}
 
     cases = [
@@ -326,12 +330,13 @@ def collect(args):
                "ratio": ratio_stats(ref, lib, case.get("higher", False)), "series": case["series"], "scale": case["scale"],
                "work": case["work"], "per_trial": {"reference": ref, "libevent": lib}}
         rows.append(row)
-        for extra_fig, extra_id in case.get("extra", {}).items():
+        # Further figures of the same runs, as rows of their own: (id, figure).
+        for extra_id, extra_fig in case.get("also_figures", []):
             ref_x = [t[extra_fig] for t in trials["reference"]]
             lib_x = [t[extra_fig] for t in trials["libevent"]]
             rows.append(dict(row, id=extra_id, unit=extra_fig.replace("_", " "),
                              reference=statistics.median(ref_x), libevent=statistics.median(lib_x),
-                             ratio=ratio_stats(ref_x, lib_x, False),
+                             ratio=ratio_stats(ref_x, lib_x, case.get("higher", False)),
                              per_trial={"reference": ref_x, "libevent": lib_x}))
         if "also" in case:
             extra = dict(row)

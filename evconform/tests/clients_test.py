@@ -42,7 +42,7 @@ def script(folder, name, text):
 class Rows(unittest.TestCase):
     def test_subset_has_every_program_the_memcached_subset_and_the_load(self):
         names = [r[0] for r in clients.rows("subset", "/nonexistent")]
-        self.assertEqual(sum(n.startswith("libevent.") for n in names), 14)
+        self.assertEqual(sum(n.startswith("libevent.") for n in names), 16)
         self.assertIn("memcached.getset", names)
         self.assertIn("memcached.testapp", names)
         self.assertEqual(names[-1], "memcached.load")
