@@ -115,7 +115,9 @@ class TlsTest : public EventTest {
       if (t == kFilter) {
         e.under = bufferevent_socket_new(base_, fd_[i], BEV_OPT_CLOSE_ON_FREE);
       } else {
-        if (pair_[0] == nullptr && bufferevent_pair_new(base_, 0, pair_) != 0) return nullptr;
+        // One pair for both ends: made by whichever end comes first.
+        if (pair_[0] == nullptr && pair_[1] == nullptr && bufferevent_pair_new(base_, 0, pair_) != 0)
+          return nullptr;
         e.under = pair_[i];
         pair_[i] = nullptr;
       }
