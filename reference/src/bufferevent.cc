@@ -162,6 +162,7 @@ evref::TlsSession* bufferevent_tls_session_(bufferevent* bev) {
 }
 
 int bufferevent_tls_renegotiate_(bufferevent* bev) {
+  const evref::thread::Locked held(lock_of(bev));
   TlsBufferevent* t = tls_kind(bev);
   return t ? t->renegotiate() : -1;
 }

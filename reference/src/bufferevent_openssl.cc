@@ -266,6 +266,23 @@ bufferevent* make(event_base* base, bufferevent* underlying, evutil_socket_t fd,
   return refuse(ssl, options);
 }
 
+// The TLS entry points hold the bufferevent's lock (BEV_OPT_THREADSAFE), as
+// libevent's BEV_LOCK does.
+class BevLocked {
+ public:
+  explicit BevLocked(bufferevent* bev) noexcept : bev_(bev) {
+    if (bev_) bufferevent_lock(bev_);
+  }
+  ~BevLocked() {
+    if (bev_) bufferevent_unlock(bev_);
+  }
+  BevLocked(const BevLocked&) = delete;
+  BevLocked& operator=(const BevLocked&) = delete;
+
+ private:
+  bufferevent* bev_;
+};
+
 }  // namespace
 
 extern "C" {
@@ -302,15 +319,18 @@ bufferevent* bufferevent_openssl_socket_new(event_base* base, evutil_socket_t fd
 }
 
 int bufferevent_openssl_get_allow_dirty_shutdown(bufferevent* bev) {
+  const BevLocked held(bev);
   OpensslSession* s = session_of(bev);
   return s ? s->allow_dirty_shutdown : -1;
 }
 
 void bufferevent_openssl_set_allow_dirty_shutdown(bufferevent* bev, int allow_dirty_shutdown) {
+  const BevLocked held(bev);
   if (OpensslSession* s = session_of(bev)) s->allow_dirty_shutdown = allow_dirty_shutdown != 0;
 }
 
 ssl_st* bufferevent_openssl_get_ssl(bufferevent* bufev) {
+  const BevLocked held(bufev);
   OpensslSession* s = session_of(bufev);
   return s ? s->ssl() : nullptr;
 }
@@ -318,6 +338,7 @@ ssl_st* bufferevent_openssl_get_ssl(bufferevent* bufev) {
 int bufferevent_ssl_renegotiate(bufferevent* bev) { return bufferevent_tls_renegotiate_(bev); }
 
 unsigned long bufferevent_get_openssl_error(bufferevent* bev) {
+  const BevLocked held(bev);
   OpensslSession* s = session_of(bev);
   return s ? s->pop_error() : 0;
 }

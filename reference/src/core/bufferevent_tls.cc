@@ -35,9 +35,8 @@ TlsBufferevent::TlsBufferevent(Base& base, Bufferevent* underlying, TlsSession* 
   if (!underlying) assign_io(-1);
 }
 
-// libevent's bufferevent_openssl_new_impl. THREADSAFE is accepted and
-// means nothing here, as for the filter kind (libevent masks it off and
-// makes the lock only with thread support).
+// libevent's bufferevent_openssl_new_impl. THREADSAFE makes the lock after
+// the output callback, as libevent does (over an underlying, its lock).
 TlsBufferevent* TlsBufferevent::make(Base& base, Bufferevent* underlying, int fd, TlsSession* session, int state,
                                      const Calls& calls, const Hooks& hooks, int options) noexcept {
   if (underlying != nullptr && fd >= 0) return nullptr;
@@ -49,6 +48,7 @@ TlsBufferevent* TlsBufferevent::make(Base& base, Bufferevent* underlying, int fd
     delete bev;
     return nullptr;
   }
+  if (options & kOptThreadsafe) bev->enable_locking(nullptr);
   if (underlying) {
     bev->linked_ = true;
     underlying->incref();
