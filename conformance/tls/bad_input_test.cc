@@ -23,8 +23,11 @@ TEST_F(TlsBadInput, NullSslIsRefusedOrCrashes) {
         [fd] {
           event_base* base = event_base_new();
           SocketPair pair;
-          return bufferevent_openssl_socket_new(base, fd < 0 ? -1 : pair.fd[0], nullptr, BUFFEREVENT_SSL_CONNECTING,
-                                                0);
+          bufferevent* bev = bufferevent_openssl_socket_new(base, fd < 0 ? -1 : pair.fd[0], nullptr,
+                                                            BUFFEREVENT_SSL_CONNECTING, 0);
+          if (bev) bufferevent_free(bev);  // the child frees what it made (valgrind)
+          event_base_free(base);
+          return bev;  // compared with NULL only
         },
         static_cast<bufferevent*>(nullptr));
   }
@@ -34,7 +37,12 @@ TEST_F(TlsBadInput, NullSslIsRefusedOrCrashes) {
         event_base* base = event_base_new();
         bufferevent* pair[2];
         bufferevent_pair_new(base, 0, pair);
-        return bufferevent_openssl_filter_new(base, pair[0], nullptr, BUFFEREVENT_SSL_ACCEPTING, 0);
+        bufferevent* bev = bufferevent_openssl_filter_new(base, pair[0], nullptr, BUFFEREVENT_SSL_ACCEPTING, 0);
+        if (bev) bufferevent_free(bev);
+        bufferevent_free(pair[0]);
+        bufferevent_free(pair[1]);
+        event_base_free(base);
+        return bev;  // compared with NULL only
       },
       static_cast<bufferevent*>(nullptr));
 }
@@ -52,10 +60,14 @@ TEST_F(TlsBadInput, UnknownStatesAreRefused) {
         evutil_make_socket_nonblocking(pair.fd[0]);
         SSL* ssl = SSL_new(tls::ClientCtx());
         const auto st = static_cast<bufferevent_ssl_state>(state);
-        bufferevent* bev =
-            filter ? bufferevent_openssl_filter_new(base, bufferevent_socket_new(base, pair.fd[0], 0), ssl, st, 0)
-                   : bufferevent_openssl_socket_new(base, pair.fd[0], ssl, st, 0);
+        bufferevent* under = filter ? bufferevent_socket_new(base, pair.fd[0], 0) : nullptr;
+        bufferevent* bev = filter ? bufferevent_openssl_filter_new(base, under, ssl, st, 0)
+                                  : bufferevent_openssl_socket_new(base, pair.fd[0], ssl, st, 0);
         EXPECT_EQ(bev, nullptr) << "state " << state << (filter ? " (filter)" : " (socket)");
+        if (bev) bufferevent_free(bev);  // without CLOSE_ON_FREE: the rest is the caller's
+        if (under) bufferevent_free(under);
+        SSL_free(ssl);
+        event_base_free(base);
       });
       EXPECT_TRUE(EndedCleanly(end)) << "state " << state << (filter ? " (filter)" : " (socket)");
     }
@@ -123,7 +135,11 @@ TEST_F(TlsBadInput, CallsOnAPlainBufferEventAnswerNothing) {
       event_base* base = event_base_new();
       bufferevent* pair[2];
       bufferevent_pair_new(base, 0, pair);
-      return call(pair[0]);
+      const auto answer = call(pair[0]);
+      bufferevent_free(pair[0]);
+      bufferevent_free(pair[1]);
+      event_base_free(base);
+      return answer;
     };
   };
   ExpectAnswerOrCrash("get_ssl", plain([](bufferevent* b) { return bufferevent_openssl_get_ssl(b); }),
