@@ -3,7 +3,8 @@
 # the engine's $CC/$CXX, $CFLAGS/$CXXFLAGS and $LIB_FUZZING_ENGINE, into
 # $OUT, each with its seed corpus (<target>_seed_corpus.zip), dictionary
 # and options file. Plain compiler calls, no CMake, so the build image
-# needs only libevent-dev (for the libevent and differential targets).
+# needs only libevent-dev (for the libevent and differential targets) and
+# libssl-dev (tls_read).
 # Locally: CXX=clang++ CXXFLAGS="-fsanitize=address,fuzzer-no-link -g" \
 #   LIB_FUZZING_ENGINE=-fsanitize=fuzzer SRC=$PWD/.. OUT=/tmp/out .clusterfuzzlite/build.sh
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,3 +53,8 @@ package eol_differential eol_search
 cxx -I"$core" "$root/fuzz/evbuffer_ops_differential_target.cc" "${core_objs[@]}" $LIB_FUZZING_ENGINE \
   $libevent_flags -o "$OUT/evbuffer_ops_differential"
 package evbuffer_ops_differential evbuffer_ops
+# the TLS read path on the system's libevent_openssl (the reference's
+# OpenSSL bufferevent is built by CMake only)
+cxx -DEVC_FUZZ_AVOID_KNOWN_LIBEVENT_ABORT=1 "$root/fuzz/tls_read_target.cc" $LIB_FUZZING_ENGINE \
+  $(pkg-config --cflags --libs libevent_openssl libevent_core openssl) -o "$OUT/tls_read_libevent"
+package tls_read_libevent tls_read

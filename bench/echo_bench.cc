@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "server_child.h"
+
 namespace {
 
 void echo_read(bufferevent* bev, void*) {
@@ -46,25 +48,6 @@ void on_accept(evconnlistener* lev, evutil_socket_t fd, sockaddr*, int, void*) {
       bufferevent_socket_new(evconnlistener_get_base(lev), fd, BEV_OPT_CLOSE_ON_FREE);
   bufferevent_setcb(bev, echo_read, nullptr, echo_event, nullptr);
   bufferevent_enable(bev, EV_READ | EV_WRITE);
-}
-
-// The server: reports "port method" on `report`, then serves until killed.
-[[noreturn]] void serve(int report) {
-  event_base* base = event_base_new();
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  evconnlistener* lev = evconnlistener_new_bind(base, on_accept, nullptr, LEV_OPT_CLOSE_ON_FREE,
-                                                -1, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
-  if (lev == nullptr) _exit(1);
-  socklen_t len = sizeof sin;
-  getsockname(evconnlistener_get_fd(lev), reinterpret_cast<sockaddr*>(&sin), &len);
-  const std::string line =
-      std::to_string(ntohs(sin.sin_port)) + " " + event_base_get_method(base) + "\n";
-  if (write(report, line.data(), line.size()) < 0) _exit(1);
-  close(report);
-  event_base_dispatch(base);
-  _exit(0);
 }
 
 struct Conn {
@@ -111,24 +94,10 @@ int main(int argc, char** argv) {
   if (conns < 1 || conns > 4096 || size < 1 || size > (1 << 24) || rounds < 1 || rounds > 1000000)
     return usage("need 1 <= conns <= 4096, 1 <= bytes <= 16 MiB, 1 <= rounds <= 1000000");
   signal(SIGPIPE, SIG_IGN);
-  int rep[2];
-  if (pipe(rep) != 0) return usage("pipe failed");
-  const pid_t child = fork();
-  if (child == 0) {
-    close(rep[0]);
-    serve(rep[1]);
-  }
-  close(rep[1]);
-  char line[128] = {};
-  const ssize_t n = read(rep[0], line, sizeof line - 1);
-  close(rep[0]);
-  int port = 0;
-  char method[64] = {};
-  if (n <= 0 || std::sscanf(line, "%d %63s", &port, method) != 2) {
-    kill(child, SIGKILL);
-    waitpid(child, nullptr, 0);
-    return usage("the server did not start");
-  }
+  evc::ServerChild server;
+  if (!server.Start(on_accept, nullptr)) return usage("the server did not start");
+  const pid_t child = server.pid;
+  const int port = server.port;
   // The server's resident memory before any connection, to compare with
   // its peak at the end: the memory the connections cost.
   const long rss_before_kib = ProcStatusKiB(child, "VmRSS:");
@@ -182,8 +151,7 @@ int main(int argc, char** argv) {
   const long peak_kib = ProcStatusKiB(child, "VmHWM:");
   for (Conn& cn : cs) close(cn.fd);
   close(ep);
-  kill(child, SIGKILL);
-  waitpid(child, nullptr, 0);
+  server.Stop();
   if (done < conns) {
     std::fprintf(stderr, "echo_bench: only %d of %d connections finished\n", done, conns);
     return 1;
@@ -193,7 +161,7 @@ int main(int argc, char** argv) {
               "\"rounds\": %d, \"elapsed_ms\": %.1f, \"mib_per_s\": %.1f, "
               "\"server_rss_before_kib\": %ld, \"server_peak_kib\": %ld, "
               "\"kib_per_conn\": %.2f}\n",
-              method, conns, size, rounds, secs * 1e3, mib / secs, rss_before_kib, peak_kib,
+              server.method, conns, size, rounds, secs * 1e3, mib / secs, rss_before_kib, peak_kib,
               static_cast<double>(peak_kib - rss_before_kib) / conns);
   return 0;
 }

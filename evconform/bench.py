@@ -9,7 +9,7 @@ per-trial ratios.
 
   python3 -m evconform.bench                  # every benchmark, 5 trials, epoll
   python3 -m evconform.bench --method poll    # the same on the poll backend
-  python3 -m evconform.bench --only evbuffer  # one family (evbuffer, dispatch, echo, bevkinds, wakeup, memcached)
+  python3 -m evconform.bench --only evbuffer  # one family (evbuffer, dispatch, echo, bevkinds, wakeup, tls, memcached)
   python3 -m evconform.bench --out DIR        # also write DIR/bench.json and DIR/bench.md
   python3 -m evconform.bench --toolkit        # also time the toolkit (gate, fuzzing)
 
@@ -35,6 +35,12 @@ The families:
             event_base_loopbreak; the loop thread stamps the callback (or
             dispatch's return). 5000 rounds, each from sleep: median and
             p99 in microseconds (rows "... median" and "... p99").
+  tls       TLS over loopback, both ends bufferevent_openssl on the same
+            implementation (bench/tls_bench.cc): echo MiB/s, C connections x
+            S-byte messages, and full handshakes/s (TLS 1.3, P-256, X25519);
+            each also per CPU second of client + server (wait4/getrusage).
+            Left out, with a note, while an implementation has no OpenSSL
+            bufferevent (bench_tls_<impl> not built).
   memcached memcached 1.6 built on each implementation by the clients area
             (evconform/clients.py), under its load row's load: 50
             connections of set/get for 20 s, every reply checked (3 trials).
@@ -97,8 +103,20 @@ def program_cases(smoke):
             rounds = 50
         what = {"active": "event_active", "add": "event_add 0 s", "break": "loopbreak"}[kind]
         return {"id": f"wakeup {what} median", "family": "wakeup", "args": ["-k", kind, "-n", str(rounds)],
-                "figure": "median_us", "extra": {"p99_us": f"wakeup {what} p99"}, "work": rounds,
+                "figure": "median_us", "also_figures": [(f"wakeup {what} p99", "p99_us")], "work": rounds,
                 "series": None, "scale": None}
+
+    def tls(kind, conns, size, count):
+        if smoke:
+            count = min(count, 5 if kind == "echo" else 20)
+        args = ["-k", kind, "-c", str(conns), "-n", str(count)] + (["-s", str(size)] if kind == "echo" else [])
+        what = f"tls echo C={conns} S={size}" if kind == "echo" else f"tls handshakes C={conns}"
+        figure = "mib_per_s" if kind == "echo" else "handshakes_per_s"
+        # the same trials per CPU second of client + server: steadier than
+        # wall time on a shared machine
+        return {"id": what, "family": "tls", "args": args, "higher": True, "figure": figure,
+                "also_figures": [(what + " per CPU s", figure.replace("_per_s", "_per_cpu_s"))],
+                "work": count, "series": None, "scale": None}
 
     cases = [
         dispatch(1000, 1000, "socketpair", 25),
@@ -124,6 +142,10 @@ def program_cases(smoke):
         wakeup("active", 5000),
         wakeup("add", 5000),
         wakeup("break", 5000),
+        # sized for about a second a trial on this machine
+        tls("echo", 16, 16384, 100),
+        tls("echo", 64, 256, 200),
+        tls("handshake", 8, 0, 500),
     ]
     # W=1000 at P=1000 is also the first point of the W series.
     cases[2]["also"] = ("dispatch: W writes, P=1000", 1)
@@ -233,6 +255,7 @@ TARGETS = [  # (case id pattern, minimum ratio, what the issue asks)
     (r"^echo C=1000 S=64$", 0.9),
     (r"^(pair|filter D=2 over a pair) \d+ MiB S=\d+$", 1.0),  # issue 17
     (r"^wakeup .* median$", 1.0),  # issue 20: reference latency <= libevent's
+    (r"^tls ", 1.0),  # issue 18: below 0.95 the bufferevent layer adds cost
 ]
 
 # Rows whose figure is a fraction of a configured value: each
@@ -253,11 +276,15 @@ def collect(args):
     rows = []       # one per case
     memory = []     # echo server memory per connection
     binaries = {}
-    families = ["evbuffer", "dispatch", "echo", "bevkinds", "wakeup"]
+    families = ["evbuffer", "dispatch", "echo", "bevkinds", "wakeup", "tls"]
     for fam in [f for f in families if not args.only or f == args.only]:
         for impl in IMPLS:
             path = os.path.join(args.build, "bench", f"bench_{fam}_{impl}")
             if not os.access(path, os.X_OK):
+                if fam == "tls" and args.only != "tls":  # built only with an OpenSSL bufferevent
+                    progress(f"tls left out: {path} not built ({impl} has no OpenSSL bufferevent in this build)")
+                    families.remove("tls")
+                    break
                 raise ToolError(f"benchmark binary not found: {path} (build first)")
             binaries[(fam, impl)] = path
     wanted = [f for f in families + ["memcached"] if not args.only or f == args.only]
@@ -303,12 +330,13 @@ def collect(args):
                "ratio": ratio_stats(ref, lib, case.get("higher", False)), "series": case["series"], "scale": case["scale"],
                "work": case["work"], "per_trial": {"reference": ref, "libevent": lib}}
         rows.append(row)
-        for extra_fig, extra_id in case.get("extra", {}).items():
+        # Further figures of the same runs, as rows of their own: (id, figure).
+        for extra_id, extra_fig in case.get("also_figures", []):
             ref_x = [t[extra_fig] for t in trials["reference"]]
             lib_x = [t[extra_fig] for t in trials["libevent"]]
             rows.append(dict(row, id=extra_id, unit=extra_fig.replace("_", " "),
                              reference=statistics.median(ref_x), libevent=statistics.median(lib_x),
-                             ratio=ratio_stats(ref_x, lib_x, False),
+                             ratio=ratio_stats(ref_x, lib_x, case.get("higher", False)),
                              per_trial={"reference": ref_x, "libevent": lib_x}))
         if "also" in case:
             extra = dict(row)
@@ -423,11 +451,11 @@ def toolkit_figures(args):
     fuzz_dir = os.path.join(root, "build", "fuzz", "fuzz")
     fuzz = {}
     for target in ("eol_search_reference", "eol_search_libevent", "evbuffer_ops_reference",
-                   "eol_differential", "evbuffer_ops_differential"):
+                   "eol_differential", "evbuffer_ops_differential", "tls_read_reference", "tls_read_libevent"):
         binary = os.path.join(fuzz_dir, f"fuzz_{target}")
         if not os.access(binary, os.X_OK):
             continue
-        family = "evbuffer_ops" if "ops" in target else "eol_search"
+        family = "tls_read" if target.startswith("tls_") else "evbuffer_ops" if "ops" in target else "eol_search"
         progress(f"toolkit: fuzz {target} for {args.fuzz_seconds} s")
         # New inputs go to the first folder, a scratch one: the seed corpus
         # in the source tree stays as it is.
@@ -506,7 +534,7 @@ def main(argv):
     ap.add_argument("--build", default="build/default", help="the build folder (default: %(default)s)")
     ap.add_argument("--trials", type=int, default=5, help="runs per implementation (default: 5)")
     ap.add_argument("--method", default="epoll", help="kernel method (default: epoll)")
-    ap.add_argument("--only", choices=["evbuffer", "dispatch", "echo", "bevkinds", "wakeup", "memcached"],
+    ap.add_argument("--only", choices=["evbuffer", "dispatch", "echo", "bevkinds", "wakeup", "tls", "memcached"],
                     help="run one family")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: check that it all runs")
     ap.add_argument("--toolkit", action="store_true",

@@ -355,9 +355,11 @@ def listening_port(pid):
 
 
 class EchoServer:
-    """A plain echo server on 127.0.0.1 (le-proxy's upstream)."""
+    """An echo server on 127.0.0.1 (le-proxy's upstream); with an
+    ssl.SSLContext, a TLS one (each connection's handshake in its thread)."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
+        self.tls = tls
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self._serve, daemon=True).start()
@@ -368,23 +370,49 @@ class EchoServer:
                 conn, _ = self.sock.accept()
                 threading.Thread(target=self._echo, args=(conn,), daemon=True).start()
 
-    @staticmethod
-    def _echo(conn):
-        with conn, contextlib.suppress(OSError):
-            while True:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                conn.sendall(data)
+    def _echo(self, conn):
+        # (ssl.SSLError is an OSError: a proxy that hangs up is no error here)
+        with contextlib.suppress(OSError):
+            if self.tls:
+                conn.settimeout(30)  # a handshake that never comes ends the thread
+                conn = self.tls.wrap_socket(conn, server_side=True)
+                conn.settimeout(None)
+            with conn:
+                while True:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    conn.sendall(data)
 
     def close(self):
         self.sock.close()
 
 
+def tls_server_context(folder):
+    """A TLS server context with a throwaway P-256 key and self-signed
+    certificate made by the openssl command in `folder` (no key files in
+    the repository)."""
+    key, cert = os.path.join(folder, "key.pem"), os.path.join(folder, "cert.pem")
+    try:
+        p = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                            "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
+                           capture_output=True, text=True, timeout=60)
+    except OSError as e:
+        raise HarnessError(f"cannot run openssl: {e.strerror} (tools/debian-packages.txt: openssl)") from None
+    if p.returncode != 0:
+        raise HarnessError(f"openssl req failed: {_tail(p.stderr, 300)}")
+    import ssl  # only the TLS rows need it
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
 def read_exactly(sock, n, seconds):
+    """Up to n bytes: fewer at the deadline, an EOF or a reset (a verdict
+    for the driver to give, not the harness's failure)."""
     sock.settimeout(seconds)
     data = b""
-    with contextlib.suppress(socket.timeout):
+    with contextlib.suppress(socket.timeout, ConnectionResetError):
         while len(data) < n:
             chunk = sock.recv(65536)
             if not chunk:
@@ -393,14 +421,18 @@ def read_exactly(sock, n, seconds):
     return data
 
 
-def le_proxy(path, timeout, _src):
-    """le-proxy 127.0.0.1:0 <echo server>: 1 MiB through the proxy comes back
+def le_proxy(path, timeout, _src, options=(), tls=None):
+    """le-proxy 127.0.0.1 <echo server>: 1 MiB through the proxy comes back
     byte for byte (past its 512 KiB output watermark). The client does not
-    half-close: le-proxy frees both sides at a client's EOF (eventcb)."""
+    half-close: le-proxy frees both sides at a client's EOF (eventcb).
+    `options` go before the addresses; `tls`: the echo server's SSLContext.
+    The listen address has no port, so port 0: evutil_parse_sockaddr_port
+    refuses "127.0.0.1:0" (port <= 0) and le-proxy then takes atoi() of the
+    string as a port -- 127, one fixed port for every row and build."""
     payload = bytes((i * 7 + i // 251) & 0xff for i in range(1 << 20))
-    echo = EchoServer()
+    echo = EchoServer(tls)
     try:
-        with child([path, "127.0.0.1:0", f"127.0.0.1:{echo.port}"], tty=True) as c:
+        with child([path, *options, "127.0.0.1", f"127.0.0.1:{echo.port}"], tty=True) as c:
             if not c.wait_for(lambda: listening_port(c.p.pid) is not None, 10):
                 return ended(c) or (st.FAIL, "le-proxy does not listen after 10 s\n" + _tail(c.text()))
             with socket.create_connection(("127.0.0.1", listening_port(c.p.pid)), timeout=10) as s:
@@ -417,6 +449,22 @@ def le_proxy(path, timeout, _src):
             return st.PASS, ""
     finally:
         echo.close()
+
+
+def le_proxy_tls(path, timeout, src):
+    """le-proxy -s -W: the proxy's upstream side is a TLS client
+    (bufferevent_openssl_socket_new, CONNECTING) to a TLS echo server; the
+    client's side stays plain. 1 MiB byte for byte, as le_proxy. (-W turns
+    le-proxy's default wrapper off.)"""
+    with tempfile.TemporaryDirectory(prefix="evc-tls-") as folder:
+        return le_proxy(path, timeout, src, ["-s", "-W"], tls_server_context(folder))
+
+
+def le_proxy_tls_filter(path, timeout, src):
+    """le-proxy -s: the same through le-proxy's default wrapper, an OpenSSL
+    filter (bufferevent_openssl_filter_new) over a socket bufferevent."""
+    with tempfile.TemporaryDirectory(prefix="evc-tls-") as folder:
+        return le_proxy(path, timeout, src, ["-s"], tls_server_context(folder))
 
 
 # --- memcached -------------------------------------------------------------------

@@ -93,6 +93,14 @@ LIBEVENT_PROGRAMS = {
                         "prints what is written to event.fifo; the writer's close ends it with 0"),
     "le-proxy": ("sample/le-proxy.c", ["-lssl", "-lcrypto"], "le_proxy", 60,
                  "proxies a connection to an echo server byte for byte (1 MiB, past its 512 KiB watermark)"),
+    # le-proxy -s: TLS to the upstream (libevent_openssl), by default through
+    # a filter over a socket bufferevent; -W turns that wrapper off
+    "le-proxy-tls": ("sample/le-proxy.c", ["-levent_openssl", "-lssl", "-lcrypto"], "le_proxy_tls", 60,
+                     "with -s -W (bufferevent_openssl_socket_new, CONNECTING) proxies a plain connection to a "
+                     "TLS echo server byte for byte (1 MiB)"),
+    "le-proxy-tls-filter": ("sample/le-proxy.c", ["-levent_openssl", "-lssl", "-lcrypto"], "le_proxy_tls_filter",
+                            60, "with -s (its default: bufferevent_openssl_filter_new over a socket bufferevent) "
+                            "proxies a plain connection to a TLS echo server byte for byte (1 MiB)"),
 }
 
 # memcached's t/*.t files the main job runs: the protocol core (ASCII and

@@ -39,6 +39,7 @@ TARGETS = {
     "evbuffer_ops": ("evbuffer_ops", True),
     "eol_differential": ("eol_search", False),
     "evbuffer_ops_differential": ("evbuffer_ops", False),
+    "tls_read": ("tls_read", True),  # where the implementation has an OpenSSL bufferevent
 }
 # The campaign's self-test target (fuzz/selftest/): two planted bugs.
 SELFTEST = {"campaign_selftest": ("campaign_selftest", False)}

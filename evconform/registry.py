@@ -20,7 +20,7 @@ from . import ROOT
 from .cli import ToolError
 
 # The feature areas a suite can belong to, and the built-in implementations.
-AREAS = ("evbuffer", "event", "listener", "bufferevent", "programs", "compat14", "clients", "thread")
+AREAS = ("evbuffer", "event", "listener", "bufferevent", "programs", "compat14", "clients", "thread", "tls")
 BUILTIN = ("reference", "libevent", "libev")
 
 

@@ -385,7 +385,9 @@ def main(argv):
         if with_clients and any(reg.applies(c, "clients") for c in reg.columns if c["name"] in columns):
             targets.add("evc_memcached_load")
             if "reference" in impls:
-                targets |= {"evref_static", "evref_shared"}
+                # what `cmake --install --component evref` installs (the
+                # clients link the reference's prefix, -levent_openssl too)
+                targets |= {"evref_static", "evref_shared", "evref_openssl_static", "evref_openssl_shared"}
         if targets:
             build_targets(build, targets)
 

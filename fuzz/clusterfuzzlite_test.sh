@@ -22,5 +22,5 @@ for bin in "$out"/*; do
     { echo "$t failed its run; the end of its log:" >&2; tail -n 30 "$out/$t.log" >&2; exit 1; }
   n=$((n + 1))
 done
-[ "$n" -eq 6 ] || { echo "expected 6 targets, built $n" >&2; exit 1; }
+[ "$n" -eq 7 ] || { echo "expected 7 targets, built $n" >&2; exit 1; }
 echo "clusterfuzzlite build: $n targets built and run"

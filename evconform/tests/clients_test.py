@@ -42,7 +42,7 @@ def script(folder, name, text):
 class Rows(unittest.TestCase):
     def test_subset_has_every_program_the_memcached_subset_and_the_load(self):
         names = [r[0] for r in clients.rows("subset", "/nonexistent")]
-        self.assertEqual(sum(n.startswith("libevent.") for n in names), 14)
+        self.assertEqual(sum(n.startswith("libevent.") for n in names), 16)
         self.assertIn("memcached.getset", names)
         self.assertIn("memcached.testapp", names)
         self.assertEqual(names[-1], "memcached.load")
@@ -165,6 +165,45 @@ class Drivers(unittest.TestCase):
             status, msg = drv.le_proxy(corrupt, 60, None)
             self.assertEqual(status, st.FAIL)
             self.assertIn("first difference at", msg)
+
+    def test_tls_proxy_driver_needs_tls_upstream(self):
+        """le_proxy_tls: the upstream is a TLS echo server (certificate by the
+        openssl command); a relay that speaks TLS upstream with -s passes,
+        one that ignores -s does not."""
+        with tempfile.TemporaryDirectory() as tmp:
+            relay = f"""
+                #!{sys.executable}
+                import socket, ssl, sys, threading
+                lst = socket.create_server(("127.0.0.1", 0))
+                host, port = sys.argv[-1].rsplit(":", 1)
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+                def pump(a, b):
+                    try:
+                        while True:
+                            d = a.recv(65536)
+                            if not d:
+                                break
+                            b.sendall(d)
+                    except OSError:
+                        pass
+                    try:
+                        b.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                while True:
+                    c, _ = lst.accept()
+                    u = socket.create_connection((host, int(port)))
+                    if "-s" in sys.argv and USE_TLS:
+                        u = ctx.wrap_socket(u)
+                    threading.Thread(target=pump, args=(c, u), daemon=True).start()
+                    threading.Thread(target=pump, args=(u, c), daemon=True).start()
+                """
+            tls = script(tmp, "tls", relay.replace("USE_TLS", "True"))
+            plain = script(tmp, "plain", relay.replace("USE_TLS", "False"))
+            self.assertEqual(drv.le_proxy_tls(tls, 60, None), (st.PASS, ""))
+            self.assertEqual(drv.le_proxy_tls_filter(tls, 60, None), (st.PASS, ""))
+            self.assertEqual(drv.le_proxy_tls(plain, 60, None)[0], st.FAIL)
 
 
 class FakeMemcached:

@@ -4,14 +4,18 @@
 # CASE "prefix" installs BUILD_DIR's evref component into WORK_DIR/prefix
 # (the CTest fixture); every other case uses that prefix, in a directory of
 # its own under WORK_DIR:
-#   pkgconfig      pkg-config finds libevent, libevent_core and evref there,
-#                  and a C program built with their flags runs on the reference
+#   pkgconfig      pkg-config finds libevent, libevent_core, libevent_openssl
+#                  and evref there, and a C program built with their flags runs
+#                  on the reference (a TLS one with libevent_openssl's)
 #   with-libevent  memcached's --with-libevent=PREFIX check (-I P/include
 #                  -L P/lib -levent, <event.h>, event_init) links and runs
-#   static         a fully static C program: -levent is the whole reference
+#   static         a fully static C program: -levent is the whole reference;
+#                  and the TLS program on the archives libevent_openssl.a,
+#                  libevent.a
 #   find-package   a throwaway CMake project uses evref::evref and
 #                  evref::evref_static from a copy of the prefix (relocatable)
-#   exports        the shared object exports libevent's C names and no more
+#   exports        the shared objects export libevent's C names and no more
+#                  (libevref_openssl.so: bufferevent_ssl.h's alone)
 #   pthreads       libevent_pthreads (.a, .so, .pc): a threaded program built
 #                  with pkg-config libevent_pthreads runs on the reference,
 #                  and the library exports evthread_use_pthreads only
@@ -68,6 +72,32 @@ int main(void) {
 EOF
 }
 
+# A TLS program: a client SSL bufferevent over a socket to be connected
+# later (fd -1), its SSL read back, freed with it.
+write_tls_program() {
+  cat > "$1/prog_tls.c" <<'EOF2'
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+
+int main(void) {
+  struct event_base *base = event_base_new();
+  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+  SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+  struct bufferevent *bev = base && ssl ? bufferevent_openssl_socket_new(base, -1, ssl,
+      BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE) : NULL;
+  if (!bev || bufferevent_openssl_get_ssl(bev) != ssl) return 2;
+  printf("%s %s tls\n", event_get_version(), event_base_get_method(base));
+  bufferevent_free(bev);
+  SSL_CTX_free(ctx);
+  event_base_free(base);
+  return 0;
+}
+EOF2
+}
+
 # run PROGRAM [ENV...]: runs it, and checks that it ran on the reference.
 run_checked() {
   local out
@@ -79,8 +109,8 @@ run_checked() {
 check_layout() {
   local f
   for f in include/event.h include/event2/event.h \
-           "$libdir"/lib{evref,event,event_core,evref_pthreads,event_pthreads}.{a,so} \
-           "$libdir"/pkgconfig/{libevent,libevent_core,libevent_pthreads,evref}.pc \
+           "$libdir"/lib{evref,event,event_core,evref_pthreads,event_pthreads,evref_openssl,event_openssl}.{a,so} \
+           "$libdir"/pkgconfig/{libevent,libevent_core,libevent_pthreads,libevent_openssl,evref}.pc \
            "$libdir"/cmake/evref/evref{Config,ConfigVersion,Targets}.cmake; do
     [[ -e $P/$f ]] || fail "missing $P/$f"
   done
@@ -91,6 +121,8 @@ check_layout() {
   done
   [[ $L/libevent_pthreads.a -ef $L/libevref_pthreads.a && $L/libevent_pthreads.so -ef $L/libevref_pthreads.so ]] ||
     fail "libevent_pthreads.{a,so} are not libevref_pthreads'"
+  [[ $L/libevent_openssl.a -ef $L/libevref_openssl.a && $L/libevent_openssl.so -ef $L/libevref_openssl.so ]] ||
+    fail "libevent_openssl.{a,so} are not libevref_openssl's"
 }
 
 dir=$work/$case_
@@ -101,7 +133,7 @@ if [[ $case_ != prefix ]]; then
     exit 77
   fi
   [[ -d $L ]] || fail "no prefix at $P (run the reference.install.prefix fixture)"
-  rm -rf "$dir" && mkdir -p "$dir" && write_program "$dir"
+  rm -rf "$dir" && mkdir -p "$dir" && write_program "$dir" && write_tls_program "$dir"
 fi
 export PKG_CONFIG_PATH=$L/pkgconfig
 
@@ -114,7 +146,7 @@ prefix)
   check_layout
   ;;
 pkgconfig)
-  for m in libevent libevent_core evref; do
+  for m in libevent libevent_core libevent_openssl evref; do
     pkg-config --exists "$m" || fail "pkg-config does not find $m"
     [[ $(pkg-config --variable=pcfiledir "$m") -ef $L/pkgconfig ]] ||
       fail "pkg-config $m is not the prefix's"
@@ -126,6 +158,10 @@ pkgconfig)
       fail "cannot build with pkg-config $m: $(pkg-config --cflags --libs "$m")"
     run_checked "$dir/prog_$m" LD_LIBRARY_PATH="$L"
   done
+  # shellcheck disable=SC2046
+  "$CC" -o "$dir/prog_tls" "$dir/prog_tls.c" $(pkg-config --cflags --libs libevent_openssl) -lssl ||
+    fail "cannot build with pkg-config libevent_openssl: $(pkg-config --cflags --libs libevent_openssl)"
+  run_checked "$dir/prog_tls" LD_LIBRARY_PATH="$L"
   ;;
 with-libevent)
   # memcached's configure.ac (AC_LIBEVENT): CPPFLAGS=-I$dir/include,
@@ -143,6 +179,12 @@ static)
     fail "no static link with: $(pkg-config --static --libs libevent)"
   [[ $(readelf -d "$dir/prog") != *NEEDED* ]] || fail "prog is not static"
   run_checked "$dir/prog"
+  # OpenSSL stays shared (a static libcrypto drags in dlopen): the
+  # reference's part is the two archives.
+  "$CC" -o "$dir/prog_tls" "$dir/prog_tls.c" -I"$P/include" "$L/libevent_openssl.a" "$L/libevent.a" \
+    -lssl -lcrypto -lstdc++ -lm || fail "no link of the TLS program with libevent_openssl.a and libevent.a"
+  [[ $(readelf -d "$dir/prog_tls") != *libevref* ]] || fail "prog_tls links a reference shared object"
+  run_checked "$dir/prog_tls"
   ;;
 find-package)
   # A copy of the prefix: the package must not name where it was installed.
@@ -158,6 +200,10 @@ add_executable(prog prog.c)
 target_link_libraries(prog PRIVATE evref::evref)
 add_executable(prog_static prog.c)
 target_link_libraries(prog_static PRIVATE evref::evref_static)
+add_executable(prog_tls prog_tls.c)
+target_link_libraries(prog_tls PRIVATE evref::evref_openssl)
+add_executable(prog_tls_static prog_tls.c)
+target_link_libraries(prog_tls_static PRIVATE evref::evref_openssl_static)
 EOF
   "$CMAKE" -S "$dir" -B "$dir/build" -G "${CMAKE_GENERATOR:-Unix Makefiles}" \
     -DCMAKE_C_COMPILER="$CC" -DCMAKE_PREFIX_PATH="$dir/moved" >"$dir/configure.log" 2>&1 ||
@@ -168,6 +214,8 @@ EOF
     fail "evref::evref_static links the shared object"
   run_checked "$dir/build/prog"
   run_checked "$dir/build/prog_static"
+  run_checked "$dir/build/prog_tls"
+  run_checked "$dir/build/prog_tls_static"
   ;;
 exports)
   nm -D --defined-only "$L/libevref.so" | awk 'NF == 3 { print $3 }' | sort > "$dir/exported"
@@ -187,10 +235,21 @@ exports)
     fail "C names of the archive not exported: $(tr '\n' ' ' < "$dir/new_hidden")"
   ! grep -vxFf "$dir/hidden" "$dir/known_hidden" > "$dir/fixed" ||
     fail "fixed, drop from the known list in $0: $(tr '\n' ' ' < "$dir/fixed")"
+  # Private, for libevref_openssl.so alone, as libevent_core exports
+  # bufferevent_init_common_ and friends for libevent_openssl (trailing _).
+  private=" bufferevent_tls_new_ bufferevent_tls_session_ bufferevent_tls_renegotiate_ "
   while read -r name; do
+    [[ $private == *" $name "* ]] && continue
     grep -rqw -- "$name" "$P/include" || fail "exported but in no installed header: $name"
   done < "$dir/exported"
-  echo "  $(wc -l < "$dir/exported") names exported, all declared in the installed headers"
+  echo "  $(wc -l < "$dir/exported") names exported, all declared in the installed headers but$private"
+  # libevref_openssl.so: exactly bufferevent_ssl.h's functions.
+  nm -D --defined-only "$L/libevref_openssl.so" | awk 'NF == 3 { print $3 }' | sort > "$dir/exported_openssl"
+  grep -oE '\b(bufferevent_openssl_[a-z_]+|bufferevent_ssl_[a-z_]+|bufferevent_get_openssl_error)\(' \
+    "$P/include/event2/bufferevent_ssl.h" | tr -d '(' | sort -u > "$dir/declared_openssl"
+  [[ -s $dir/declared_openssl ]] && diff "$dir/declared_openssl" "$dir/exported_openssl" >/dev/null ||
+    fail "libevref_openssl.so exports $(tr '\n' ' ' < "$dir/exported_openssl"), bufferevent_ssl.h declares $(tr '\n' ' ' < "$dir/declared_openssl")"
+  echo "  libevref_openssl.so: the $(wc -l < "$dir/exported_openssl") names of bufferevent_ssl.h"
   ;;
 pthreads)
   # A loop woken from another thread: evthread_use_pthreads before the base,

@@ -8,6 +8,7 @@
 #include <event2/bufferevent_struct.h>
 
 #include "bufferevent_handle.h"
+#include "bufferevent_tls.h"
 #include "core/bufferevent_pair.h"
 #include "core/bufferevent_filter.h"
 #include "core/bufferevent_socket.h"
@@ -20,6 +21,7 @@ using evref::Bufferevent;
 using evref::PairBufferevent;
 using evref::FilterBufferevent;
 using evref::SocketBufferevent;
+using evref::TlsBufferevent;
 
 static_assert(Bufferevent::kEvReading == BEV_EVENT_READING && Bufferevent::kEvWriting == BEV_EVENT_WRITING &&
                   Bufferevent::kEvEof == BEV_EVENT_EOF && Bufferevent::kEvError == BEV_EVENT_ERROR &&
@@ -81,6 +83,17 @@ const FilterBufferevent::Hooks filter_hooks = {
         +[](bufferevent*, short what, void* arg) { filter_of(arg)->on_underlying_event(what); }),
 };
 
+// The same for a TLS bufferevent over an underlying one.
+TlsBufferevent* tls_of(void* arg) { return static_cast<TlsBufferevent*>(arg); }
+const TlsBufferevent::Hooks tls_hooks = {
+    reinterpret_cast<Bufferevent::Fn>(+[](bufferevent*, void* arg) { tls_of(arg)->on_underlying_read(); }),
+    reinterpret_cast<Bufferevent::Fn>(+[](bufferevent*, void* arg) { tls_of(arg)->on_underlying_write(); }),
+    reinterpret_cast<Bufferevent::Fn>(
+        +[](bufferevent*, short what, void* arg) { tls_of(arg)->on_underlying_event(what); }),
+};
+
+TlsBufferevent* tls_kind(bufferevent* bev) { return bev ? dynamic_cast<TlsBufferevent*>(H::core(bev)) : nullptr; }
+
 
 }  // namespace
 
@@ -90,10 +103,11 @@ bufferevent* bufferevent_socket_new(event_base* base, evutil_socket_t fd, int op
   return base ? H::handle(SocketBufferevent::make(*base, calls, fd, options)) : nullptr;
 }
 
+// The socket kind and a TLS bufferevent over a socket connect; other kinds
+// refuse (-1).
 int bufferevent_socket_connect(bufferevent* bev, const sockaddr* sa, int socklen) {
   const evref::thread::Locked held(lock_of(bev));
-  SocketBufferevent* s = socket_kind(bev);
-  return s ? s->connect(sa, socklen) : -1;
+  return bev ? H::core(bev)->connect(sa, socklen) : -1;
 }
 
 // The reference has no evdns: an evdns_base cannot exist, so only the
@@ -133,6 +147,24 @@ bufferevent* bufferevent_filter_new(bufferevent* underlying, bufferevent_filter_
   const FilterBufferevent::Filters filters = {reinterpret_cast<Bufferevent::Fn>(input_filter),
                                               reinterpret_cast<Bufferevent::Fn>(output_filter), free_context, ctx};
   return H::handle(FilterBufferevent::make(*H::core(underlying), calls, filter_hooks, filters, options));
+}
+
+// bufferevent_tls.h: for libevref_openssl.
+bufferevent* bufferevent_tls_new_(event_base* base, bufferevent* underlying, evutil_socket_t fd,
+                                  evref::TlsSession* session, int state, int options) {
+  if (base == nullptr || session == nullptr) return nullptr;
+  return H::handle(TlsBufferevent::make(*base, H::core(underlying), fd, session, state, calls, tls_hooks, options));
+}
+
+evref::TlsSession* bufferevent_tls_session_(bufferevent* bev) {
+  TlsBufferevent* t = tls_kind(bev);
+  return t ? &t->session() : nullptr;
+}
+
+int bufferevent_tls_renegotiate_(bufferevent* bev) {
+  const evref::thread::Locked held(lock_of(bev));
+  TlsBufferevent* t = tls_kind(bev);
+  return t ? t->renegotiate() : -1;
 }
 
 void bufferevent_free(bufferevent* bev) {

@@ -30,6 +30,10 @@
 #define EVENT__HAVE_EPOLL 1
 #define EVENT__HAVE_POLL 1
 
+/* TLS bufferevents (event2/bufferevent_ssl.h) in libevent_openssl, over
+   OpenSSL, as in a libevent built with it. */
+#define EVENT__HAVE_OPENSSL 1
+
 /* Headers a Linux program can include. */
 #define EVENT__HAVE_ARPA_INET_H 1
 #define EVENT__HAVE_ERRNO_H 1

@@ -21,6 +21,8 @@
 #ifndef EVREF_CORE_BUFFEREVENT_H
 #define EVREF_CORE_BUFFEREVENT_H
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <optional>
 
@@ -147,6 +149,8 @@ class Bufferevent {
   // bufferevent_base_set: only socket bufferevents move (bufferevent.h).
   virtual int set_base(Base&) noexcept { return -1; }
   virtual int set_fd(int) noexcept { return -1; }
+  // bufferevent_socket_connect: the kinds that own a socket (socket, TLS).
+  virtual int connect(const sockaddr*, int) noexcept { return -1; }
   // bufferevent_get_underlying: the bufferevent a wrapper (a filter) sits on.
   virtual Bufferevent* underlying() const noexcept { return nullptr; }
   // bufferevent_flush: what libevent's be_ops flush returns (-1 failure,

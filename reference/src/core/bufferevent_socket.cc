@@ -243,35 +243,41 @@ void SocketBufferevent::on_writable(int fd, short what, void* arg) {
   bev->deliver_event(event, 0);
 }
 
+Connecting start_connect(int& fd, const sockaddr* sa, int socklen) noexcept {
+  int s = fd;
+  if (s < 0) {
+    if (sa == nullptr) return Connecting::kFailed;
+    s = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (s < 0) return Connecting::kFailed;
+  }
+  Connecting r = Connecting::kInProgress;
+  if (sa != nullptr) {
+    if (::connect(s, sa, static_cast<socklen_t>(socklen)) == 0) {
+      r = Connecting::kConnected;
+    } else if (errno == ECONNREFUSED) {
+      r = Connecting::kRefused;
+    } else if (errno != EINTR && errno != EINPROGRESS) {
+      if (s != fd) close(s);
+      return Connecting::kFailed;
+    }
+  }
+  fd = s;
+  return r;
+}
+
 // bufferevent_socket_connect, after libevent: a socket of the address's
 // family when the bufferevent has none; a refused connect is reported to
 // the event callback (deferred), not by the return value.
 int SocketBufferevent::connect(const sockaddr* sa, int socklen) noexcept {
   Hold hold(this);
   int fd = this->fd();
-  bool own_fd = false;
-  if (fd < 0) {
-    if (sa == nullptr) return -1;
-    fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (fd < 0) return -1;
-    own_fd = true;
-  }
-  enum { kInProgress, kConnected, kRefused } r = kInProgress;
-  if (sa != nullptr) {
-    if (::connect(fd, sa, static_cast<socklen_t>(socklen)) == 0) {
-      r = kConnected;
-    } else if (errno == ECONNREFUSED) {
-      r = kRefused;
-    } else if (errno != EINTR && errno != EINPROGRESS) {
-      if (own_fd) close(fd);
-      return -1;
-    }
-  }
+  const Connecting r = start_connect(fd, sa, socklen);
+  if (r == Connecting::kFailed) return -1;
   set_fd(fd);
-  if (r == kInProgress) {
+  if (r == Connecting::kInProgress) {
     if (start_io(kWrite) != 0) return -1;
     connecting_ = true;
-  } else if (r == kConnected) {
+  } else if (r == Connecting::kConnected) {
     connecting_ = true;
     deliver(kWrite, kOptDeferCallbacks);
   } else {

@@ -11,6 +11,13 @@
 
 namespace evref {
 
+// The socket side of bufferevent_socket_connect, shared by the kinds that
+// own a socket (socket, TLS): connects fd, or when fd < 0 a new
+// non-blocking socket of sa's family, which it stores in fd. kFailed (errno
+// set) leaves fd as it was and closes a socket it made.
+enum class Connecting { kFailed, kInProgress, kConnected, kRefused };
+Connecting start_connect(int& fd, const sockaddr* sa, int socklen) noexcept;
+
 class SocketBufferevent final : public Bufferevent {
  public:
   // bufferevent_socket_new: NULL for options libevent refuses here, or
@@ -18,7 +25,7 @@ class SocketBufferevent final : public Bufferevent {
   static SocketBufferevent* make(Base& base, const Calls& calls, int fd, int options) noexcept;
   // bufferevent_socket_connect: 0 when started (or refused: reported to
   // the event callback), -1 when it could not be.
-  int connect(const sockaddr* sa, int socklen) noexcept;
+  int connect(const sockaddr* sa, int socklen) noexcept override;
   // bufferevent_socket_connect_hostname without an evdns_base, and
   // bufferevent_socket_get_dns_error (a getaddrinfo code, 0: none).
   int connect_hostname(int family, const char* host, int port) noexcept;
