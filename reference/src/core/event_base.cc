@@ -220,10 +220,9 @@ int Base::remove_timer(Event& ev) noexcept {
 // queued once (libevent ORs ev_res; ncalls is not accumulated).
 void Base::activate(Event& ev, short res, short ncalls) noexcept {
   thread::Locked locked(lock_);
-  wake_loop();
   if (ev.state & Event::kFinalizing) return;  // event.h: event_active no longer works
   if (ev.state & Event::kActive) {
-    ev.res |= res;
+    ev.res |= res;  // queued already: the loop was woken for it
     return;
   }
   ev.res = res;
@@ -233,6 +232,9 @@ void Base::activate(Event& ev, short res, short ncalls) noexcept {
   if (ev.events & kSignal) ev.ncalls = ncalls;
   active_.push(ev);
   note_peaks();
+  // Last, as libevent's event_queue_insert_active then notify: the woken
+  // loop finds the event queued and the lock about to be released.
+  wake_loop();
 }
 
 int Base::set_priority(Event& ev, int priority) noexcept {
