@@ -25,7 +25,13 @@ struct ssl_st;
 /* The state of the SSL object given to a new TLS bufferevent: OPEN when
    the handshake is done; CONNECTING / ACCEPTING to run it as the client /
    the server (the event callback gets BEV_EVENT_CONNECTED when it ends). */
-enum bufferevent_ssl_state {
+/* In C++ (the reference's own sources) the enum is an int, as it is in C:
+   a C caller may pass any int, and C++ may read any int from it. */
+enum bufferevent_ssl_state
+#ifdef __cplusplus
+	: int
+#endif
+{
 	BUFFEREVENT_SSL_OPEN = 0,
 	BUFFEREVENT_SSL_CONNECTING = 1,
 	BUFFEREVENT_SSL_ACCEPTING = 2
