@@ -386,8 +386,10 @@ def main(argv):
             targets.add("evc_memcached_load")
             if "reference" in impls:
                 # what `cmake --install --component evref` installs (the
-                # clients link the reference's prefix, -levent_openssl too)
-                targets |= {"evref_static", "evref_shared", "evref_openssl_static", "evref_openssl_shared"}
+                # clients link the reference's prefix, -levent_openssl and
+                # -levent_pthreads too): reference/CMakeLists.txt's install(TARGETS)
+                targets |= {f"evref{lib}_{kind}" for lib in ("", "_openssl", "_pthreads")
+                            for kind in ("static", "shared")}
         if targets:
             build_targets(build, targets)
 
