@@ -173,31 +173,38 @@ class Drivers(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             relay = f"""
                 #!{sys.executable}
-                import socket, ssl, sys, threading
+                import select, socket, ssl, sys
                 lst = socket.create_server(("127.0.0.1", 0))
                 host, port = sys.argv[-1].rsplit(":", 1)
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
                 ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
-                def pump(a, b):
-                    try:
-                        while True:
-                            d = a.recv(65536)
-                            if not d:
-                                break
-                            b.sendall(d)
-                    except OSError:
-                        pass
-                    try:
-                        b.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
+                # One thread: an SSL object must not be read and written
+                # from two threads at once (OpenSSL; it crashed the relay).
+                def relay(c, u):
+                    peer, live = {{c: u, u: c}}, [c, u]
+                    while live:
+                        buffered = u in live and getattr(u, "pending", lambda: 0)()
+                        for a in [u] if buffered else select.select(live, [], [])[0]:
+                            try:
+                                d = a.recv(65536)
+                            except OSError:
+                                d = b""
+                            if d:
+                                peer[a].sendall(d)
+                                continue
+                            live.remove(a)  # its end: pass the half-close on
+                            try:
+                                peer[a].shutdown(socket.SHUT_WR)
+                            except OSError:
+                                pass
                 while True:
                     c, _ = lst.accept()
                     u = socket.create_connection((host, int(port)))
                     if "-s" in sys.argv and USE_TLS:
                         u = ctx.wrap_socket(u)
-                    threading.Thread(target=pump, args=(c, u), daemon=True).start()
-                    threading.Thread(target=pump, args=(u, c), daemon=True).start()
+                    relay(c, u)
+                    for s in (c, u):
+                        s.close()
                 """
             tls = script(tmp, "tls", relay.replace("USE_TLS", "True"))
             plain = script(tmp, "plain", relay.replace("USE_TLS", "False"))
