@@ -74,7 +74,7 @@ struct OpsReader {
 };
 
 // Opcode 15 with v >= 4: the operations added with issue 20.
-inline AnyOp DecodeMoreOp(OpsReader& in, int w, int v) {
+inline AnyOp DecodeMoreOp(OpsReader& in, int w, int v, const VocabOptions& opt) {
   AnyOp op;
   switch (v) {
     case 4: {
@@ -84,6 +84,14 @@ inline AnyOp DecodeMoreOp(OpsReader& in, int w, int v) {
       break;
     }
     case 5:
+      // libevent 2.1.12: a pullup of the source rewrites the bytes a buffer
+      // reference shares (seen by the fuzz-smoke run: the copy then shows
+      // its data twice); not generated where libevent runs, pending a
+      // conformance test and an expectation for it.
+      if (opt.avoid_known_libevent_abort) {
+        op = AddIovec{w, {in.bytes(in.below(17))}};
+        break;
+      }
       op = AddBufferReference{w};
       break;
     case 6: {
@@ -151,7 +159,7 @@ inline AnyOp DecodeAnyOp(OpsReader& in, const Model& m, const VocabOptions& opt)
       return Freeze{w, (v & 1) != 0, (v & 2) == 0};
     default:
       if (v < 4) return EnableCb{w, (v & 1) != 0};
-      return DecodeMoreOp(in, w, v);
+      return DecodeMoreOp(in, w, v, opt);
   }
 }
 
