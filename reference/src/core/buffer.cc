@@ -83,6 +83,10 @@ void chain_free_list(Chain* c) noexcept {
 }
 
 Buffer::~Buffer() {
+  for (CbCursor* c = cursors_; c != nullptr; c = c->outer) {  // freed from a callback
+    c->next = nullptr;
+    c->gone = true;
+  }
   delete queue_;  // no deferred run after the buffer is gone
   chain_free_list(first_);
   for (CbEntry* e = callbacks_; e != nullptr;) {
@@ -275,7 +279,7 @@ void Buffer::call_callbacks() noexcept {
   n_added_ = n_deleted_ = 0;
   // The next entry is taken before each call and kept up to date by
   // remove_cb_entry: a callback may remove itself or any other entry.
-  CbCursor cursor{callbacks_, cursors_};
+  CbCursor cursor{callbacks_, cursors_, false};
   cursors_ = &cursor;
   while (CbEntry* e = cursor.next) {
     cursor.next = e->next;
@@ -284,7 +288,7 @@ void Buffer::call_callbacks() noexcept {
       else invoker_(*this, *e, info);
     }
   }
-  cursors_ = cursor.outer;
+  if (!cursor.gone) cursors_ = cursor.outer;
 }
 
 void Buffer::defer_callbacks(CallbackQueue* queue) noexcept {

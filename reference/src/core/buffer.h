@@ -208,9 +208,13 @@ class Buffer {
   // The runs of call_callbacks in progress (nested when a callback changes
   // the buffer), innermost first: each holds the entry it calls next, which
   // remove_cb_entry moves on when it removes that entry.
+  // A callback may also free the buffer (a bufferevent freed inside its
+  // callback): the destructor then marks every run `gone`, and none of
+  // them touches the buffer again.
   struct CbCursor {
     CbEntry* next;
     CbCursor* outer;
+    bool gone = false;
   };
   CbCursor* cursors_ = nullptr;
   CallbackQueue* queue_ = nullptr;
