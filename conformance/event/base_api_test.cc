@@ -95,8 +95,8 @@ double SystemMs() {
   gettimeofday(&tv, nullptr);
   return WallMs(tv);
 }
-// ok-sleep: the clock tests let wall time pass; nothing waits for another party
-void SleepMs(int ms) { usleep(ms * 1000); }
+// The clock tests let wall time pass; nothing waits for another party.
+void SleepMs(int ms) { usleep(ms * 1000); }  // ok-sleep: lets wall time pass, synchronises nothing
 
 // ------------------------------------------------------------------ creation
 

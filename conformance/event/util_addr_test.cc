@@ -93,7 +93,7 @@ TEST_F(UtilParseSockaddr, HostileTable) {
       {"1.2.3.4", AF_INET, "1.2.3.4", 0},
       {"1.2.3.4:1", AF_INET, "1.2.3.4", 1},
       {"1.2.3.4:65535", AF_INET, "1.2.3.4", 65535},
-      {"0.0.0.0:65535", AF_INET, "0.0.0.0", 65535},
+      {"0.0.0.0:65535", AF_INET, "0.0.0.0", 65535},  // parsed only: nothing binds
       {"[::1]", AF_INET6, "::1", 0},
       {"[::1]:80", AF_INET6, "::1", 80},
       {"[::]:1", AF_INET6, "::", 1},
@@ -260,7 +260,7 @@ TEST_F(UtilInetPton, Ipv4Table) {
     unsigned value;
   };
   for (const Good& g : {Good{"1.2.3.4", 0x01020304u}, Good{"255.255.255.255", 0xffffffffu},
-                        Good{"0.0.0.0", 0u}, Good{"192.0.2.255", 0xc00002ffu}}) {
+                        Good{"0.0.0.0", 0u}, Good{"192.0.2.255", 0xc00002ffu}}) {  // parsed only: nothing binds
     unsigned v = 0;
     EXPECT_EQ(Pton4(g.text, &v), 1) << g.text;
     EXPECT_EQ(v, g.value) << g.text;

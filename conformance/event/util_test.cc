@@ -631,7 +631,7 @@ TEST_F(UtilGetaddrinfo, PassiveWithoutANodeIsTheWildcard) {
   ASSERT_NE(res, nullptr);
   // Only the lookup's answer is checked: nothing binds to it.
   const auto* sin = reinterpret_cast<const sockaddr_in*>(res->ai_addr);
-  EXPECT_EQ(sin->sin_addr.s_addr, htonl(INADDR_ANY));
+  EXPECT_EQ(sin->sin_addr.s_addr, htonl(INADDR_ANY));  // the answer only: nothing binds
   EXPECT_EQ(ntohs(sin->sin_port), 4242);
   evutil_freeaddrinfo(res);
 }
